@@ -1,0 +1,29 @@
+"""errorlens: one structured record for any vendor's API error.
+
+>>> import errorlens
+>>> record = errorlens.from_http(404, {"x-request-id": "req_1"},
+...                              b'{"error": {"code": "not_found", "message": "No such prompt"}}')
+>>> record.code, record.request_id, record.retryable
+('not_found', 'req_1', False)
+"""
+
+from __future__ import annotations
+
+from errorlens._extract import extract, from_http
+from errorlens._record import ErrorRecord, FieldError
+from errorlens._redact import add_pattern as add_redaction_pattern
+from errorlens._rules import VendorRule, register_vendor, unregister_vendor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ErrorRecord",
+    "FieldError",
+    "VendorRule",
+    "__version__",
+    "add_redaction_pattern",
+    "extract",
+    "from_http",
+    "register_vendor",
+    "unregister_vendor",
+]

@@ -1,0 +1,179 @@
+"""Parts -> record: combine what the source, the headers and the body say."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from errorlens._document import decode
+from errorlens._headers import read_headers, parse_retry_after
+from errorlens._parts import HttpParts
+from errorlens._record import ErrorRecord, FieldError
+from errorlens._redact import redact_text, redact_url
+from errorlens._rules import rule_for, vendor_for_url
+from errorlens._shapes import _NOTHING, Reading, read_document
+
+__all__ = ["build_record", "is_retryable"]
+
+_PERMANENT_WORDS = ("quota", "billing", "insufficient", "credit", "payment_required", "exhausted_balance")
+_RETRY_WORDS = (
+    "overload",
+    "rate_limit",
+    "ratelimit",
+    "rate-limit",
+    "throttl",
+    "too_many_requests",
+    "toomanyrequests",
+    "slow_down",
+    "slowdown",
+    "unavailable",
+    "timeout",
+    "timed_out",
+    "try_again",
+    "tryagain",
+    "throughputexceeded",
+    "limitexceeded",
+    "internal_server_error",
+)
+_SOAP_RETRY = frozenset({"server", "receiver"})
+
+
+def is_retryable(
+    status: int | None,
+    code: str | None,
+    type_: str | None,
+    *,
+    explicit: bool | None = None,
+    soap_class: str | None = None,
+    vendor: str | None = None,
+) -> bool:
+    """DESIGN's retry rule: explicit signal, then codes, then the status."""
+    if explicit is not None:
+        return explicit
+    rule = rule_for(vendor)
+    if rule is not None and code is not None:
+        if code in rule.retryable_codes:
+            return True
+        if code in rule.permanent_codes:
+            return False
+    if soap_class is not None:
+        return soap_class.lower() in _SOAP_RETRY
+    words = " ".join(t for t in (code, type_) if t).lower()
+    if words:
+        if any(w in words for w in _PERMANENT_WORDS):
+            return False
+        if any(w in words for w in _RETRY_WORDS):
+            return True
+    if status is None:
+        return False
+    return status in (408, 425, 429) or (500 <= status <= 599 and status not in (501, 505))
+
+
+def _valid_status(status: Any) -> int | None:
+    if isinstance(status, bool):
+        return None
+    if isinstance(status, int):
+        return status if 100 <= status <= 999 else None
+    try:
+        value = int(str(status).strip()[:3])
+    except (TypeError, ValueError):
+        return None
+    return value if 100 <= value <= 999 else None
+
+
+def build_record(parts: HttpParts) -> ErrorRecord:
+    """The record for ``parts``. Never raises: a failure gives what could be read."""
+    status = _valid_status(parts.status)
+    facts = read_headers(parts.headers)
+    document = decode(parts.body, facts.content_type)
+    reading: Reading = _NOTHING
+    lazy = None
+    kind = document.kind
+    if kind == "json" or kind == "xml":
+        reading, lazy = read_document(document.data, status, xml=kind == "xml")
+
+    code = reading.code
+    if code is None and facts.error_type:
+        code = facts.error_type.partition(":")[0].strip() or None
+        if code is not None and "#" in code:
+            code = code.rpartition("#")[2]
+    if code is None and parts.code is not None:
+        code = parts.code
+    type_ = reading.type if reading.type is not None else parts.type
+    message = reading.message
+    if message is None:
+        message = document.text if document.text else parts.message
+    if message is None and kind == "text" and document.text:
+        message = document.text
+    if code is None and document.text:
+        code = _code_in_text(document.text)
+    request_id = reading.request_id or facts.request_id or parts.request_id
+    correlation_id = reading.correlation_id or facts.correlation_id
+    retry_after = None
+    if facts.retry_after_ms:
+        ms = parse_retry_after(facts.retry_after_ms)
+        retry_after = ms / 1000.0 if ms is not None else None
+    if retry_after is None and facts.retry_after:
+        retry_after = parse_retry_after(facts.retry_after, facts.date)
+    if retry_after is None:
+        retry_after = reading.retry_after
+    if retry_after is None and status == 429 and facts.rate_reset:
+        retry_after = parse_retry_after(facts.rate_reset)
+
+    url = parts.url
+    vendor = parts.vendor or vendor_for_url(url) or facts.vendor
+    explicit = facts.should_retry
+    if explicit is None:
+        explicit = reading.retryable if reading.retryable is not None else parts.retryable
+    retryable = is_retryable(
+        status, code, type_, explicit=explicit, soap_class=reading.soap_class, vendor=vendor
+    )
+    if message is not None:
+        message = redact_text(message)
+    if url is not None:
+        url = redact_url(url)
+    method = parts.method.upper()[:16] if isinstance(parts.method, str) and parts.method else None
+
+    extra_fields = parts.fields
+    extra_details = parts.details
+    if extra_fields or extra_details is not None:
+        lazy = _with_extras(lazy, extra_fields, extra_details)
+    return ErrorRecord._deferred(
+        vendor,
+        status,
+        code,
+        type_,
+        message,
+        request_id,
+        correlation_id,
+        retry_after,
+        retryable,
+        method,
+        url,
+        lazy,
+    )
+
+
+def _with_extras(lazy: Any, fields: tuple[FieldError, ...], details: Any) -> Any:
+    # The source's own fields and details complete what the body gives.
+    def combined() -> tuple[Any, tuple[FieldError, ...]]:
+        body_details, body_fields = lazy() if lazy is not None else (None, ())
+        merged = body_fields + tuple(f for f in fields if f not in body_fields)
+        if body_details is None and details is not None:
+            from errorlens._shapes import _details_value
+
+            body_details = _details_value(details, {})
+        return body_details, merged
+
+    return combined
+
+
+def _code_in_text(text: str) -> str | None:
+    # Gateways print "error code: 1020" (Cloudflare) and similar.
+    lowered = text.lower()
+    index = lowered.find("error code")
+    if index < 0:
+        return None
+    rest = text[index + 10 :].lstrip(" :#")
+    token = rest.split(None, 1)[0] if rest else ""
+    token = token.strip(".,;)")
+    return token if token and len(token) <= 40 and token.replace("_", "").replace("-", "").isalnum() else None
