@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from errorlens._emit import ErrorEvent, record_error
 from errorlens._extract import extract, from_http
 from errorlens._record import ErrorRecord, FieldError
 from errorlens._redact import add_pattern as add_redaction_pattern
@@ -17,6 +18,7 @@ from errorlens._rules import VendorRule, register_vendor, unregister_vendor
 __version__ = "0.1.0"
 
 __all__ = [
+    "ErrorEvent",
     "ErrorRecord",
     "FieldError",
     "VendorRule",
@@ -24,6 +26,7 @@ __all__ = [
     "add_redaction_pattern",
     "extract",
     "from_http",
+    "record_error",
     "register_vendor",
     "unregister_vendor",
 ]

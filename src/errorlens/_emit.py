@@ -1,0 +1,157 @@
+"""Outputs: fan one observed API error out to spans, metrics and other sinks.
+
+Every errorlens path that sees an API error (the structlog processor, the stdlib
+filter installed by ``attach``, ``configure``'s chain, or an explicit
+:func:`record_error`) builds one :class:`ErrorEvent` and calls :func:`emit`. Sinks (the
+OpenTelemetry span/metric sink, the Sentry sink) each get the same event: the record is
+read once and the traceback formatted at most once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback as _tb
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from errorlens._guard import busy, in_errorlens, report_internal
+from errorlens._record import ErrorRecord
+from errorlens._redact import redact_text
+
+__all__ = ["ErrorEvent", "add_sink", "emit", "record_error", "remove_sink"]
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+
+class ErrorEvent:
+    """One API error seen by errorlens, as every sink receives it."""
+
+    __slots__ = ("_traceback", "exc_info", "level", "logger_name", "message", "record", "via_stdlib")
+
+    def __init__(
+        self,
+        record: ErrorRecord,
+        exc_info: ExcInfo | None = None,
+        *,
+        level: int = logging.ERROR,
+        logger_name: str | None = None,
+        message: str | None = None,
+        via_stdlib: bool = False,
+        traceback: str | None = None,
+    ) -> None:
+        self.record = record
+        self.exc_info = exc_info
+        self.level = level
+        self.logger_name = logger_name
+        self.message = message
+        # True when the line also travels through stdlib logging handlers (where a
+        # Sentry LoggingIntegration may already turn it into an event).
+        self.via_stdlib = via_stdlib
+        self._traceback = traceback
+
+    @property
+    def exception(self) -> BaseException | None:
+        return self.exc_info[1] if self.exc_info is not None else None
+
+    @property
+    def traceback(self) -> str | None:
+        """The redacted traceback text, formatted once and shared by every output."""
+        if self._traceback is None and self.exc_info is not None:
+            self._traceback = format_traceback(self.exc_info)
+        return self._traceback
+
+
+_FORMATTED_ATTR = "__errorlens_traceback__"
+
+
+def format_traceback(exc_info: ExcInfo) -> str:
+    """Redacted traceback text, cached on the exception so it is formatted once."""
+    exc = exc_info[1]
+    cached = getattr(exc, _FORMATTED_ATTR, None) if exc is not None else None
+    if isinstance(cached, str):
+        return cached
+    try:
+        text = "".join(_tb.format_exception(*exc_info)).rstrip("\n")
+    except Exception:
+        report_internal("formatting a traceback")
+        text = f"{exc_info[0].__name__}: <traceback unavailable>"
+    text = redact_text(text)
+    if exc is not None:
+        try:
+            setattr(exc, _FORMATTED_ATTR, text)
+        except (AttributeError, TypeError):
+            pass  # exceptions with __slots__ or read-only attributes: format again next time
+    return text
+
+
+Sink = Callable[[ErrorEvent], None]
+_sinks: list[Sink] = []
+_sinks_lock = threading.Lock()
+_defaults_loaded = False
+
+
+def add_sink(sink: Sink) -> None:
+    """Call ``sink(event)`` for every API error errorlens observes. Idempotent."""
+    with _sinks_lock:
+        if sink not in _sinks:
+            _sinks.append(sink)
+
+
+def remove_sink(sink: Sink) -> None:
+    with _sinks_lock:
+        if sink in _sinks:
+            _sinks.remove(sink)
+
+
+def _load_defaults() -> None:
+    # Spans and metrics are always on: opentelemetry-api is a core dependency and is a
+    # cheap no-op without an SDK.
+    global _defaults_loaded  # noqa: PLW0603
+    _defaults_loaded = True
+    try:
+        from errorlens.otel import otel_sink
+    except ImportError:
+        return
+    add_sink(otel_sink)
+
+
+def emit(event: ErrorEvent) -> None:
+    """Hand ``event`` to every sink. Never raises; never re-enters itself."""
+    if in_errorlens():
+        return
+    if not _defaults_loaded:
+        _load_defaults()
+    with busy():
+        for sink in tuple(_sinks):
+            try:
+                sink(event)
+            except Exception:
+                report_internal(f"sending an API error to {getattr(sink, '__name__', 'a sink')}")
+
+
+def record_error(
+    error: Any, *, level: int = logging.ERROR, message: str | None = None
+) -> ErrorRecord | None:
+    """Send an API error to the current span, the metrics and Sentry, without logging.
+
+    ``error`` is anything :func:`errorlens.extract` reads. Returns the record, or None
+    when ``error`` holds no API error. Never raises.
+
+    .. versionadded:: 0.1.0
+    """
+    from errorlens._extract import extract
+
+    try:
+        record = extract(error)
+        if record is None:
+            return None
+        exc_info: ExcInfo | None = None
+        if isinstance(error, BaseException):
+            exc_info = (type(error), error, error.__traceback__)
+        emit(ErrorEvent(record, exc_info, level=level, message=message))
+        return record
+    except Exception:
+        report_internal("recording an API error")
+        return None
