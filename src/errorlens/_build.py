@@ -92,7 +92,8 @@ def build_record(parts: HttpParts) -> ErrorRecord:
         reading, lazy = read_document(document.data, status, xml=kind == "xml")
 
     code = reading.code
-    if code is None and facts.error_type:
+    if (code is None or reading.code_from_type) and facts.error_type:
+        # An explicit code in a header beats a category read from the body.
         code = facts.error_type.partition(":")[0].strip() or None
         if code is not None and "#" in code:
             code = code.rpartition("#")[2]

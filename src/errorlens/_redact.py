@@ -43,7 +43,9 @@ _SEPARATORS = str.maketrans("", "", "-_. ")
 # reader still sees what kind of secret was there.
 _TOKEN_PATTERNS: list[str] = [
     # Authorization header values written out in text.
-    r"(?i:\b(?:bearer|basic|token|digest)\s+)[A-Za-z0-9\-._~+/]{8,}=*",
+    r"(?i:\bbearer\s+)[A-Za-z0-9\-._~+/]{8,}=*",
+    # "Basic"/"Token"/"Digest" are also plain words: only a value with a digit counts.
+    r"(?i:\b(?:basic|token|digest)\s+)(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{8,}=*",
     # OpenAI / Anthropic / generic "sk-" keys, Stripe secret/restricted/publishable keys.
     r"\b(?:sk|rk|pk)[-_](?:ant-|proj-|live_|test_|svcacct-|admin-)?[A-Za-z0-9\-_]{12,}",
     r"\b(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{8,}",

@@ -150,7 +150,7 @@ _META_KEYS = frozenset(
         "documentationurl", "help", "link", "links", "moreinfo", "timestamp",
     }
 )
-_VALIDATION_WORDS = ("valid", "required", "unprocessable", "missing", "constraint")
+_VALIDATION_WORDS = ("validat", "required", "unprocessable", "missing", "constraint")
 
 
 def _role(key: str, xml: bool) -> tuple[int, int] | None:
@@ -222,7 +222,12 @@ class _Scan:
                 elif not isinstance(value, str):
                     continue
             elif role == CODE:
-                if isinstance(value, dict):
+                if isinstance(value, dict) and rank == 6:
+                    value = _xml_text(value)  # SOAP 1.2 <Reason><Text>...</Text></Reason>
+                    if value is None:
+                        continue
+                    role, rank = MESSAGE, 4
+                elif isinstance(value, dict):
                     value = _soap_code(value)
                     if value is None:
                         continue
@@ -251,8 +256,16 @@ class _Scan:
                         continue
             elif role == ENTRIES:
                 if isinstance(value, dict):
-                    role = FIELD_MAP
-                    rank = 0 if key.lower() == "errors" else 1
+                    if xml or "Error" in value or "error" in value:
+                        role, rank = CONTAINER, 3  # <Errors><Error>...</Error></Errors>
+                    else:
+                        role = FIELD_MAP
+                        rank = 0 if key.lower() == "errors" else 1
+                elif isinstance(value, str):
+                    if _IDENT.fullmatch(value):
+                        role, rank = CODE, 4
+                    else:
+                        role, rank = MESSAGE, 3
                 elif not isinstance(value, list) or not value:
                     continue
             elif role == STATUS_NAME:
@@ -410,6 +423,10 @@ def read_document(
         data = top_entries[0]
     if not isinstance(data, dict):
         return _NOTHING, None
+    if xml and len(data) == 1:
+        root_value = next(iter(data.values()))
+        if isinstance(root_value, dict):
+            data = root_value  # the root element only wraps the document
 
     # Walk from the root into error containers; scans[-1] is the innermost node.
     scans = [_Scan(data, xml)]
@@ -477,20 +494,23 @@ def read_document(
     if code is not None and "#" in code and " " not in code:
         code = code.rpartition("#")[2] or code  # AWS "ns#Name"
     numeric_status_code = code is not None and status is not None and code == str(status)
+    lead_code = None
+    if lead_scan is not None and lead_scan.ranks[CODE] <= 6:
+        lead_code = _as_code(lead_scan.values[CODE])
     if code is None or numeric_status_code:
-        better = None
-        if typed_reason:
-            better = typed_reason
+        # A numeric code that repeats the status loses to a string identifier.
+        better = typed_reason
+        if better is not None:
             if isinstance(status_name, str) and type_raw is None:
                 type_raw = status_name
         elif isinstance(status_name, str):
             better = status_name
-        elif lead_scan is not None:
-            better = _as_code(lead_scan.values[CODE])
-            if better is None:
-                better = _code_in_details(lead_scan.values[DETAILS], xml)
-        if better is None and code is None:
+        elif lead_code is not None:
+            better = lead_code
+        elif code is None:
             better = _code_in_details(details, xml)
+            if better is None and lead_scan is not None:
+                better = _code_in_details(lead_scan.values[DETAILS], xml)
         if better is not None:
             code = better
 
@@ -500,6 +520,7 @@ def read_document(
         if code is None:
             code = _problem_slug(type_text)
     elif code is None and type_text is not None:
+        # No explicit code anywhere: the category is the most specific identifier.
         code = type_text
         reading.code_from_type = True
     if code is None and lead_scan is not None:
@@ -534,7 +555,20 @@ def read_document(
             reading.correlation_id = _id(inner.values[CORRELATION])
 
     node = scans[-1].node
-    context = _FieldContext(scans, entries, details, status, reading, xml)
+    root_map = False
+    if (
+        len(scans) == 1
+        and code is None
+        and reading.message is None
+        and entries is None
+        and status in (400, 409, 422)
+    ):
+        items = _map_items(node)
+        if items:
+            # {"email": ["Enter a valid email address."]}: the body is the field map.
+            root_map = True
+            reading.message = _cap("; ".join(f"{f}: {m}" if m else f for f, m in items[:10]), _MESSAGE_CAP)
+    context = _FieldContext(scans, entries, details, status, reading, xml, root_map)
     return reading, lambda: (_details_value(details, node), context.fields())
 
 
@@ -662,26 +696,62 @@ def _entry_message(entry: dict[str, Any]) -> str | None:
     return best
 
 
-def _map_items(mapping: dict[Any, Any]) -> list[tuple[str, str | None]] | None:
-    # {"email": ["is invalid"], "name": "is required"} -> [(email, is invalid), ...]
+def _map_items(mapping: dict[Any, Any], prefix: str = "", depth: int = 0) -> list[tuple[str, str | None]] | None:
+    """Field map -> [(field, message)], or None when ``mapping`` is not a field map.
+
+    ``{"email": ["is invalid"], "name": "is required"}``; nested maps give dotted
+    names, and a nested node's own error list or message gives the message
+    (``{"access_token": {"_errors": [{"message": "required"}]}}``).
+    """
     items: list[tuple[str, str | None]] = []
     for key, value in list(mapping.items())[:_MAX_ENTRIES]:
-        if not isinstance(key, str) or key.lower().translate(_NORMALISE) in _META_KEYS:
+        if not isinstance(key, str):
             return None
+        norm = key.lower().translate(_NORMALISE)
+        known = _KEYS.get(norm)
+        if norm in _META_KEYS or (known is not None and known[0] != MESSAGE and known[1] < 6):
+            return None
+        name = f"{prefix}{key}"
         if isinstance(value, str):
-            items.append((key, value))
+            items.append((name, value))
         elif isinstance(value, list) and all(isinstance(v, str) for v in value[:20]):
-            items.append((key, "; ".join(value[:5]) if value else None))
-        elif (
-            isinstance(value, list)
-            and value
-            and isinstance(value[0], dict)
-            and _entry_message(value[0]) is not None
-        ):
-            items.append((key, _entry_message(value[0])))
+            items.append((name, "; ".join(value[:5]) if value else None))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            message = _entry_message(value[0])
+            if message is None:
+                return None
+            items.append((name, message))
+        elif isinstance(value, dict) and depth < 4:
+            own = _nested_message(value)
+            if own is not None:
+                items.append((name, own))
+                continue
+            nested = _map_items(value, f"{name}.", depth + 1)
+            if nested is None:
+                return None
+            items.extend(nested)
         else:
             return None
     return items or None
+
+
+def _nested_message(node: dict[str, Any]) -> str | None:
+    # A field's own error node: {"_errors": [{"message": ...}]} or {"message": ...}.
+    for key, value in node.items():
+        if not isinstance(key, str):
+            continue
+        found = _KEYS.get(key.lower().translate(_NORMALISE))
+        if found is None:
+            continue
+        if found[0] == MESSAGE and found[1] <= 1 and isinstance(value, str):
+            return value
+        if found[0] == ENTRIES and isinstance(value, list) and value:
+            first = value[0]
+            if isinstance(first, dict):
+                return _entry_message(first)
+            if isinstance(first, str):
+                return first
+    return None
 
 
 def _reasons(entries: Any, field_map: Any, message: str | None, own_message: bool) -> str | None:
@@ -718,7 +788,16 @@ def _reasons(entries: Any, field_map: Any, message: str | None, own_message: boo
 class _FieldContext:
     """Everything needed to build ``fields`` later, without keeping the reading alive."""
 
-    __slots__ = ("details", "entries", "message", "scans", "validation", "xml")
+    __slots__ = (
+        "details",
+        "entries",
+        "message",
+        "plain_details",
+        "root_map",
+        "scans",
+        "validation",
+        "xml",
+    )
 
     def __init__(
         self,
@@ -728,6 +807,7 @@ class _FieldContext:
         status: int | None,
         reading: Reading,
         xml: bool,
+        root_map: bool = False,
     ) -> None:
         self.scans = scans
         self.entries = entries
@@ -736,6 +816,9 @@ class _FieldContext:
         self.xml = xml
         words = " ".join(t for t in (reading.code, reading.type, reading.message) if t).lower()
         self.validation = status in (400, 422) or any(w in words for w in _VALIDATION_WORDS)
+        # Only a key named "details" may hold a bare field map ("metadata" may not).
+        self.plain_details = scans[-1].ranks[DETAILS] == 0 or scans[0].ranks[DETAILS] == 0
+        self.root_map = root_map
 
     def fields(self) -> tuple[FieldError, ...]:
         out: list[FieldError] = []
@@ -750,20 +833,23 @@ class _FieldContext:
                 out.append(item)
 
         inner = self.scans[-1]
-        node_field = inner.values[FIELD]
         node_message = self.message
-        if isinstance(node_field, str):
-            add(node_field, node_message)
-        elif isinstance(node_field, list):
-            for name in node_field[:_MAX_ENTRIES]:
-                if isinstance(name, str):
-                    add(name, node_message)
         entries = self.entries
         if isinstance(entries, list):
             for entry in entries[:_MAX_ENTRIES]:
                 if not isinstance(entry, dict):
                     continue
                 self._from_entry(entry, add)
+        if not out:
+            # The node's own field (Stripe's "param", an OData "target") only when no
+            # entry names a more specific one.
+            node_field = inner.values[FIELD]
+            if isinstance(node_field, str):
+                add(node_field, node_message)
+            elif isinstance(node_field, list):
+                for name in node_field[:_MAX_ENTRIES]:
+                    if isinstance(name, str):
+                        add(name, node_message)
         for scan in reversed(self.scans):
             field_map = scan.values[FIELD_MAP]
             if isinstance(field_map, dict):
@@ -788,9 +874,12 @@ class _FieldContext:
                 if isinstance(nested_map, dict):
                     for field, message in _map_items(nested_map) or ():
                         add(field, message)
-                elif self.validation and nested_entries is None:
+                elif self.validation and nested_entries is None and self.plain_details:
                     for field, message in _map_items(details) or ():
                         add(field, message)
+        if self.root_map:
+            for field, message in _map_items(inner.node) or ():
+                add(field, message)
         return tuple(out)
 
     def _from_entry(
