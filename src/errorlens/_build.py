@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from errorlens._document import decode
-from errorlens._headers import read_headers, parse_retry_after
+from errorlens._headers import parse_retry_after, read_headers
 from errorlens._parts import HttpParts
 from errorlens._record import ErrorRecord, FieldError
 from errorlens._redact import redact_text, redact_url
@@ -14,7 +14,14 @@ from errorlens._shapes import _NOTHING, Reading, read_document
 
 __all__ = ["build_record", "is_retryable"]
 
-_PERMANENT_WORDS = ("quota", "billing", "insufficient", "credit", "payment_required", "exhausted_balance")
+_PERMANENT_WORDS = (
+    "quota",
+    "billing",
+    "insufficient",
+    "credit",
+    "payment_required",
+    "exhausted_balance",
+)
 _RETRY_WORDS = (
     "overload",
     "rate_limit",
@@ -88,7 +95,7 @@ def build_record(parts: HttpParts) -> ErrorRecord:
     reading: Reading = _NOTHING
     lazy = None
     kind = document.kind
-    if kind == "json" or kind == "xml":
+    if kind in ("json", "xml"):
         reading, lazy = read_document(document.data, status, xml=kind == "xml")
 
     code = reading.code
@@ -177,4 +184,8 @@ def _code_in_text(text: str) -> str | None:
     rest = text[index + 10 :].lstrip(" :#")
     token = rest.split(None, 1)[0] if rest else ""
     token = token.strip(".,;)")
-    return token if token and len(token) <= 40 and token.replace("_", "").replace("-", "").isalnum() else None
+    return (
+        token
+        if token and len(token) <= 40 and token.replace("_", "").replace("-", "").isalnum()
+        else None
+    )

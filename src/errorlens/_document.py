@@ -71,7 +71,7 @@ def _decode_text(text: str, content_type: str | None, oversize: bool) -> Documen
         stripped = stripped[1:].lstrip()
     first = stripped[:1]
     ctype = content_type or ""
-    if first in "{[\"" or "json" in ctype:
+    if first in '{["' or "json" in ctype:
         if not oversize:
             try:
                 return Document("json", json.loads(stripped))
@@ -133,12 +133,11 @@ def _parse_xml(text: str) -> dict[str, Any] | None:
     return {_local_name(root.tag): _element_value(root, 0)}
 
 
-def _local_name(tag: Any) -> str:
+def _local_name(tag: object) -> str:
     if not isinstance(tag, str):
         return ""
-    if tag.startswith("{"):
-        tag = tag.rpartition("}")[2]
-    return tag.rpartition(":")[2]
+    name: str = tag.rpartition("}")[2] if tag.startswith("{") else tag
+    return name.rpartition(":")[2]
 
 
 def _element_value(element: Any, depth: int) -> Any:

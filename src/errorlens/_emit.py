@@ -9,6 +9,7 @@ read once and the traceback formatted at most once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import traceback as _tb
@@ -28,7 +29,15 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 class ErrorEvent:
     """One API error seen by errorlens, as every sink receives it."""
 
-    __slots__ = ("_traceback", "exc_info", "level", "logger_name", "message", "record", "via_stdlib")
+    __slots__ = (
+        "_traceback",
+        "exc_info",
+        "level",
+        "logger_name",
+        "message",
+        "record",
+        "via_stdlib",
+    )
 
     def __init__(
         self,
@@ -79,10 +88,9 @@ def format_traceback(exc_info: ExcInfo) -> str:
         text = f"{exc_info[0].__name__}: <traceback unavailable>"
     text = redact_text(text)
     if exc is not None:
-        try:
+        # Exceptions with __slots__ or read-only attributes are formatted again next time.
+        with contextlib.suppress(AttributeError, TypeError):
             setattr(exc, _FORMATTED_ATTR, text)
-        except (AttributeError, TypeError):
-            pass  # exceptions with __slots__ or read-only attributes: format again next time
     return text
 
 

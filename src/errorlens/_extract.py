@@ -35,7 +35,9 @@ def from_http(
     .. versionadded:: 0.1.0
     """
     try:
-        return build_record(HttpParts(status=status, headers=headers, body=body, url=url, method=method))
+        return build_record(
+            HttpParts(status=status, headers=headers, body=body, url=url, method=method)
+        )
     except Exception:
         report_internal("reading an HTTP response")
         return ErrorRecord(status=status if isinstance(status, int) else None)

@@ -7,6 +7,7 @@ them all; nothing here raises.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Mapping
 from email.utils import parsedate_to_datetime
@@ -174,10 +175,10 @@ def read_headers(headers: Any) -> HeaderFacts:
             elif name in ("x-ratelimit-reset-after", "ratelimit-reset", "x-rate-limit-reset-after"):
                 facts.rate_reset = value
             elif name == "cf-ray":
-                if _CF_RAY_RANK < request_rank:
+                if request_rank > _CF_RAY_RANK:
                     facts.request_id, request_rank = value, _CF_RAY_RANK
             elif name.endswith(("request-id", "requestid", "req-id")):
-                if _GENERIC_REQUEST_ID_RANK < request_rank:
+                if request_rank > _GENERIC_REQUEST_ID_RANK:
                     facts.request_id, request_rank = value, _GENERIC_REQUEST_ID_RANK
             elif "correlation" in name and correlation_rank > 50:
                 facts.correlation_id, correlation_rank = value, 50
@@ -219,6 +220,6 @@ def parse_retry_after(value: str | None, date: str | None = None) -> float | Non
         except (OverflowError, OSError, ValueError):
             return None
         seconds = round(seconds, 3)
-    if seconds != seconds:  # NaN
+    if math.isnan(seconds):
         return None
     return min(max(seconds, 0.0), 1e7)

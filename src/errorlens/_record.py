@@ -51,7 +51,7 @@ class ErrorRecord:
         vendor: str | None = None,
         status: int | None = None,
         code: str | None = None,
-        type: str | None = None,  # noqa: A002 - the contract's field name
+        type: str | None = None,
         message: str | None = None,
         details: Any = None,
         fields: tuple[FieldError, ...] = (),
@@ -296,4 +296,4 @@ _FIELD_NAMES = (
 
 
 def _rebuild(values: tuple[Any, ...]) -> ErrorRecord:
-    return ErrorRecord(**dict(zip(_FIELD_NAMES, values)))
+    return ErrorRecord(**dict(zip(_FIELD_NAMES, values, strict=True)))

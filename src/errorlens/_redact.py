@@ -26,15 +26,45 @@ REDACTED = "[REDACTED]"
 # with separators and case folded away: "X-Api-Key" -> "xapikey".
 _SECRET_NAMES = frozenset(
     {
-        "authorization", "proxyauthorization", "cookie", "setcookie", "auth", "key",
-        "password", "passwd", "pwd", "secret", "token", "sig", "signature", "apikey",
-        "credential", "credentials", "sessionid", "codeverifier", "xgoogapikey",
-        "ocpapimsubscriptionkey", "xamzsecuritytoken", "xamzsignature", "xamzcredential",
+        "authorization",
+        "proxyauthorization",
+        "cookie",
+        "setcookie",
+        "auth",
+        "key",
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "sig",
+        "signature",
+        "apikey",
+        "credential",
+        "credentials",
+        "sessionid",
+        "codeverifier",
+        "xgoogapikey",
+        "ocpapimsubscriptionkey",
+        "xamzsecuritytoken",
+        "xamzsignature",
+        "xamzcredential",
     }
 )
 _SECRET_SUFFIXES = (
-    "password", "passwd", "secret", "apikey", "accesskey", "privatekey", "secretkey",
-    "token", "signature", "credential", "credentials", "cookie", "sessionid",
+    "password",
+    "passwd",
+    "secret",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "secretkey",
+    "token",
+    "signature",
+    "credential",
+    "credentials",
+    "cookie",
+    "sessionid",
 )
 _name_cache: dict[str, bool] = {}
 _SEPARATORS = str.maketrans("", "", "-_. ")

@@ -11,6 +11,7 @@ fields are built only when asked for.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -145,9 +146,27 @@ _LOC_PREFIXES = frozenset({"body", "query", "path", "header", "headers", "cookie
 _POINTER_PREFIXES = frozenset({"data", "attributes", "relationships"})
 _META_KEYS = frozenset(
     {
-        "code", "type", "message", "reason", "domain", "metadata", "expected", "status",
-        "errors", "error", "details", "requestid", "retryafter", "limit", "docurl",
-        "documentationurl", "help", "link", "links", "moreinfo", "timestamp",
+        "code",
+        "type",
+        "message",
+        "reason",
+        "domain",
+        "metadata",
+        "expected",
+        "status",
+        "errors",
+        "error",
+        "details",
+        "requestid",
+        "retryafter",
+        "limit",
+        "docurl",
+        "documentationurl",
+        "help",
+        "link",
+        "links",
+        "moreinfo",
+        "timestamp",
     }
 )
 _VALIDATION_WORDS = ("validat", "required", "unprocessable", "missing", "constraint")
@@ -244,11 +263,10 @@ class _Scan:
                     continue
             elif role == DETAILS:
                 if isinstance(value, list) and key.lower() != "data":
-                    if value and isinstance(value[0], dict):
-                        # A list under "details" is either typed details (google.rpc) or
-                        # a list of per-field errors: kept as both.
-                        if ranks[ENTRIES] > 5:
-                            values[ENTRIES], ranks[ENTRIES] = value, 5
+                    # A list under "details" is either typed details (google.rpc) or a
+                    # list of per-field errors: kept as both.
+                    if value and isinstance(value[0], dict) and ranks[ENTRIES] > 5:
+                        values[ENTRIES], ranks[ENTRIES] = value, 5
                 elif isinstance(value, str):
                     if key.lower() in ("details", "errordetails"):
                         role, rank = MESSAGE, 3
@@ -273,12 +291,11 @@ class _Scan:
                     continue
                 if value.isdigit():
                     continue
-            elif role == FIELD_MAP:
-                if not isinstance(value, dict):
-                    if isinstance(value, list) and value and isinstance(value[0], str):
-                        role, rank = FIELD, 3
-                    else:
-                        continue
+            elif role == FIELD_MAP and not isinstance(value, dict):
+                if isinstance(value, list) and value and isinstance(value[0], str):
+                    role, rank = FIELD, 3
+                else:
+                    continue
             if rank < ranks[role]:
                 values[role] = value
                 ranks[role] = rank
@@ -360,7 +377,7 @@ def _seconds(value: Any, unit_ms: bool = False) -> float | None:
         return None
     if unit_ms:
         seconds /= 1000.0
-    if seconds != seconds or seconds < 0:
+    if math.isnan(seconds) or seconds < 0:
         return None
     return min(seconds, 1e7)
 
@@ -483,7 +500,9 @@ def read_document(
     # Typed details (google.rpc.Status) and the lead entry fill what the node lacks.
     typed_reason = None
     if isinstance(details, list) or isinstance(entries, list):
-        typed_reason, typed_delay = _typed_details(details if isinstance(details, list) else entries)
+        typed_reason, typed_delay = _typed_details(
+            details if isinstance(details, list) else entries
+        )
         if typed_delay is not None and reading.retry_after is None:
             reading.retry_after = typed_delay
     lead_scan = _Scan(lead_entry, xml) if lead_entry is not None else None
@@ -542,8 +561,10 @@ def read_document(
     if entries is not None or scans[-1].values[FIELD_MAP] is not None:
         reasons = _reasons(entries, best(FIELD_MAP), message, own_message)
     if reasons:
-        message = f"{message}: {reasons}" if own_message and message else (
-            f"{message}; {reasons}" if message else reasons
+        message = (
+            f"{message}: {reasons}"
+            if own_message and message
+            else (f"{message}; {reasons}" if message else reasons)
         )
     reading.message = _cap(message.strip(), _MESSAGE_CAP) if message else None
     if reading.request_id is None and lead_scan is not None:
@@ -567,7 +588,9 @@ def read_document(
         if items:
             # {"email": ["Enter a valid email address."]}: the body is the field map.
             root_map = True
-            reading.message = _cap("; ".join(f"{f}: {m}" if m else f for f, m in items[:10]), _MESSAGE_CAP)
+            reading.message = _cap(
+                "; ".join(f"{f}: {m}" if m else f for f, m in items[:10]), _MESSAGE_CAP
+            )
     context = _FieldContext(scans, entries, details, status, reading, xml, root_map)
     return reading, lambda: (_details_value(details, node), context.fields())
 
@@ -696,7 +719,9 @@ def _entry_message(entry: dict[str, Any]) -> str | None:
     return best
 
 
-def _map_items(mapping: dict[Any, Any], prefix: str = "", depth: int = 0) -> list[tuple[str, str | None]] | None:
+def _map_items(
+    mapping: dict[Any, Any], prefix: str = "", depth: int = 0
+) -> list[tuple[str, str | None]] | None:
     """Field map -> [(field, message)], or None when ``mapping`` is not a field map.
 
     ``{"email": ["is invalid"], "name": "is required"}``; nested maps give dotted
@@ -921,7 +946,7 @@ def _json_safe(value: Any, depth: int, budget: list[int], seen: set[int]) -> Any
         return "\u2026"
     if value is None or isinstance(value, bool | int | float):
         budget[0] -= 8
-        if isinstance(value, float) and value != value:
+        if isinstance(value, float) and math.isnan(value):
             return None
         return value
     if isinstance(value, str):
