@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from errorlens._document import decode
@@ -14,33 +15,13 @@ from errorlens._shapes import _NOTHING, Reading, read_document
 
 __all__ = ["build_record", "is_retryable"]
 
-_PERMANENT_WORDS = (
-    "quota",
-    "billing",
-    "insufficient",
-    "credit",
-    "payment_required",
-    "exhausted_balance",
+# Words in a code or type that decide retryability whatever the status.
+_PERMANENT = re.compile(r"quota|billing|insufficient|credit|payment_required")
+_TRANSIENT = re.compile(
+    r"overload|rate_?limit|rate-limit|throttl|too_?many_?requests|slow_?down|unavailable|"
+    r"time_?out|timed_out|try_?again|throughputexceeded|limitexceeded|internal_server_error"
 )
-_RETRY_WORDS = (
-    "overload",
-    "rate_limit",
-    "ratelimit",
-    "rate-limit",
-    "throttl",
-    "too_many_requests",
-    "toomanyrequests",
-    "slow_down",
-    "slowdown",
-    "unavailable",
-    "timeout",
-    "timed_out",
-    "try_again",
-    "tryagain",
-    "throughputexceeded",
-    "limitexceeded",
-    "internal_server_error",
-)
+_word_cache: dict[tuple[str | None, str | None], bool | None] = {}
 _SOAP_RETRY = frozenset({"server", "receiver"})
 
 
@@ -64,12 +45,18 @@ def is_retryable(
             return False
     if soap_class is not None:
         return soap_class.lower() in _SOAP_RETRY
-    words = " ".join(t for t in (code, type_) if t).lower()
-    if words:
-        if any(w in words for w in _PERMANENT_WORDS):
-            return False
-        if any(w in words for w in _RETRY_WORDS):
-            return True
+    if code is not None or type_ is not None:
+        key = (code, type_)
+        verdict = _word_cache.get(key, 0)
+        if verdict == 0:
+            words = f"{code or ''} {type_ or ''}".lower()
+            verdict = (
+                False if _PERMANENT.search(words) else True if _TRANSIENT.search(words) else None
+            )
+            if len(_word_cache) < 4096:
+                _word_cache[key] = verdict
+        if verdict is not None:
+            return bool(verdict)
     if status is None:
         return False
     return status in (408, 425, 429) or (500 <= status <= 599 and status not in (501, 505))

@@ -44,21 +44,20 @@ _CORRELATION_HEADERS = {
     "x-ms-correlation-request-id": 3,
 }
 
-# Header-name prefixes that only one vendor sends.
-_VENDOR_PREFIXES = (
-    ("x-amzn-", "aws"),
-    ("x-amz-", "aws"),
-    ("x-ms-", "azure"),
-    ("openai-", "openai"),
-    ("anthropic-", "anthropic"),
-    ("stripe-", "stripe"),
-    ("x-github-", "github"),
-    ("twilio-", "twilio"),
-    ("x-slack-", "slack"),
-    ("x-goog-", "google"),
-    ("x-shopify-", "shopify"),
-)
-_VENDOR_EXACT = {"request-id": None, "x-kong-request-id": None}
+# Header-name prefixes that only one vendor sends, by the name's first segment(s).
+_VENDOR_PREFIXES = {
+    "x-amzn": "aws",
+    "x-amz": "aws",
+    "x-ms": "azure",
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "stripe": "stripe",
+    "x-github": "github",
+    "twilio": "twilio",
+    "x-slack": "slack",
+    "x-goog": "google",
+    "x-shopify": "shopify",
+}
 
 
 class HeaderFacts:
@@ -128,70 +127,119 @@ def iter_headers(headers: Any) -> Iterable[tuple[Any, Any]]:
     return out
 
 
+# Names read into one fact each; request ids carry their rank instead.
+_RETRY_AFTER, _RETRY_AFTER_MS, _CONTENT_TYPE, _DATE, _ERROR_TYPE, _RATE_RESET, _CF_RAY = range(
+    -1, -8, -1
+)
+_NAMED = {
+    "retry-after": _RETRY_AFTER,
+    "retry-after-ms": _RETRY_AFTER_MS,
+    "content-type": _CONTENT_TYPE,
+    "date": _DATE,
+    "x-amzn-errortype": _ERROR_TYPE,
+    "x-ratelimit-reset-after": _RATE_RESET,
+    "x-rate-limit-reset-after": _RATE_RESET,
+    "ratelimit-reset": _RATE_RESET,
+    "cf-ray": _CF_RAY,
+}
+_NAMED.update(_REQUEST_ID_RANK)
+
+
 def read_headers(headers: Any) -> HeaderFacts:
     """Read ids, retry hints and vendor hints from ``headers``. Never raises."""
     if not headers:
         return _EMPTY
     facts = HeaderFacts()
-    request_rank = _CF_RAY_RANK + 1
-    correlation_rank = 99
     try:
-        pairs = iter_headers(headers)
-        for raw_name, raw_value in pairs:
-            name = _text(raw_name)
-            if not name:
-                continue
-            name = name.strip().lower()
-            value = _text(raw_value)
-            if value is None:
-                continue
-            value = value.strip()[:_MAX_VALUE]
-            if not value:
-                continue
-            rank = _REQUEST_ID_RANK.get(name)
-            if rank is not None:
-                if rank < request_rank:
-                    facts.request_id, request_rank = value, rank
-            elif name == "retry-after":
-                facts.retry_after = value
-            elif name == "retry-after-ms":
-                facts.retry_after_ms = value
-            elif name == "content-type":
-                facts.content_type = value.lower()
-            elif name == "date":
-                facts.date = value
-            elif name in _CORRELATION_HEADERS:
-                crank = _CORRELATION_HEADERS[name]
-                if crank < correlation_rank:
-                    facts.correlation_id, correlation_rank = value, crank
-            elif name == "x-amzn-errortype":
-                facts.error_type = value
-            elif name.endswith("should-retry"):
-                lowered = value.lower()
-                if lowered in ("true", "1", "yes"):
-                    facts.should_retry = True
-                elif lowered in ("false", "0", "no"):
-                    facts.should_retry = False
-            elif name in ("x-ratelimit-reset-after", "ratelimit-reset", "x-rate-limit-reset-after"):
-                facts.rate_reset = value
-            elif name == "cf-ray":
-                if request_rank > _CF_RAY_RANK:
-                    facts.request_id, request_rank = value, _CF_RAY_RANK
-            elif name.endswith(("request-id", "requestid", "req-id")):
-                if request_rank > _GENERIC_REQUEST_ID_RANK:
-                    facts.request_id, request_rank = value, _GENERIC_REQUEST_ID_RANK
-            elif "correlation" in name and correlation_rank > 50:
-                facts.correlation_id, correlation_rank = value, 50
-            if facts.vendor is None:
-                for prefix, vendor in _VENDOR_PREFIXES:
-                    if name.startswith(prefix):
-                        facts.vendor = vendor
-                        break
+        pairs = headers.items() if isinstance(headers, dict) else iter_headers(headers)
+        _read_pairs(facts, pairs)
     except Exception:
         from errorlens._guard import report_internal
 
         report_internal("reading headers")
     return facts
+
+
+def _read_pairs(facts: HeaderFacts, pairs: Iterable[tuple[Any, Any]]) -> None:
+    request_rank = _CF_RAY_RANK + 1
+    correlation_rank = 99
+    count = 0
+    for raw_name, raw_value in pairs:
+        count += 1
+        if count > _MAX_HEADERS:
+            break
+        known = _names.get(raw_name) if type(raw_name) is str else None
+        if known is None:
+            name = raw_name if type(raw_name) is str else _text(raw_name)
+            if not name:
+                continue
+            known = _classify(name)
+        name, role, vendor = known
+        if role == _IGNORED and (vendor is None or facts.vendor is not None):
+            continue
+        value = raw_value if type(raw_value) is str else _text(raw_value)
+        if not value:
+            continue
+        if len(value) > _MAX_VALUE:
+            value = value[:_MAX_VALUE]
+        if facts.vendor is None and vendor is not None:
+            facts.vendor = vendor
+        if role == _IGNORED:
+            continue
+        if role is None:
+            # A name that only hints at its meaning: "x-foo-request-id", "...-should-retry".
+            if name in _CORRELATION_HEADERS:
+                rank = _CORRELATION_HEADERS[name]
+                if rank < correlation_rank:
+                    facts.correlation_id, correlation_rank = value.strip(), rank
+            elif name.endswith("should-retry"):
+                lowered = value.strip().lower()
+                if lowered in ("true", "1", "yes"):
+                    facts.should_retry = True
+                elif lowered in ("false", "0", "no"):
+                    facts.should_retry = False
+            elif name.endswith(("request-id", "requestid", "req-id")):
+                if _GENERIC_REQUEST_ID_RANK < request_rank:
+                    facts.request_id, request_rank = value.strip(), _GENERIC_REQUEST_ID_RANK
+            elif "correlation" in name and correlation_rank > 50:
+                facts.correlation_id, correlation_rank = value.strip(), 50
+        elif role >= 0:
+            if role < request_rank:
+                facts.request_id, request_rank = value.strip(), role
+        elif role == _RETRY_AFTER:
+            facts.retry_after = value
+        elif role == _RETRY_AFTER_MS:
+            facts.retry_after_ms = value
+        elif role == _CONTENT_TYPE:
+            facts.content_type = value.lower()
+        elif role == _DATE:
+            facts.date = value
+        elif role == _ERROR_TYPE:
+            facts.error_type = value.strip()
+        elif role == _RATE_RESET:
+            facts.rate_reset = value
+        elif role == _CF_RAY and _CF_RAY_RANK < request_rank:
+            facts.request_id, request_rank = value.strip(), _CF_RAY_RANK
+
+
+_IGNORED = -100
+_GENERIC_HINTS = ("correlation", "should-retry", "request-id", "requestid", "req-id")
+# Raw header name -> (lowercase name, role or None or _IGNORED, vendor hint).
+_names: dict[str, tuple[str, int | None, str | None]] = {}
+
+
+def _classify(raw: str) -> tuple[str, int | None, str | None]:
+    name = raw.lower()
+    role: int | None = _NAMED.get(name)
+    if role is None and not any(hint in name for hint in _GENERIC_HINTS):
+        role = _IGNORED  # nothing to read from this header but, perhaps, its vendor
+    head, _, rest = name.partition("-")
+    if head == "x":
+        head = "x-" + rest.partition("-")[0]
+    known = (name, role, _VENDOR_PREFIXES.get(head))
+    if len(_names) < 2048:
+        _names[raw] = known
+    return known
 
 
 def parse_retry_after(value: str | None, date: str | None = None) -> float | None:

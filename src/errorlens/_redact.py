@@ -8,16 +8,21 @@ Users add their own text patterns with :func:`add_pattern`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "REDACTED",
     "add_pattern",
+    "collecting_secrets",
     "is_secret_name",
+    "redact_structure",
     "redact_text",
     "redact_url",
+    "redact_values",
 ]
 
 REDACTED = "[REDACTED]"
@@ -69,47 +74,63 @@ _SECRET_SUFFIXES = (
 _name_cache: dict[str, bool] = {}
 _SEPARATORS = str.maketrans("", "", "-_. ")
 
-# Well-known credential formats. Each pattern keeps a short recognisable prefix so a
-# reader still sees what kind of secret was there.
-_TOKEN_PATTERNS: list[str] = [
+# Well-known credential formats, each with the lowercase literals one of which must
+# occur in a text for the pattern to be worth running: most messages hold none, and
+# then redaction costs a few substring checks.
+_TOKEN_PATTERNS: list[tuple[str, tuple[str, ...]]] = [
     # Authorization header values written out in text.
-    r"(?i:\bbearer\s+)[A-Za-z0-9\-._~+/]{8,}=*",
+    (r"(?i:\bbearer\s+)[A-Za-z0-9\-._~+/]{8,}=*", ("bearer ",)),
     # "Basic"/"Token"/"Digest" are also plain words: only a value with a digit counts.
-    r"(?i:\b(?:basic|token|digest)\s+)(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{8,}=*",
+    (
+        r"(?i:\b(?:basic|token|digest)\s+)(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{8,}=*",
+        ("basic ", "token ", "digest "),
+    ),
     # OpenAI / Anthropic / generic "sk-" keys, Stripe secret/restricted/publishable keys.
-    r"\b(?:sk|rk|pk)[-_](?:ant-|proj-|live_|test_|svcacct-|admin-)?[A-Za-z0-9\-_]{12,}",
-    r"\b(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{8,}",
+    (
+        r"\b(?:sk|rk|pk)[-_](?:ant-|proj-|live_|test_|svcacct-|admin-)?[A-Za-z0-9\-_]{12,}",
+        ("sk-", "sk_", "rk-", "rk_", "pk-", "pk_"),
+    ),
+    (r"\bwhsec_[A-Za-z0-9]{8,}", ("whsec_",)),
     # Slack tokens and webhooks.
-    r"\bxox[abposr]-[A-Za-z0-9-]{10,}",
-    r"hooks\.slack\.com/services/[A-Za-z0-9/]+",
-    # GitHub tokens.
-    r"\bgh[pousr]_[A-Za-z0-9]{20,}",
-    r"\bgithub_pat_[A-Za-z0-9_]{20,}",
-    # GitLab personal tokens.
-    r"\bglpat-[A-Za-z0-9\-_]{16,}",
+    (r"\bxox[abposr]-[A-Za-z0-9-]{10,}", ("xox",)),
+    (r"hooks\.slack\.com/services/[A-Za-z0-9/]+", ("hooks.slack.com",)),
+    # GitHub and GitLab tokens.
+    (r"\bgh[pousr]_[A-Za-z0-9]{20,}", ("gh",)),
+    (r"\bgithub_pat_[A-Za-z0-9_]{20,}", ("github_pat_",)),
+    (r"\bglpat-[A-Za-z0-9\-_]{16,}", ("glpat-",)),
     # AWS access key ids.
-    r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
+    (
+        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
+        ("akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"),
+    ),
     # Google API keys.
-    r"\bAIza[0-9A-Za-z\-_]{35}\b",
+    (r"\bAIza[0-9A-Za-z\-_]{35}\b", ("aiza",)),
     # JSON Web Tokens.
-    r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}",
+    (r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}", ("eyj",)),
     # key=value pairs with a secret name, in text (query strings, log lines).
-    r"(?i:(?<![A-Za-z0-9])(?:api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|"
-    r"client[-_]?secret|password|passwd|secret|token|signature|sig|key)=)[^\s&#\"']+",
+    (
+        r"(?i:(?<![A-Za-z0-9])(?:api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|"
+        r"client[-_]?secret|password|passwd|secret|token|signature|sig|key)=)[^\s&#\"']+",
+        ("=",),
+    ),
     # userinfo in urls inside text.
-    r"(?<=://)[^\s/@:]+:[^\s/@]+(?=@)",
+    (r"(?<=://)[^\s/@:]+:[^\s/@]+(?=@)", ("@",)),
 ]
 
-_compiled: re.Pattern[str] = re.compile("|".join(f"(?:{p})" for p in _TOKEN_PATTERNS))
-# A cheap pre-check: no candidate prefix anywhere means no regex work at all.
-_HINT = re.compile(
-    r"(?i)bearer|basic|token|digest|sk[-_]|rk[-_]|pk[-_]|whsec|xox|hooks\.|gh[pousr]_|"
-    r"github_pat|glpat|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|AIza|eyJ|=|://"
+_compiled: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
+    (re.compile(source), triggers) for source, triggers in _TOKEN_PATTERNS
+]
+# (trigger, pattern index) in one flat tuple: one substring check each, in a tight loop.
+_triggers: tuple[tuple[str, int], ...] = tuple(
+    (trigger, index) for index, (_, triggers) in enumerate(_compiled) for trigger in triggers
 )
 
 
 def _keep_prefix(match: re.Match[str]) -> str:
     text = match.group(0)
+    header = _HEADER_PREFIX.match(text)
+    if header is not None:
+        return header.group(0) + REDACTED
     lower = text.lower()
     for prefix in ("bearer ", "basic ", "token ", "digest "):
         if lower.startswith(prefix):
@@ -122,23 +143,27 @@ def _keep_prefix(match: re.Match[str]) -> str:
 
 def redact_text(text: str) -> str:
     """``text`` with every known credential format replaced by ``[REDACTED]``."""
-    if not _HINT.search(text):
-        return text
-    return _compiled.sub(_keep_prefix, text)
+    lower = text.lower()
+    done = -1
+    for trigger, index in _triggers:
+        if index != done and trigger in lower:
+            text = _compiled[index][0].sub(_keep_prefix, text)
+            done = index
+    return text
 
 
 def add_pattern(pattern: str | re.Pattern[str]) -> None:
     """Also redact ``pattern`` (a regular expression) wherever errorlens writes text.
 
+    >>> add_pattern(r"acct_[0-9]{6,}")  # doctest: +SKIP
+
     .. versionadded:: 0.1.0
     """
-    global _compiled, _HINT  # noqa: PLW0603 - one compiled alternation shared by all outputs
-    source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
-    re.compile(source)  # fail here, at configuration time, if it is not valid
-    _TOKEN_PATTERNS.append(source)
-    _compiled = re.compile("|".join(f"(?:{p})" for p in _TOKEN_PATTERNS))
-    # A user pattern may match anything: the pre-check can no longer rule text out.
-    _HINT = re.compile("")
+    global _triggers  # noqa: PLW0603 - rebuilt once per added pattern
+    compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
+    # A user pattern has no known trigger: the empty string is in every text.
+    _compiled.append((compiled, ("",)))
+    _triggers = (*_triggers, ("", len(_compiled) - 1))
 
 
 def is_secret_name(name: str) -> bool:
@@ -193,6 +218,7 @@ def scrub(value: Any, secrets: list[str], depth: int = 0) -> Any:
             if is_secret_name(key) and v not in (None, "", [], {}):
                 if isinstance(v, str):
                     secrets.append(v)
+                    _collect(v)
                 out[key] = REDACTED
             else:
                 out[key] = scrub(v, secrets, depth + 1)
@@ -202,3 +228,81 @@ def scrub(value: Any, secrets: list[str], depth: int = 0) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     return value
+
+
+# Values of secret-named keys met by :func:`scrub` while a collector is active in this
+# thread: the output that asked for them then removes them from the rest of its line.
+_collector = threading.local()
+
+
+@contextmanager
+def collecting_secrets() -> Iterator[list[str]]:
+    """Collect, in this thread, the secret values :func:`scrub` replaces meanwhile.
+
+    >>> with collecting_secrets() as found:
+    ...     _ = scrub({"password": "hunter2hunter2"}, [])
+    >>> found
+    ['hunter2hunter2']
+    """
+    previous = getattr(_collector, "found", None)
+    found: list[str] = []
+    _collector.found = found
+    try:
+        yield found
+    finally:
+        _collector.found = previous
+
+
+def _collect(value: str) -> None:
+    found = getattr(_collector, "found", None)
+    if found is not None and len(found) < 64:
+        found.append(value)
+
+
+_STRUCTURE_DEPTH = 12
+
+
+def redact_structure(value: Any, secrets: list[str], *, _depth: int = 0) -> Any:
+    """``value`` (a log event, nested dicts and lists) with nothing secret left in it.
+
+    Values under secret-named keys become ``[REDACTED]`` (and join ``secrets``), text
+    loses token formats, credentials in urls and every value in ``secrets``. Objects
+    that are not JSON types are replaced by their redacted ``repr`` only when that repr
+    held a secret. Returns ``value`` itself when nothing changed.
+    """
+    if isinstance(value, str):
+        cleaned = redact_text(value)
+        if secrets:
+            cleaned = redact_values(cleaned, secrets)
+        return cleaned if cleaned != value else value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if _depth > _STRUCTURE_DEPTH:
+        return "\u2026"
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        changed = False
+        # Secret-named keys first, so their values are known before the other texts.
+        for key, item in value.items():
+            if isinstance(key, str) and item not in (None, "") and is_secret_name(key):
+                if isinstance(item, str) and item != REDACTED and len(secrets) < 64:
+                    secrets.append(item)
+        for key, item in value.items():
+            if isinstance(key, str) and item not in (None, "") and is_secret_name(key):
+                cleaned_item: Any = REDACTED
+            else:
+                cleaned_item = redact_structure(item, secrets, _depth=_depth + 1)
+            changed = changed or cleaned_item is not item
+            out[key] = cleaned_item
+        return out if changed else value
+    if isinstance(value, list | tuple):
+        items = [redact_structure(item, secrets, _depth=_depth + 1) for item in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return items if isinstance(value, list) else tuple(items)
+    try:
+        shown = repr(value)
+    except Exception:
+        return "<unrepresentable>"
+    cleaned = redact_structure(shown, secrets, _depth=_depth + 1)
+    return cleaned if cleaned is not shown else value

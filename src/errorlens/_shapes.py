@@ -453,12 +453,11 @@ def read_document(
             break
         scans.append(_Scan(inner, xml))
 
-    def best(role: int) -> Any:
-        for scan in reversed(scans):
-            value = scan.values[role]
-            if value is not None:
-                return value
-        return None
+    # The innermost node that has a fact wins; outer nodes fill the gaps.
+    merged = scans[0].values
+    for scan in scans[1:]:
+        merged = [o if i is None else i for o, i in zip(merged, scan.values, strict=True)]
+    best = merged.__getitem__
 
     reading = Reading()
     code_raw = best(CODE)
@@ -591,6 +590,14 @@ def read_document(
             reading.message = _cap(
                 "; ".join(f"{f}: {m}" if m else f for f, m in items[:10]), _MESSAGE_CAP
             )
+    if (
+        details is None
+        and entries is None
+        and not root_map
+        and merged[FIELD] is None
+        and merged[FIELD_MAP] is None
+    ):
+        return reading, None  # nothing to build later: no details, no fields
     context = _FieldContext(scans, entries, details, status, reading, xml, root_map)
     return reading, lambda: (_details_value(details, node), context.fields())
 
@@ -820,7 +827,8 @@ class _FieldContext:
         "plain_details",
         "root_map",
         "scans",
-        "validation",
+        "status",
+        "words",
         "xml",
     )
 
@@ -839,8 +847,8 @@ class _FieldContext:
         self.details = details
         self.message = reading.message
         self.xml = xml
-        words = " ".join(t for t in (reading.code, reading.type, reading.message) if t).lower()
-        self.validation = status in (400, 422) or any(w in words for w in _VALIDATION_WORDS)
+        self.status = status
+        self.words = (reading.code, reading.type, reading.message)
         # Only a key named "details" may hold a bare field map ("metadata" may not).
         self.plain_details = scans[-1].ranks[DETAILS] == 0 or scans[0].ranks[DETAILS] == 0
         self.root_map = root_map
@@ -899,13 +907,19 @@ class _FieldContext:
                 if isinstance(nested_map, dict):
                     for field, message in _map_items(nested_map) or ():
                         add(field, message)
-                elif self.validation and nested_entries is None and self.plain_details:
+                elif nested_entries is None and self.plain_details and self._validation():
                     for field, message in _map_items(details) or ():
                         add(field, message)
         if self.root_map:
             for field, message in _map_items(inner.node) or ():
                 add(field, message)
         return tuple(out)
+
+    def _validation(self) -> bool:
+        if self.status in (400, 422):
+            return True
+        words = " ".join(t for t in self.words if t).lower()
+        return any(w in words for w in _VALIDATION_WORDS)
 
     def _from_entry(
         self, entry: dict[str, Any], add: Callable[[str | None, str | None], None]
