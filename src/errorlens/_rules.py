@@ -29,6 +29,18 @@ _ALIASES = {
     "microsoftonline": "azure",
     "microsoft": "microsoft",
 }
+# Hosts that never name a vendor: loopback, private zones and RFC 2606 names.
+_RESERVED_SUFFIXES = (
+    ".local",
+    ".localhost",
+    ".internal",
+    ".test",
+    ".example",
+    ".invalid",
+    "example.com",
+    "example.org",
+    "example.net",
+)
 # Second-level suffixes under which the registrable name is one label further left.
 _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or"})
 
@@ -146,7 +158,7 @@ def vendor_for_host(host: str) -> str | None:
 
 
 def _registrable_name(host: str) -> str | None:
-    if not host or host == "localhost" or host.endswith((".local", ".localhost", ".internal")):
+    if not host or host == "localhost" or host.endswith(_RESERVED_SUFFIXES):
         return None
     try:
         ipaddress.ip_address(host.strip("[]"))

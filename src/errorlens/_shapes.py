@@ -800,7 +800,7 @@ def _reasons(entries: Any, field_map: Any, message: str | None, own_message: boo
             if text is None:
                 continue
             field = _entry_field(entry)
-            texts.append(f"{field}: {text}" if field and field not in text else text)
+            texts.append(f"{field}: {text}" if field and not text.startswith(field) else text)
     elif isinstance(field_map, dict):
         items = _map_items(field_map)
         if items:
