@@ -9,6 +9,7 @@ from errorlens._document import decode
 from errorlens._headers import parse_retry_after, read_headers
 from errorlens._parts import HttpParts
 from errorlens._record import ErrorRecord, FieldError
+from errorlens import _redact
 from errorlens._redact import redact_text, redact_url
 from errorlens._rules import rule_for, vendor_for_url
 from errorlens._shapes import _NOTHING, Reading, read_document
@@ -123,7 +124,7 @@ def build_record(parts: HttpParts) -> ErrorRecord:
         status, code, type_, explicit=explicit, soap_class=reading.soap_class, vendor=vendor
     )
     if message is not None:
-        message = redact_text(message)
+        message = _redacted(message)
     if url is not None:
         url = redact_url(url)
     method = parts.method.upper()[:16] if isinstance(parts.method, str) and parts.method else None
@@ -148,11 +149,34 @@ def build_record(parts: HttpParts) -> ErrorRecord:
     )
 
 
+# Vendors repeat their messages: a bounded cache of redacted texts, dropped whole when
+# full or when a user adds a redaction pattern.
+_redacted_cache: dict[str, str] = {}
+_redacted_patterns = [0]
+
+
+def _redacted(text: str) -> str:
+    patterns = len(_redact._compiled)
+    if patterns != _redacted_patterns[0]:
+        _redacted_cache.clear()
+        _redacted_patterns[0] = patterns
+    cached = _redacted_cache.get(text)
+    if cached is None:
+        cached = redact_text(text)
+        if len(_redacted_cache) >= 1024:
+            _redacted_cache.clear()
+        if len(text) <= 4096:
+            _redacted_cache[text] = cached
+    return cached
+
+
 def _with_extras(lazy: Any, fields: tuple[FieldError, ...], details: Any) -> Any:
     # The source's own fields and details complete what the body gives.
     def combined() -> tuple[Any, tuple[FieldError, ...]]:
         body_details, body_fields = lazy() if lazy is not None else (None, ())
-        merged = body_fields + tuple(f for f in fields if f not in body_fields)
+        # The body's own entry for a field wins over the source's (it has the message).
+        named = {f.field for f in body_fields}
+        merged = body_fields + tuple(f for f in fields if f.field not in named)
         if body_details is None and details is not None:
             from errorlens._shapes import _details_value
 

@@ -200,13 +200,16 @@ class _Scan:
         values: list[Any] = [None] * _ROLE_COUNT
         ranks = [99] * _ROLE_COUNT
         count = 0
+        cached = _role_cache.get
         for key, value in node.items():
             count += 1
             if count > _MAX_KEYS:
                 break
-            if value is None or not isinstance(key, str):
+            if value is None or type(key) is not str:
                 continue
-            found = _role(key, xml)
+            found = cached(key, False) if not xml else False
+            if found is False:
+                found = _role(key, xml)
             if found is None:
                 continue
             role, rank = found
