@@ -102,7 +102,8 @@ _KEYS: dict[str, tuple[int, int]] = {
 _XML_CONTAINERS = {"envelope": 3, "body": 4}
 
 _NORMALISE = str.maketrans("", "", "_-@$ ")
-_role_cache: dict[str, tuple[int, int] | None] = {}
+_role_cache: dict[str, tuple[int, int]] = {}
+_UNKNOWN = (-1, 99)
 _CACHE_LIMIT = 8192
 _MAX_KEYS = 256
 _MAX_ENTRIES = 50
@@ -172,19 +173,18 @@ _META_KEYS = frozenset(
 _VALIDATION_WORDS = ("validat", "required", "unprocessable", "missing", "constraint")
 
 
-def _role(key: str, xml: bool) -> tuple[int, int] | None:
-    found = _role_cache.get(key, False)
-    if found is not False:
-        return found  # type: ignore[return-value]
+def _role(key: str, xml: bool) -> tuple[int, int]:
+    """(role, rank) of a key; ``_UNKNOWN`` for keys that play no role."""
     if key == "__type":
-        found = (CODE, 0)
-    else:
-        norm = key.lower().translate(_NORMALISE)
-        found = _KEYS.get(norm)
-        if found is None and xml and norm in _XML_CONTAINERS:
-            found = (CONTAINER, _XML_CONTAINERS[norm])
-        if found is None and norm.endswith("requestid") and len(norm) < 24:
-            found = (REQUEST_ID, 3)
+        return (CODE, 0)
+    norm = key.lower().translate(_NORMALISE)
+    found = _KEYS.get(norm)
+    if found is None and xml and norm in _XML_CONTAINERS:
+        found = (CONTAINER, _XML_CONTAINERS[norm])
+    if found is None and norm.endswith("requestid") and len(norm) < 24:
+        found = (REQUEST_ID, 3)
+    if found is None:
+        found = _UNKNOWN
     if not xml and len(_role_cache) < _CACHE_LIMIT:
         _role_cache[key] = found
     return found
@@ -207,10 +207,10 @@ class _Scan:
                 break
             if value is None or type(key) is not str:
                 continue
-            found = cached(key, False) if not xml else False
-            if found is False:
-                found = _role(key, xml)
+            found = None if xml else cached(key)
             if found is None:
+                found = _role(key, xml)
+            if found is _UNKNOWN:
                 continue
             role, rank = found
             # Some keys change role with their value's shape.
