@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from errorlens import _redact
 from errorlens._document import decode
 from errorlens._headers import parse_retry_after, read_headers
 from errorlens._parts import HttpParts
 from errorlens._record import ErrorRecord, FieldError
-from errorlens import _redact
 from errorlens._redact import redact_text, redact_url
 from errorlens._rules import rule_for, vendor_for_url
 from errorlens._shapes import _NOTHING, Reading, read_document
@@ -87,7 +87,7 @@ def build_record(parts: HttpParts) -> ErrorRecord:
         reading, lazy = read_document(document.data, status, xml=kind == "xml")
 
     code = reading.code
-    if (code is None or reading.code_from_type) and facts.error_type:
+    if (code is None or reading.code_from_type or reading.code_is_weak) and facts.error_type:
         # An explicit code in a header beats a category read from the body.
         code = facts.error_type.partition(":")[0].strip() or None
         if code is not None and "#" in code:

@@ -93,6 +93,7 @@ _KEYS: dict[str, tuple[int, int]] = {
     "violations": (ENTRIES, 2),
     "validationerrors": (ENTRIES, 1),
     "fielderrors": (ENTRIES, 1),
+    "fieldlist": (ENTRIES, 1),
     "errorcauses": (ENTRIES, 3),
     "issues": (ENTRIES, 4),
     "suberrors": (ENTRIES, 3),
@@ -391,6 +392,7 @@ class Reading:
     __slots__ = (
         "code",
         "code_from_type",
+        "code_is_weak",
         "correlation_id",
         "message",
         "request_id",
@@ -403,6 +405,8 @@ class Reading:
     def __init__(self) -> None:
         self.code: str | None = None
         self.code_from_type = False
+        # True when the code came from a key that is only sometimes a code ("reason").
+        self.code_is_weak = False
         self.type: str | None = None
         self.message: str | None = None
         self.request_id: str | None = None
@@ -510,6 +514,10 @@ def read_document(
     lead_scan = _Scan(lead_entry, xml) if lead_entry is not None else None
 
     code = _as_code(code_raw)
+    for scan in reversed(scans):
+        if scan.values[CODE] is not None:
+            reading.code_is_weak = scan.ranks[CODE] >= 6
+            break
     if code is not None and xml:
         code = _strip_prefix(code)
     if code is not None and "#" in code and " " not in code:
