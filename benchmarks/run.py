@@ -139,7 +139,7 @@ def bench_memory(count: int) -> Result:
 
 def _structlog_results(number: int, repeat: int) -> list[Result]:
     try:
-        from errorlens.processors import ApiErrorProcessor
+        from errorlens.processors import structlog_processor
     except ImportError:
         return []
     import structlog
@@ -158,7 +158,7 @@ def _structlog_results(number: int, repeat: int) -> list[Result]:
         )
 
     plain = logger_with([])
-    ours = logger_with([ApiErrorProcessor()])
+    ours = logger_with([structlog_processor()])
     results: list[Result] = []
 
     def clear() -> None:

@@ -46,9 +46,7 @@ def test_html_gateway_page_gives_title_as_message() -> None:
 def test_bare_body_with_status_and_headers(tmp_path: Path) -> None:
     body = tmp_path / "body.json"
     body.write_text('{"error": {"type": "overloaded_error", "message": "Overloaded"}}')
-    record = json.loads(
-        _run(str(body), "--status", "529", "--header", "Retry-After: 4", "--json")
-    )
+    record = json.loads(_run(str(body), "--status", "529", "--header", "Retry-After: 4", "--json"))
     assert record["code"] == "overloaded_error"
     assert record["retry_after"] == 4
     assert record["retryable"] is True

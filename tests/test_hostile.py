@@ -16,29 +16,63 @@ from errorlens._document import READ_CAP
 json_leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40)
 json_values = st.recursive(
     json_leaves,
-    lambda children: st.lists(children, max_size=6)
-    | st.dictionaries(
-        st.sampled_from(
-            ["error", "errors", "code", "message", "type", "details", "detail", "status",
-             "requestId", "request_id", "field", "param", "loc", "msg", "retry_after",
-             "fieldViolations", "@type", "reason", "title", "fault", "Error", "data"]
+    lambda children: (
+        st.lists(children, max_size=6)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "error",
+                    "errors",
+                    "code",
+                    "message",
+                    "type",
+                    "details",
+                    "detail",
+                    "status",
+                    "requestId",
+                    "request_id",
+                    "field",
+                    "param",
+                    "loc",
+                    "msg",
+                    "retry_after",
+                    "fieldViolations",
+                    "@type",
+                    "reason",
+                    "title",
+                    "fault",
+                    "Error",
+                    "data",
+                ]
+            )
+            | st.text(max_size=12),
+            children,
+            max_size=6,
         )
-        | st.text(max_size=12),
-        children,
-        max_size=6,
     ),
     max_leaves=40,
 )
 header_names = st.one_of(
-    st.sampled_from(["Retry-After", "retry-after-ms", "x-request-id", "Date", "cf-ray",
-                     "x-correlation-id", "x-amzn-errortype", "Stripe-Should-Retry"]),
+    st.sampled_from(
+        [
+            "Retry-After",
+            "retry-after-ms",
+            "x-request-id",
+            "Date",
+            "cf-ray",
+            "x-correlation-id",
+            "x-amzn-errortype",
+            "Stripe-Should-Retry",
+        ]
+    ),
     st.text(max_size=20),
     st.binary(max_size=20),
     st.integers(),
     st.none(),
 )
-header_values = st.one_of(st.text(max_size=60), st.binary(max_size=60), st.integers(),
-                          st.floats(), st.none())
+header_values = st.one_of(
+    st.text(max_size=60), st.binary(max_size=60), st.integers(), st.floats(), st.none()
+)
 headers = st.one_of(
     st.none(),
     st.dictionaries(st.text(max_size=20), st.text(max_size=60), max_size=8),
@@ -110,13 +144,16 @@ def test_deep_python_structures_and_cycles() -> None:
     assert record.code == "loop"
 
 
+def _entity(level: int) -> bytes:
+    # Each entity expands to ten of the one below: a billion "lol"s at level 9.
+    inner = (f"&lol{level - 1};" if level > 1 else "&lol;") * 10
+    return f'<!ENTITY lol{level} "{inner}">'.encode()
+
+
 def test_entity_expansion_xml_is_refused_quickly() -> None:
     bomb = (
         b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-        + b"".join(
-            f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'.encode()
-            for i in range(1, 10)
-        )
+        + b"".join(_entity(i) for i in range(1, 10))
         + b"]><Error><Code>&lol9;</Code></Error>"
     )
     record, seconds = _timed(errorlens.from_http, 500, {"content-type": "application/xml"}, bomb)
@@ -129,10 +166,14 @@ def test_entity_expansion_xml_is_refused_quickly() -> None:
 
 
 def test_invalid_utf8_and_huge_bodies() -> None:
-    record = errorlens.from_http(400, {}, b'{"error": {"message": "bad \xff\xfe byte", "code": "x"}}')
+    record = errorlens.from_http(
+        400, {}, b'{"error": {"message": "bad \xff\xfe byte", "code": "x"}}'
+    )
     _check(record)
     assert record.code == "x"
-    huge_json = b'{"error": {"code": "too_big", "message": "first"}, "pad": "' + b"a" * 10_000_000 + b'"}'
+    huge_json = (
+        b'{"error": {"code": "too_big", "message": "first"}, "pad": "' + b"a" * 10_000_000 + b'"}'
+    )
     record, seconds = _timed(errorlens.from_http, 500, {}, huge_json)
     assert record.code == "too_big"  # salvaged from the prefix
     assert seconds < 0.5
@@ -175,8 +216,9 @@ def test_absurd_statuses() -> None:
 
 
 def test_strings_are_capped() -> None:
-    body = json.dumps({"error": {"code": "c" * 5000, "message": "m" * 100_000,
-                                 "request_id": "r" * 5000}})
+    body = json.dumps(
+        {"error": {"code": "c" * 5000, "message": "m" * 100_000, "request_id": "r" * 5000}}
+    )
     record = errorlens.from_http(400, {}, body)
     assert len(record.message or "") <= 2048
     assert len(record.code or "") <= 200

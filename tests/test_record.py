@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pickle
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import pytest
 
@@ -35,15 +35,21 @@ def test_bare_string_error_is_code_or_message_by_its_shape() -> None:
 
 
 def test_aws_namespaced_type_is_stripped() -> None:
-    body = {"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "gone"}
+    body = {
+        "__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+        "message": "gone",
+    }
     assert errorlens.from_http(400, {}, body).code == "ResourceNotFoundException"
 
 
 def test_generic_message_gets_the_specific_reasons() -> None:
-    body = {"message": "Validation failed", "errors": [
-        {"field": "email", "message": "is not an email"},
-        {"field": "age", "message": "must be positive"},
-    ]}
+    body = {
+        "message": "Validation failed",
+        "errors": [
+            {"field": "email", "message": "is not an email"},
+            {"field": "age", "message": "must be positive"},
+        ],
+    }
     record = errorlens.from_http(422, {}, body)
     assert record.message == "Validation failed: email: is not an email; age: must be positive"
     assert record.fields == (
@@ -73,13 +79,23 @@ def test_body_request_id_beats_headers() -> None:
 
 def test_retry_after_forms() -> None:
     assert errorlens.from_http(429, {"Retry-After": "7"}, b"").retry_after == 7.0
-    assert errorlens.from_http(429, {"retry-after-ms": "250", "retry-after": "9"}, b"").retry_after == 0.25
+    assert (
+        errorlens.from_http(429, {"retry-after-ms": "250", "retry-after": "9"}, b"").retry_after
+        == 0.25
+    )
     sent = datetime(2026, 11, 22, 10, 0, 0, tzinfo=timezone.utc)
-    headers = {"Date": format_datetime(sent, usegmt=True),
-               "Retry-After": format_datetime(sent + timedelta(seconds=90), usegmt=True)}
+    headers = {
+        "Date": format_datetime(sent, usegmt=True),
+        "Retry-After": format_datetime(sent + timedelta(seconds=90), usegmt=True),
+    }
     assert errorlens.from_http(503, headers, b"").retry_after == 90.0
-    body = {"error": {"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
-                                   "retryDelay": "12.5s"}]}}
+    body = {
+        "error": {
+            "details": [
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "12.5s"}
+            ]
+        }
+    }
     assert errorlens.from_http(429, {}, body).retry_after == 12.5
     assert errorlens.from_http(429, {"Retry-After": "soon"}, b"").retry_after is None
 
@@ -119,8 +135,13 @@ def test_soap_fault_is_judged_by_its_fault_code() -> None:
 
 def test_vendor_from_host_and_headers() -> None:
     assert errorlens.from_http(500, {}, b"", url="https://api.openai.com/v1").vendor == "openai"
-    assert errorlens.from_http(500, {}, b"", url="https://s3.eu-west-1.amazonaws.com/b").vendor == "aws"
-    assert errorlens.from_http(500, {}, b"", url="https://x.blob.core.windows.net/c").vendor == "azure"
+    assert (
+        errorlens.from_http(500, {}, b"", url="https://s3.eu-west-1.amazonaws.com/b").vendor
+        == "aws"
+    )
+    assert (
+        errorlens.from_http(500, {}, b"", url="https://x.blob.core.windows.net/c").vendor == "azure"
+    )
     assert errorlens.from_http(500, {}, b"", url="https://api.example.co.uk/v1").vendor == "example"
     assert errorlens.from_http(500, {}, b"", url="http://127.0.0.1:8080/").vendor is None
     assert errorlens.from_http(500, {"x-amzn-RequestId": "1"}, b"").vendor == "aws"
@@ -128,7 +149,10 @@ def test_vendor_from_host_and_headers() -> None:
 
 def test_url_credentials_and_secret_query_values_are_redacted() -> None:
     record = errorlens.from_http(
-        401, {}, b"", url="https://user:hunter2@api.x.io/v1?api_key=sk-live-123456789012&q=1",
+        401,
+        {},
+        b"",
+        url="https://user:hunter2@api.x.io/v1?api_key=sk-live-123456789012&q=1",
         method="get",
     )
     assert "hunter2" not in (record.url or "")
@@ -169,9 +193,12 @@ def test_as_dict_leaves_out_none_and_keeps_retryable() -> None:
 
 
 def test_summary_is_one_line() -> None:
-    record = errorlens.from_http(429, {"retry-after": "3", "x-request-id": "r1"},
-                                 {"error": {"code": "rate_limited", "message": "Slow\ndown"}},
-                                 url="https://api.openai.com/")
+    record = errorlens.from_http(
+        429,
+        {"retry-after": "3", "x-request-id": "r1"},
+        {"error": {"code": "rate_limited", "message": "Slow\ndown"}},
+        url="https://api.openai.com/",
+    )
     line = record.summary()
     assert line.startswith("openai 429 rate_limited")
     assert "request_id=r1" in line
@@ -196,7 +223,9 @@ def test_register_vendor_teaches_hosts_keys_and_codes() -> None:
     )
     try:
         record = errorlens.from_http(
-            409, {}, {"err_no": "E_LOCKED", "err_text": "ledger locked", "trace_ref": "t-9"},
+            409,
+            {},
+            {"err_no": "E_LOCKED", "err_text": "ledger locked", "trace_ref": "t-9"},
             url="https://eu.billing.corp.example/v2/charge",
         )
         assert record.vendor == "billing"
@@ -208,5 +237,9 @@ def test_register_vendor_teaches_hosts_keys_and_codes() -> None:
             errorlens.register_vendor("bad", keys={"nonsense": ["x"]})
     finally:
         errorlens.unregister_vendor("billing")
-    assert errorlens.from_http(409, {}, {"err_no": "E_LOCKED"},
-                               url="https://eu.billing.corp.example/").vendor is None
+    assert (
+        errorlens.from_http(
+            409, {}, {"err_no": "E_LOCKED"}, url="https://eu.billing.corp.example/"
+        ).vendor
+        is None
+    )

@@ -5,15 +5,22 @@
 ...                              b'{"error": {"code": "not_found", "message": "No such prompt"}}')
 >>> record.code, record.request_id, record.retryable
 ('not_found', 'req_1', False)
+
+Integrations live in public modules: :mod:`errorlens.processors` (structlog),
+:mod:`errorlens.stdlib` (``logging``), :mod:`errorlens.otel`, :mod:`errorlens.sentry`
+and :mod:`errorlens.testing`.
 """
 
 from __future__ import annotations
 
+from errorlens._config import configure, unconfigure
 from errorlens._emit import ErrorEvent, record_error
 from errorlens._extract import extract, from_http
 from errorlens._record import ErrorRecord, FieldError
 from errorlens._redact import add_pattern as add_redaction_pattern
 from errorlens._rules import VendorRule, register_vendor, unregister_vendor
+from errorlens.processors import structlog_processor
+from errorlens.stdlib import attach, detach
 
 __version__ = "0.1.0"
 
@@ -24,9 +31,14 @@ __all__ = [
     "VendorRule",
     "__version__",
     "add_redaction_pattern",
+    "attach",
+    "configure",
+    "detach",
     "extract",
     "from_http",
     "record_error",
     "register_vendor",
+    "structlog_processor",
+    "unconfigure",
     "unregister_vendor",
 ]

@@ -199,7 +199,7 @@ def _read_pairs(facts: HeaderFacts, pairs: Iterable[tuple[Any, Any]]) -> None:
                 elif lowered in ("false", "0", "no"):
                     facts.should_retry = False
             elif name.endswith(("request-id", "requestid", "req-id")):
-                if _GENERIC_REQUEST_ID_RANK < request_rank:
+                if request_rank > _GENERIC_REQUEST_ID_RANK:
                     facts.request_id, request_rank = value.strip(), _GENERIC_REQUEST_ID_RANK
             elif "correlation" in name and correlation_rank > 50:
                 facts.correlation_id, correlation_rank = value.strip(), 50
@@ -218,7 +218,7 @@ def _read_pairs(facts: HeaderFacts, pairs: Iterable[tuple[Any, Any]]) -> None:
             facts.error_type = value.strip()
         elif role == _RATE_RESET:
             facts.rate_reset = value
-        elif role == _CF_RAY and _CF_RAY_RANK < request_rank:
+        elif role == _CF_RAY and request_rank > _CF_RAY_RANK:
             facts.request_id, request_rank = value.strip(), _CF_RAY_RANK
 
 

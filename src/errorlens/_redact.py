@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -74,6 +73,15 @@ _SECRET_SUFFIXES = (
 _name_cache: dict[str, bool] = {}
 _SEPARATORS = str.maketrans("", "", "-_. ")
 
+# Header names whose values are credentials, as they appear in text.
+_HEADER_NAME_SOURCE = (
+    r"(?i:\b(?:proxy-authorization|authorization|set-cookie|cookie|x-api-key|api-key|"
+    r"x-goog-api-key|ocp-apim-subscription-key|x-auth-token|x-amz-security-token))"
+)
+_HEADER_PREFIX = re.compile(_HEADER_NAME_SOURCE + r"""["']?\s*[:=]\s*["']?""")
+# Urls inside free text (exception messages: requests' "... for url: https://...").
+_URL_IN_TEXT = re.compile(r"""\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'<>]+""")
+
 # Well-known credential formats, each with the lowercase literals one of which must
 # occur in a text for the pattern to be worth running: most messages hold none, and
 # then redaction costs a few substring checks.
@@ -115,6 +123,12 @@ _TOKEN_PATTERNS: list[tuple[str, tuple[str, ...]]] = [
     ),
     # userinfo in urls inside text.
     (r"(?<=://)[^\s/@:]+:[^\s/@]+(?=@)", ("@",)),
+    # Credential headers written out in text: "Authorization: ...", "'Cookie': '...'" (a
+    # repr of a headers dict). The value runs to the closing quote or the line's end.
+    (
+        _HEADER_NAME_SOURCE + r"""["']?\s*[:=]\s*["']?[^"'\r\n]+""",
+        ("authoriz", "cookie", "api-key", "auth-token", "security-token"),
+    ),
 ]
 
 _compiled: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
@@ -149,7 +163,32 @@ def redact_text(text: str) -> str:
         if index != done and trigger in lower:
             text = _compiled[index][0].sub(_keep_prefix, text)
             done = index
+    if "://" in text and "?" in text:
+        text = _URL_IN_TEXT.sub(_redact_query_in_match, text)
     return text
+
+
+def _redact_query_in_match(match: re.Match[str]) -> str:
+    # Query parameters the token patterns do not know by name (``X-Amz-Credential``,
+    # ``code_verifier``, ``session_id``...) are judged by ``is_secret_name``. Only the
+    # secret values change: the rest of the url stays byte for byte.
+    url = match.group(0)
+    start = url.find("?")
+    if start < 0:
+        return url
+    end = url.find("#", start)
+    query = url[start + 1 :] if end < 0 else url[start + 1 : end]
+    pairs = query.split("&")
+    changed = False
+    for index, pair in enumerate(pairs):
+        name, eq, value = pair.partition("=")
+        if eq and value and value != REDACTED and is_secret_name(name):
+            pairs[index] = name + "=" + REDACTED
+            changed = True
+    if not changed:
+        return url
+    rest = "" if end < 0 else url[end:]
+    return url[: start + 1] + "&".join(pairs) + rest
 
 
 def add_pattern(pattern: str | re.Pattern[str]) -> None:
@@ -235,8 +274,7 @@ def scrub(value: Any, secrets: list[str], depth: int = 0) -> Any:
 _collector = threading.local()
 
 
-@contextmanager
-def collecting_secrets() -> Iterator[list[str]]:
+class collecting_secrets:  # lowercase: used like a function, ``with collecting_secrets()``
     """Collect, in this thread, the secret values :func:`scrub` replaces meanwhile.
 
     >>> with collecting_secrets() as found:
@@ -244,13 +282,18 @@ def collecting_secrets() -> Iterator[list[str]]:
     >>> found
     ['hunter2hunter2']
     """
-    previous = getattr(_collector, "found", None)
-    found: list[str] = []
-    _collector.found = found
-    try:
-        yield found
-    finally:
-        _collector.found = previous
+
+    __slots__ = ("_found", "_previous")
+
+    def __enter__(self) -> list[str]:
+        # A class, not @contextmanager: this runs once per logged API error.
+        self._previous = getattr(_collector, "found", None)
+        self._found: list[str] = []
+        _collector.found = self._found
+        return self._found
+
+    def __exit__(self, *exc_info: object) -> None:
+        _collector.found = self._previous
 
 
 def _collect(value: str) -> None:
@@ -262,14 +305,62 @@ def _collect(value: str) -> None:
 _STRUCTURE_DEPTH = 12
 
 
-def redact_structure(value: Any, secrets: list[str], *, _depth: int = 0) -> Any:
-    """``value`` (a log event, nested dicts and lists) with nothing secret left in it.
+_trigger_scan: tuple[object, re.Pattern[str] | None] | None = None
 
-    Values under secret-named keys become ``[REDACTED]`` (and join ``secrets``), text
-    loses token formats, credentials in urls and every value in ``secrets``. Objects
-    that are not JSON types are replaced by their redacted ``repr`` only when that repr
-    held a secret. Returns ``value`` itself when nothing changed.
+
+def might_hold_secret(text: str) -> bool:
+    """False when no redaction pattern can match ``text``: one scan of its lowercase.
+
+    Cheaper than :func:`redact_text` on text that holds nothing, which is most text.
     """
+    global _trigger_scan  # noqa: PLW0603 - rebuilt when add_pattern changes the triggers
+    scan = _trigger_scan
+    if scan is None or scan[0] is not _triggers:
+        literals = sorted({trigger for trigger, _ in _triggers}, key=len, reverse=True)
+        # A user pattern has the empty trigger: every text may match it. "://" (with a
+        # "?") starts the url pass of redact_text.
+        pattern = (
+            None
+            if "" in literals
+            else re.compile("|".join(re.escape(literal) for literal in [*literals, "://"]))
+        )
+        scan = _trigger_scan = (_triggers, pattern)
+    return scan[1] is None or scan[1].search(text.lower()) is not None
+
+
+def redact_structure(value: Any, secrets: list[str]) -> Any:
+    """``value`` (a log event: nested dicts and lists) with nothing secret left in it.
+
+    Values under secret-named keys become ``[REDACTED]`` and are also removed wherever
+    else they appear; text loses token formats, url credentials and each value of
+    ``secrets`` (to which the values found are added). Other objects are replaced by
+    their redacted ``repr`` only when that repr held a secret. Returns ``value`` itself
+    when nothing changed.
+
+    >>> redact_structure({"password": "hunter2hunter2", "event": "hunter2hunter2 rejected"}, [])
+    {'password': '[REDACTED]', 'event': '[REDACTED] rejected'}
+    """
+    _collect_named(value, secrets, 0)
+    return _redact_structure(value, secrets, 0)
+
+
+def _collect_named(value: Any, secrets: list[str], depth: int) -> None:
+    if depth > _STRUCTURE_DEPTH or len(secrets) >= 64:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and is_secret_name(key):
+                if isinstance(item, str) and item != REDACTED and item not in secrets:
+                    secrets.append(item)
+            elif isinstance(item, dict | list | tuple):
+                _collect_named(item, secrets, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            if isinstance(item, dict | list | tuple):
+                _collect_named(item, secrets, depth + 1)
+
+
+def _redact_structure(value: Any, secrets: list[str], depth: int) -> Any:
     if isinstance(value, str):
         cleaned = redact_text(value)
         if secrets:
@@ -277,26 +368,27 @@ def redact_structure(value: Any, secrets: list[str], *, _depth: int = 0) -> Any:
         return cleaned if cleaned != value else value
     if value is None or isinstance(value, bool | int | float):
         return value
-    if _depth > _STRUCTURE_DEPTH:
+    if depth > _STRUCTURE_DEPTH:
         return "\u2026"
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         changed = False
-        # Secret-named keys first, so their values are known before the other texts.
         for key, item in value.items():
-            if isinstance(key, str) and item not in (None, "") and is_secret_name(key):
-                if isinstance(item, str) and item != REDACTED and len(secrets) < 64:
-                    secrets.append(item)
-        for key, item in value.items():
-            if isinstance(key, str) and item not in (None, "") and is_secret_name(key):
+            if (
+                isinstance(key, str)
+                and item is not None
+                and item != ""
+                and not isinstance(item, bool)
+                and is_secret_name(key)
+            ):
                 cleaned_item: Any = REDACTED
             else:
-                cleaned_item = redact_structure(item, secrets, _depth=_depth + 1)
+                cleaned_item = _redact_structure(item, secrets, depth + 1)
             changed = changed or cleaned_item is not item
             out[key] = cleaned_item
         return out if changed else value
     if isinstance(value, list | tuple):
-        items = [redact_structure(item, secrets, _depth=_depth + 1) for item in value]
+        items = [_redact_structure(item, secrets, depth + 1) for item in value]
         if all(a is b for a, b in zip(items, value, strict=True)):
             return value
         return items if isinstance(value, list) else tuple(items)
@@ -304,5 +396,5 @@ def redact_structure(value: Any, secrets: list[str], *, _depth: int = 0) -> Any:
         shown = repr(value)
     except Exception:
         return "<unrepresentable>"
-    cleaned = redact_structure(shown, secrets, _depth=_depth + 1)
+    cleaned = _redact_structure(shown, secrets, depth + 1)
     return cleaned if cleaned is not shown else value

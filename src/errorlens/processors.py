@@ -1,0 +1,395 @@
+"""structlog processors: the ``api_error`` facts, trace context, and no secrets out.
+
+Add errorlens to a structlog chain you already have::
+
+    import structlog
+    from errorlens import processors as el
+
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            el.add_trace_context,        # trace_id / span_id on every line
+            el.add_api_error,            # api_error on lines that carry an API error
+            el.format_exc_info,          # structlog's, with the redacted cached traceback
+            el.redact,                   # no credentials in any field
+            structlog.processors.JSONRenderer(),
+        ]
+    )
+
+    try:
+        client.charge(...)
+    except Exception:
+        log.exception("charge failed")  # -> {"event": "charge failed", "api_error": {...}}
+
+A line carries an API error when it has ``exc_info`` (``log.exception``,
+``exc_info=True``, an exception) or an ``error=`` field holding an exception, a
+response object or an :class:`~errorlens.ErrorRecord`. Strings and plain dicts under
+``error`` are ordinary fields and are left alone.
+
+Every processor here is stateless, tolerates any position in the chain (it reads
+``exc_info`` and never pops it, except :func:`format_exc_info` whose job that is) and
+never raises into the application.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+from errorlens._emit import _FORMATTED_ATTR, ErrorEvent, ExcInfo, emit, format_traceback
+from errorlens._extract import extract
+from errorlens._guard import in_errorlens, report_internal
+from errorlens._record import ErrorRecord
+from errorlens._redact import (
+    collecting_secrets,
+    is_secret_name,
+    might_hold_secret,
+    redact_structure,
+    redact_text,
+    redact_values,
+)
+
+__all__ = [
+    "ApiErrorProcessor",
+    "add_api_error",
+    "add_trace_context",
+    "format_exc_info",
+    "redact",
+    "structlog_processor",
+]
+
+EventDict = MutableMapping[str, Any]
+Processor = Callable[[Any, str, EventDict], EventDict]
+
+API_ERROR_KEY = "api_error"
+
+_LEVELS = {
+    "critical": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+    "exception": logging.ERROR,
+    "error": logging.ERROR,
+    "err": logging.ERROR,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "info": logging.INFO,
+    "msg": logging.INFO,
+    "debug": logging.DEBUG,
+}
+
+
+# -- trace context -------------------------------------------------------------------
+
+_get_current_span: Callable[[], Any] | None = None
+
+
+def _current_trace_ids() -> tuple[str, str] | None:
+    """``(trace_id, span_id)`` of the active OpenTelemetry span as lowercase hex, or None."""
+    global _get_current_span  # noqa: PLW0603 - imported once, on first use
+    get_span = _get_current_span
+    if get_span is None:
+        from opentelemetry.trace import get_current_span
+
+        get_span = _get_current_span = get_current_span
+    context = get_span().get_span_context()
+    if not context.is_valid:
+        return None
+    return f"{context.trace_id:032x}", f"{context.span_id:016x}"
+
+
+def add_trace_context(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    """Add ``trace_id`` and ``span_id`` (lowercase hex) when an OpenTelemetry span is active.
+
+    Keys the event already has are kept. Costs one context lookup when no span is active.
+
+    .. versionadded:: 0.1.0
+    """
+    try:
+        ids = _current_trace_ids()
+    except Exception:
+        report_internal("reading the current trace context")
+        return event_dict
+    if ids is not None:
+        event_dict.setdefault("trace_id", ids[0])
+        event_dict.setdefault("span_id", ids[1])
+    return event_dict
+
+
+# -- one observed API error: the core shared with errorlens.stdlib -------------------
+
+
+class _Observation:
+    """What errorlens adds to one log line that carries an API error (all redacted)."""
+
+    __slots__ = ("_summary", "api_error", "event", "message", "secrets", "trace_ids")
+
+    def __init__(
+        self,
+        event: ErrorEvent,
+        api_error: dict[str, Any],
+        message: str | None,
+        secrets: list[str],
+        trace_ids: tuple[str, str] | None,
+    ) -> None:
+        self.event = event
+        self.api_error = api_error
+        self.message = message
+        self.secrets = secrets
+        self.trace_ids = trace_ids
+        self._summary: str | None = None
+
+    @property
+    def summary(self) -> str:
+        """The record's one-line summary, redacted (made on first use: plain formats)."""
+        if self._summary is None:
+            summary = redact_text(self.event.record.summary())
+            self._summary = redact_values(summary, self.secrets) if self.secrets else summary
+        return self._summary
+
+    @property
+    def record(self) -> ErrorRecord:
+        return self.event.record
+
+    @property
+    def traceback(self) -> str | None:
+        return self.event.traceback
+
+
+def _exc_info_of(value: Any) -> ExcInfo | None:
+    """structlog's ``exc_info`` conventions: True, an exception, or a 3-tuple."""
+    if value is None or value is False:
+        return None
+    if isinstance(value, BaseException):
+        return (type(value), value, value.__traceback__)
+    if isinstance(value, tuple):
+        if len(value) == 3 and isinstance(value[1], BaseException):
+            return value
+        return None
+    current = sys.exc_info()
+    return current if current[1] is not None else None
+
+
+_PLAIN_TYPES = (str, bytes, bytearray, int, float, bool, dict, list, tuple, set)
+
+
+def _is_error_source(value: Any) -> bool:
+    """Whether an ``error`` field may hold an API error (not a string or a plain dict)."""
+    return value is not None and not isinstance(value, _PLAIN_TYPES)
+
+
+def _observe(
+    source: Any,
+    exc_info: ExcInfo | None,
+    *,
+    level: int,
+    logger_name: str | None,
+    message: Any,
+    via_stdlib: bool,
+    format_traceback_now: bool,
+) -> _Observation | None:
+    """Read the API error of one log line, send it to the sinks, return what to write.
+
+    ``source`` (an ``error`` field) is read first, then the exception of ``exc_info``.
+    Values found under secret-named keys of the details are also removed from the
+    message, the summary and the traceback.
+    """
+    record = extract(source) if source is not None else None
+    if record is None and exc_info is not None:
+        record = extract(exc_info[1])
+    if record is None:
+        return None
+    with collecting_secrets() as secrets:
+        api_error = record.as_dict()
+    if secrets or "fields" in api_error:
+        api_error = redact_structure(api_error, secrets)
+    text: str | None = None
+    if message is not None:
+        text = redact_text(message if isinstance(message, str) else str(message))
+        if secrets:
+            text = redact_values(text, secrets)
+    traceback: str | None = None
+    if exc_info is not None and (format_traceback_now or secrets):
+        traceback = format_traceback(exc_info)
+        if secrets:
+            cleaned = redact_values(traceback, secrets)
+            if cleaned != traceback:
+                traceback = cleaned
+                # Every later output (a formatter, a span event, Sentry) reads this cache.
+                # (A read-only exception keeps the old cache; the text we return is clean.)
+                with contextlib.suppress(AttributeError, TypeError):
+                    setattr(exc_info[1], _FORMATTED_ATTR, cleaned)
+    event = ErrorEvent(
+        record,
+        exc_info,
+        level=level,
+        logger_name=logger_name,
+        message=text,
+        via_stdlib=via_stdlib,
+        traceback=traceback,
+    )
+    emit(event)
+    try:
+        trace_ids = _current_trace_ids()
+    except Exception:
+        report_internal("reading the current trace context")
+        trace_ids = None
+    return _Observation(event, api_error, text, secrets, trace_ids)
+
+
+# -- the processors ------------------------------------------------------------------
+
+
+def add_api_error(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    """Add ``api_error`` (the nested record) to events that carry an API error.
+
+    >>> structlog.configure(processors=[..., add_api_error, ..., JSONRenderer()])
+
+    Put it anywhere before the renderer: it reads ``exc_info`` without popping it, so
+    ``format_exc_info``, Sentry's processors and the renderer still see the exception;
+    placed after ``format_exc_info`` it still finds the exception being handled. It
+    also sends the error to the current span, the metrics and Sentry (one
+    :class:`~errorlens.ErrorEvent` per line), redacts the event's message of what it
+    found, and adds ``trace_id``/``span_id`` when a span is active. When structlog
+    wraps a stdlib logger, Sentry leaves the capture to its ``LoggingIntegration``.
+
+    An event without ``exc_info``, ``error`` or ``exception`` costs three dict lookups.
+
+    .. versionadded:: 0.1.0
+    """
+    if ("exc_info" in event_dict or "error" in event_dict or "exception" in event_dict) and (
+        API_ERROR_KEY not in event_dict and not in_errorlens()
+    ):
+        try:
+            _annotate(logger, method_name, event_dict)
+        except Exception:
+            report_internal("adding api_error to a structlog event")
+    return event_dict
+
+
+def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
+    exc_info = _exc_info_of(event_dict.get("exc_info"))
+    if exc_info is None and "exception" in event_dict:
+        # After format_exc_info: the exception text is rendered, but we are still
+        # inside the ``except`` block that logged it.
+        current = sys.exc_info()
+        if current[1] is not None:
+            exc_info = current
+    error = event_dict.get("error")
+    source = error if _is_error_source(error) else None
+    if source is None and exc_info is None:
+        return
+    name = event_dict.get("logger")
+    if not isinstance(name, str):
+        name = getattr(logger, "name", None)
+    event = event_dict.get("event")
+    observed = _observe(
+        source,
+        exc_info,
+        level=_LEVELS.get(method_name, logging.ERROR),
+        logger_name=name if isinstance(name, str) else None,
+        message=event,
+        # A structlog chain over a stdlib logger hands the line on to its handlers.
+        via_stdlib=isinstance(logger, logging.Logger),
+        format_traceback_now=False,
+    )
+    if observed is None:
+        return
+    event_dict[API_ERROR_KEY] = observed.api_error
+    if observed.message is not None and observed.message != event:
+        event_dict["event"] = observed.message
+    if observed.trace_ids is not None:
+        event_dict.setdefault("trace_id", observed.trace_ids[0])
+        event_dict.setdefault("span_id", observed.trace_ids[1])
+
+
+class ApiErrorProcessor:
+    """:func:`add_api_error` as a class, for chains built from processor instances.
+
+    >>> structlog.configure(processors=[..., ApiErrorProcessor(), ..., JSONRenderer()])
+
+    .. versionadded:: 0.1.0
+    """
+
+    __slots__ = ()
+
+    def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+        if ("exc_info" in event_dict or "error" in event_dict or "exception" in event_dict) and (
+            API_ERROR_KEY not in event_dict and not in_errorlens()
+        ):
+            try:
+                _annotate(logger, method_name, event_dict)
+            except Exception:
+                report_internal("adding api_error to a structlog event")
+        return event_dict
+
+    def __repr__(self) -> str:
+        return "ApiErrorProcessor()"
+
+
+def structlog_processor() -> Processor:
+    """The processor that adds ``api_error`` to your own structlog chain.
+
+    >>> structlog.configure(processors=[..., errorlens.structlog_processor(), renderer])
+
+    The same as :func:`add_api_error`, under the name the docs use.
+
+    .. versionadded:: 0.1.0
+    """
+    return add_api_error
+
+
+def format_exc_info(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    """Drop-in for ``structlog.processors.format_exc_info``: redacted, formatted once.
+
+    Replaces ``exc_info`` by ``exception``, the traceback text that errorlens formats
+    once per exception (credentials redacted) and shares with spans and Sentry.
+
+    .. versionadded:: 0.1.0
+    """
+    exc_info = _exc_info_of(event_dict.pop("exc_info", None))
+    if exc_info is not None:
+        event_dict["exception"] = format_traceback(exc_info)
+    return event_dict
+
+
+_SCALARS = (int, float, bool, type(None))
+# Fields that logging itself fills in: never a secret, not worth a scan.
+_PLAIN_KEYS = frozenset({"timestamp", "level", "logger", "logger_name", "trace_id", "span_id"})
+
+
+def redact(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    """Keep credentials out of every field of the event: put it just before the renderer.
+
+    Values under secret-named keys (``password``, ``token``, ``api_key``,
+    ``authorization``, ``cookie``...) become ``[REDACTED]`` and are also removed from
+    the other fields; text loses known token formats (``sk-...``, ``Bearer ...``, JWTs,
+    AWS/GitHub/Slack keys...), url credentials and secret query values, and what
+    :func:`errorlens.add_redaction_pattern` added. Lines with nothing suspicious cost one
+    scan of their text.
+
+    .. versionadded:: 0.1.0
+    """
+    try:
+        texts: list[str] = []
+        for key, value in event_dict.items():
+            if type(value) is str:
+                if key not in _PLAIN_KEYS:
+                    texts.append(value)
+            elif not isinstance(value, _SCALARS):
+                break
+            if is_secret_name(key):
+                break
+        else:
+            if not texts or not might_hold_secret("\n".join(texts)):
+                return event_dict
+        copy = dict(event_dict)
+        cleaned: EventDict = redact_structure(copy, [])
+        return event_dict if cleaned is copy else cleaned
+    except Exception:
+        report_internal("redacting a log event")
+    return event_dict
