@@ -1,8 +1,8 @@
 """The ``errorlens`` command: explain a saved error response, run the demo, render a report.
 
-    curl -si https://api.example.com/v1/thing > error.txt
-    errorlens explain error.txt
-    errorlens explain --status 429 --header "Retry-After: 3" body.json --json
+curl -si https://api.example.com/v1/thing > error.txt
+errorlens explain error.txt
+errorlens explain --status 429 --header "Retry-After: 3" body.json --json
 """
 
 from __future__ import annotations
