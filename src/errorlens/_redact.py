@@ -115,12 +115,10 @@ _TOKEN_PATTERNS: list[tuple[str, tuple[str, ...]]] = [
     (r"\bAIza[0-9A-Za-z\-_]{35}\b", ("aiza",)),
     # JSON Web Tokens.
     (r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}", ("eyj",)),
-    # key=value pairs with a secret name, in text (query strings, log lines).
-    (
-        r"(?i:(?<![A-Za-z0-9])(?:api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|"
-        r"client[-_]?secret|password|passwd|secret|token|signature|sig|key)=)[^\s&#\"']+",
-        ("=",),
-    ),
+    # key=value pairs whose key is secret-named, in text (query strings, log lines). The
+    # pattern starts at the "=" (a literal the regex engine scans for fast); the key
+    # before it is judged by ``is_secret_name`` in ``_assignment``.
+    (r"=[^\s&#\"']+", ("=",)),
     # userinfo in urls inside text.
     (r"(?<=://)[^\s/@:]+:[^\s/@]+(?=@)", ("@",)),
     # Credential headers written out in text: "Authorization: ...", "'Cookie': '...'" (a
@@ -134,10 +132,22 @@ _TOKEN_PATTERNS: list[tuple[str, tuple[str, ...]]] = [
 _compiled: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(source), triggers) for source, triggers in _TOKEN_PATTERNS
 ]
+_ASSIGNMENT = next(p for p, triggers in _compiled if triggers == ("=",))
 # (trigger, pattern index) in one flat tuple: one substring check each, in a tight loop.
 _triggers: tuple[tuple[str, int], ...] = tuple(
     (trigger, index) for index, (_, triggers) in enumerate(_compiled) for trigger in triggers
 )
+
+
+_KEY_BEFORE = re.compile(r"[A-Za-z0-9_\-.]{1,40}$")
+
+
+def _assignment(match: re.Match[str]) -> str:
+    start = match.start()
+    key = _KEY_BEFORE.search(match.string, max(0, start - 40), start)
+    if key is not None and is_secret_name(key.group(0)):
+        return "=" + REDACTED
+    return match.group(0)
 
 
 def _keep_prefix(match: re.Match[str]) -> str:
@@ -161,7 +171,8 @@ def redact_text(text: str) -> str:
     done = -1
     for trigger, index in _triggers:
         if index != done and trigger in lower:
-            text = _compiled[index][0].sub(_keep_prefix, text)
+            pattern = _compiled[index][0]
+            text = pattern.sub(_assignment if pattern is _ASSIGNMENT else _keep_prefix, text)
             done = index
     if "://" in text and "?" in text:
         text = _URL_IN_TEXT.sub(_redact_query_in_match, text)
