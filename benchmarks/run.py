@@ -186,17 +186,22 @@ def _structlog_results(number: int, repeat: int) -> list[Result]:
 
     request = httpx.Request("POST", "https://api.openai.com/v1/chat/completions")
     response = httpx.Response(429, headers=TYPICAL_HEADERS, content=TYPICAL_BODY, request=request)
-    try:
+
+    # As applications meet it: raise_for_status() a few calls deep, a fresh exception
+    # (and so no cached traceback text) every time.
+    def call_vendor() -> None:
         response.raise_for_status()
-    except httpx.HTTPStatusError as caught:
-        error = caught
+
+    def service_layer() -> None:
+        call_vendor()
+
+    def handler() -> None:
+        service_layer()
 
     def logged(log: Any) -> Callable[[], None]:
         def call() -> None:
-            # A fresh exception object each time: no cached traceback text helps.
-            exc = httpx.HTTPStatusError(str(error), request=request, response=response)
             try:
-                raise exc
+                handler()
             except httpx.HTTPStatusError:
                 log.exception("chat completion failed")
             clear()

@@ -115,8 +115,8 @@ def build_record(parts: HttpParts) -> ErrorRecord:
     if retry_after is None and status == 429 and facts.rate_reset:
         retry_after = parse_retry_after(facts.rate_reset)
 
-    url = parts.url
-    vendor = parts.vendor or vendor_for_url(url) or facts.vendor
+    url, url_vendor = _url_facts(parts.url) if parts.url else (None, None)
+    vendor = parts.vendor or url_vendor or facts.vendor
     explicit = facts.should_retry
     if explicit is None:
         explicit = reading.retryable if reading.retryable is not None else parts.retryable
@@ -125,8 +125,6 @@ def build_record(parts: HttpParts) -> ErrorRecord:
     )
     if message is not None:
         message = _redacted(message)
-    if url is not None:
-        url = redact_url(url)
     method = parts.method.upper()[:16] if isinstance(parts.method, str) and parts.method else None
 
     extra_fields = parts.fields
@@ -168,6 +166,24 @@ def _redacted(text: str) -> str:
         if len(text) <= 4096:
             _redacted_cache[text] = cached
     return cached
+
+
+_url_cache: dict[str, tuple[str, str | None]] = {}
+
+
+def _url_facts(url: str) -> tuple[str, str | None]:
+    # An application calls the same few endpoints over and over: the redacted url and
+    # its vendor are worth keeping (bounded; dropped with the redaction cache).
+    if _redacted_patterns[0] != len(_redact._compiled):
+        _url_cache.clear()
+    known = _url_cache.get(url)
+    if known is None:
+        known = (redact_url(url), vendor_for_url(url))
+        if len(_url_cache) >= 1024:
+            _url_cache.clear()
+        if len(url) <= 2048:
+            _url_cache[url] = known
+    return known
 
 
 def _with_extras(lazy: Any, fields: tuple[FieldError, ...], details: Any) -> Any:
