@@ -62,20 +62,22 @@ class ErrorRecord:
         method: str | None = None,
         url: str | None = None,
     ) -> None:
-        self._vendor = vendor
-        self._status = status
-        self._code = code
-        self._type = type
-        self._message = message
+        self._set(
+            vendor,
+            status,
+            code,
+            type,
+            message,
+            request_id,
+            correlation_id,
+            retry_after,
+            retryable,
+            method,
+            url,
+            None,
+        )
         self._details = details
         self._fields = tuple(fields)
-        self._request_id = request_id
-        self._correlation_id = correlation_id
-        self._retry_after = retry_after
-        self._retryable = retryable
-        self._method = method
-        self._url = url
-        self._lazy: _LazyParts | None = None
 
     @classmethod
     def _deferred(
@@ -96,13 +98,44 @@ class ErrorRecord:
         # The extractor's fast constructor: positional, no copies, details and fields
         # left to ``lazy``.
         self = cls.__new__(cls)
+        self._set(
+            vendor,
+            status,
+            code,
+            type_,
+            message,
+            request_id,
+            correlation_id,
+            retry_after,
+            retryable,
+            method,
+            url,
+            lazy,
+        )
+        self._details = None
+        self._fields = ()
+        return self
+
+    def _set(
+        self,
+        vendor: str | None,
+        status: int | None,
+        code: str | None,
+        type_: str | None,
+        message: str | None,
+        request_id: str | None,
+        correlation_id: str | None,
+        retry_after: float | None,
+        retryable: bool,
+        method: str | None,
+        url: str | None,
+        lazy: _LazyParts | None,
+    ) -> None:
         self._vendor = vendor
         self._status = status
         self._code = code
         self._type = type_
         self._message = message
-        self._details = None
-        self._fields = ()
         self._request_id = request_id
         self._correlation_id = correlation_id
         self._retry_after = retry_after
@@ -110,7 +143,6 @@ class ErrorRecord:
         self._method = method
         self._url = url
         self._lazy = lazy
-        return self
 
     def _resolve(self) -> None:
         lazy = self._lazy
