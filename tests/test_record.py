@@ -243,3 +243,10 @@ def test_register_vendor_teaches_hosts_keys_and_codes() -> None:
         ).vendor
         is None
     )
+
+
+def test_added_redaction_pattern_applies_to_messages_seen_before() -> None:
+    body = {"error": {"code": "locked", "message": "account acct_98765432 is locked"}}
+    assert "acct_98765432" in (errorlens.from_http(409, {}, body).message or "")
+    errorlens.add_redaction_pattern(r"acct_[0-9]{8}")
+    assert errorlens.from_http(409, {}, body).message == "account [REDACTED] is locked"

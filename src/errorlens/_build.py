@@ -12,7 +12,7 @@ from errorlens._parts import HttpParts
 from errorlens._record import ErrorRecord, FieldError
 from errorlens._redact import redact_text, redact_url
 from errorlens._rules import rule_for, vendor_for_url
-from errorlens._shapes import _NOTHING, Reading, read_document
+from errorlens._shapes import _NOTHING, Reading, _details_value, read_document, strip_namespace
 
 __all__ = ["build_record", "is_retryable"]
 
@@ -87,19 +87,15 @@ def build_record(parts: HttpParts) -> ErrorRecord:
         reading, lazy = read_document(document.data, status, xml=kind == "xml")
 
     code = reading.code
-    if (code is None or reading.code_from_type or reading.code_is_weak) and facts.error_type:
+    if (code is None or reading.code_is_weak) and facts.error_type:
         # An explicit code in a header beats a category read from the body.
-        code = facts.error_type.partition(":")[0].strip() or None
-        if code is not None and "#" in code:
-            code = code.rpartition("#")[2]
+        code = strip_namespace(facts.error_type.partition(":")[0].strip()) or None
     if code is None and parts.code is not None:
         code = parts.code
     type_ = reading.type if reading.type is not None else parts.type
     message = reading.message
     if message is None:
-        message = document.text if document.text else parts.message
-    if message is None and kind == "text" and document.text:
-        message = document.text
+        message = document.text or parts.message
     if code is None and document.text:
         code = _code_in_text(document.text)
     request_id = reading.request_id or facts.request_id or parts.request_id
@@ -147,42 +143,43 @@ def build_record(parts: HttpParts) -> ErrorRecord:
     )
 
 
-# Vendors repeat their messages: a bounded cache of redacted texts, dropped whole when
-# full or when a user adds a redaction pattern.
+# Vendors repeat their messages and applications call the same few endpoints: the
+# redacted texts and urls are worth keeping. Both caches are bounded, and dropped whole
+# when a user adds a redaction pattern (which changes what redaction gives).
+_CACHE_LIMIT = 1024
 _redacted_cache: dict[str, str] = {}
-_redacted_patterns = [0]
+_url_cache: dict[str, tuple[str, str | None]] = {}
+_cached_with_patterns = [0]
+
+
+def _fresh(cache: dict[str, Any]) -> dict[str, Any]:
+    patterns = len(_redact._compiled)
+    if patterns != _cached_with_patterns[0]:
+        _redacted_cache.clear()
+        _url_cache.clear()
+        _cached_with_patterns[0] = patterns
+    elif len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    return cache
 
 
 def _redacted(text: str) -> str:
-    patterns = len(_redact._compiled)
-    if patterns != _redacted_patterns[0]:
-        _redacted_cache.clear()
-        _redacted_patterns[0] = patterns
-    cached = _redacted_cache.get(text)
+    cache = _fresh(_redacted_cache)
+    cached = cache.get(text)
     if cached is None:
         cached = redact_text(text)
-        if len(_redacted_cache) >= 1024:
-            _redacted_cache.clear()
         if len(text) <= 4096:
-            _redacted_cache[text] = cached
+            cache[text] = cached
     return cached
 
 
-_url_cache: dict[str, tuple[str, str | None]] = {}
-
-
 def _url_facts(url: str) -> tuple[str, str | None]:
-    # An application calls the same few endpoints over and over: the redacted url and
-    # its vendor are worth keeping (bounded; dropped with the redaction cache).
-    if _redacted_patterns[0] != len(_redact._compiled):
-        _url_cache.clear()
-    known = _url_cache.get(url)
+    cache = _fresh(_url_cache)
+    known = cache.get(url)
     if known is None:
         known = (redact_url(url), vendor_for_url(url))
-        if len(_url_cache) >= 1024:
-            _url_cache.clear()
         if len(url) <= 2048:
-            _url_cache[url] = known
+            cache[url] = known
     return known
 
 
@@ -194,9 +191,7 @@ def _with_extras(lazy: Any, fields: tuple[FieldError, ...], details: Any) -> Any
         named = {f.field for f in body_fields}
         merged = body_fields + tuple(f for f in fields if f.field not in named)
         if body_details is None and details is not None:
-            from errorlens._shapes import _details_value
-
-            body_details = _details_value(details, {})
+            body_details = _details_value(details)
         return body_details, merged
 
     return combined

@@ -337,6 +337,13 @@ def _soap_class(value: dict[str, Any]) -> str | None:
     return inner if isinstance(inner, str) else None
 
 
+def strip_namespace(code: str) -> str:
+    """AWS's ``"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"`` -> the name."""
+    if "#" in code and " " not in code:
+        return code.rpartition("#")[2] or code
+    return code
+
+
 def _cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
@@ -391,7 +398,6 @@ class Reading:
 
     __slots__ = (
         "code",
-        "code_from_type",
         "code_is_weak",
         "correlation_id",
         "message",
@@ -404,8 +410,8 @@ class Reading:
 
     def __init__(self) -> None:
         self.code: str | None = None
-        self.code_from_type = False
-        # True when the code came from a key that is only sometimes a code ("reason").
+        # True when the code is only a category ("type") or came from a key that is only
+        # sometimes a code ("reason"): an explicit code elsewhere (a header) beats it.
         self.code_is_weak = False
         self.type: str | None = None
         self.message: str | None = None
@@ -512,6 +518,7 @@ def read_document(
         if typed_delay is not None and reading.retry_after is None:
             reading.retry_after = typed_delay
     lead_scan = _Scan(lead_entry, xml) if lead_entry is not None else None
+    details_scan = _Scan(details, xml) if isinstance(details, dict) else None
 
     code = _as_code(code_raw)
     for scan in reversed(scans):
@@ -520,8 +527,8 @@ def read_document(
             break
     if code is not None and xml:
         code = _strip_prefix(code)
-    if code is not None and "#" in code and " " not in code:
-        code = code.rpartition("#")[2] or code  # AWS "ns#Name"
+    if code is not None:
+        code = strip_namespace(code)
     numeric_status_code = code is not None and status is not None and code == str(status)
     lead_code = None
     if lead_scan is not None and lead_scan.ranks[CODE] <= 6:
@@ -537,9 +544,10 @@ def read_document(
         elif lead_code is not None:
             better = lead_code
         elif code is None:
-            better = _code_in_details(details, xml)
-            if better is None and lead_scan is not None:
-                better = _code_in_details(lead_scan.values[DETAILS], xml)
+            better = _code_in_details(details_scan, xml)
+            lead_details = lead_scan.values[DETAILS] if lead_scan is not None else None
+            if better is None and isinstance(lead_details, dict):
+                better = _code_in_details(_Scan(lead_details, xml), xml)
         if better is not None:
             code = better
 
@@ -551,7 +559,7 @@ def read_document(
     elif code is None and type_text is not None:
         # No explicit code anywhere: the category is the most specific identifier.
         code = type_text
-        reading.code_from_type = True
+        reading.code_is_weak = True
     if code is None and lead_scan is not None:
         lead_type = lead_scan.values[TYPE]
         if isinstance(lead_type, str) and not _is_problem_type(lead_type):
@@ -579,11 +587,10 @@ def read_document(
     reading.message = _cap(message.strip(), _MESSAGE_CAP) if message else None
     if reading.request_id is None and lead_scan is not None:
         reading.request_id = _id(lead_scan.values[REQUEST_ID])
-    if reading.request_id is None and isinstance(details, dict):
-        inner = _Scan(details, xml)
-        reading.request_id = _id(inner.values[REQUEST_ID])
+    if reading.request_id is None and details_scan is not None:
+        reading.request_id = _id(details_scan.values[REQUEST_ID])
         if reading.correlation_id is None:
-            reading.correlation_id = _id(inner.values[CORRELATION])
+            reading.correlation_id = _id(details_scan.values[CORRELATION])
 
     node = scans[-1].node
     root_map = False
@@ -609,8 +616,8 @@ def read_document(
         and merged[FIELD_MAP] is None
     ):
         return reading, None  # nothing to build later: no details, no fields
-    context = _FieldContext(scans, entries, details, status, reading, xml, root_map)
-    return reading, lambda: (_details_value(details, node), context.fields())
+    context = _FieldContext(scans, entries, details, details_scan, status, reading, xml, root_map)
+    return reading, lambda: (_details_value(details), context.fields())
 
 
 def _id(value: Any) -> str | None:
@@ -666,10 +673,9 @@ def _typed_details(items: Any) -> tuple[str | None, float | None]:
     return reason, delay
 
 
-def _code_in_details(details: Any, xml: bool) -> str | None:
-    if not isinstance(details, dict):
+def _code_in_details(scan: _Scan | None, xml: bool) -> str | None:
+    if scan is None:
         return None
-    scan = _Scan(details, xml)
     value = scan.values[CODE]
     if value is None and isinstance(scan.values[CONTAINER], dict):
         value = _Scan(scan.values[CONTAINER], xml).values[CODE]
@@ -833,6 +839,7 @@ class _FieldContext:
 
     __slots__ = (
         "details",
+        "details_scan",
         "entries",
         "message",
         "plain_details",
@@ -848,6 +855,7 @@ class _FieldContext:
         scans: list[_Scan],
         entries: Any,
         details: Any,
+        details_scan: _Scan | None,
         status: int | None,
         reading: Reading,
         xml: bool,
@@ -856,6 +864,7 @@ class _FieldContext:
         self.scans = scans
         self.entries = entries
         self.details = details
+        self.details_scan = details_scan
         self.message = reading.message
         self.xml = xml
         self.status = status
@@ -908,7 +917,7 @@ class _FieldContext:
             if own is not None:
                 add(own, _entry_message(details) or node_message)
             else:
-                nested = _Scan(details, self.xml)
+                nested = self.details_scan or _Scan(details, self.xml)
                 nested_entries = nested.values[ENTRIES]
                 if isinstance(nested_entries, list):
                     for entry in nested_entries[:_MAX_ENTRIES]:
@@ -955,7 +964,7 @@ class _FieldContext:
 _DETAILS_CAP = 8 * 1024
 
 
-def _details_value(details: Any, node: dict[str, Any]) -> Any:
+def _details_value(details: Any) -> Any:
     from errorlens._redact import scrub
 
     if details is None:
