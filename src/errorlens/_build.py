@@ -185,14 +185,14 @@ def _url_facts(url: str) -> tuple[str, str | None]:
 
 def _with_extras(lazy: Any, fields: tuple[FieldError, ...], details: Any) -> Any:
     # The source's own fields and details complete what the body gives.
-    def combined() -> tuple[Any, tuple[FieldError, ...]]:
-        body_details, body_fields = lazy() if lazy is not None else (None, ())
+    def combined() -> tuple[Any, tuple[FieldError, ...], tuple[str, ...]]:
+        body_details, body_fields, secrets = lazy() if lazy is not None else (None, (), ())
         # The body's own entry for a field wins over the source's (it has the message).
         named = {f.field for f in body_fields}
         merged = body_fields + tuple(f for f in fields if f.field not in named)
         if body_details is None and details is not None:
-            body_details = _details_value(details)
-        return body_details, merged
+            body_details, secrets = _details_value(details)
+        return body_details, merged, secrets
 
     return combined
 

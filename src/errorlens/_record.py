@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from errorlens._redact import redact_text, redact_values
+
 __all__ = ["ErrorRecord", "FieldError"]
 
 
@@ -15,9 +17,9 @@ class FieldError(NamedTuple):
     message: str | None = None
 
 
-# Computes ``(details, fields)`` on first use: most records are logged without anyone
-# looking at either, so the walk over the document is deferred.
-_LazyParts = Callable[[], "tuple[Any, tuple[FieldError, ...]]"]
+# Computes ``(details, fields, secret values met in the details)`` on first use: a
+# record that nobody reads costs no walk over the document.
+_LazyParts = Callable[[], "tuple[Any, tuple[FieldError, ...], tuple[str, ...]]"]
 
 
 class ErrorRecord:
@@ -39,6 +41,7 @@ class ErrorRecord:
         "_request_id",
         "_retry_after",
         "_retryable",
+        "_secrets",
         "_status",
         "_type",
         "_url",
@@ -143,13 +146,24 @@ class ErrorRecord:
         self._method = method
         self._url = url
         self._lazy = lazy
+        self._secrets: tuple[str, ...] = ()
 
     def _resolve(self) -> None:
+        # Values of secret-named keys in the details (a password the vendor echoed) are
+        # also taken out of the message and the field messages: every output reads a
+        # clean record, however and whenever it is read.
         lazy = self._lazy
         if lazy is not None:
             self._lazy = None
             try:
-                self._details, self._fields = lazy()
+                self._details, fields, secrets = lazy()
+                self._secrets = secrets
+                self._fields = tuple(
+                    f._replace(message=_clean(f.message, secrets)) if f.message else f
+                    for f in fields
+                )
+                if secrets and self._message:
+                    self._message = redact_values(self._message, secrets)
             except Exception:  # a hostile document must not surface here
                 from errorlens._guard import report_internal
 
@@ -178,6 +192,8 @@ class ErrorRecord:
     @property
     def message(self) -> str | None:
         """Human-readable text, redacted and capped."""
+        if self._lazy is not None:
+            self._resolve()
         return self._message
 
     @property
@@ -226,6 +242,8 @@ class ErrorRecord:
 
     def as_dict(self) -> dict[str, Any]:
         """The nested ``api_error`` mapping: JSON-safe, None values left out."""
+        if self._lazy is not None:
+            self._resolve()
         out: dict[str, Any] = {}
         if self._vendor is not None:
             out["vendor"] = self._vendor
@@ -237,9 +255,8 @@ class ErrorRecord:
             out["type"] = self._type
         if self._message is not None:
             out["message"] = self._message
-        details = self.details
-        if details is not None:
-            out["details"] = details
+        if self._details is not None:
+            out["details"] = self._details
         fields = self._fields
         if fields:
             out["fields"] = [
@@ -263,6 +280,8 @@ class ErrorRecord:
 
     def summary(self) -> str:
         """One line for plain-text logs: ``openai 429 rate_limit_exceeded req=... retry in 2s``."""
+        if self._lazy is not None:
+            self._resolve()
         parts: list[str] = []
         if self._vendor:
             parts.append(self._vendor)
@@ -296,6 +315,8 @@ class ErrorRecord:
         return all(getattr(self, n) == getattr(other, n) for n in _FIELD_NAMES)
 
     def __hash__(self) -> int:
+        if self._lazy is not None:
+            self._resolve()
         return hash((self._vendor, self._status, self._code, self._message, self._request_id))
 
     def __repr__(self) -> str:
@@ -329,3 +350,21 @@ _FIELD_NAMES = (
 
 def _rebuild(values: tuple[Any, ...]) -> ErrorRecord:
     return ErrorRecord(**dict(zip(_FIELD_NAMES, values, strict=True)))
+
+
+def secret_values(record: ErrorRecord) -> tuple[str, ...]:
+    """Values of secret-named keys met in the record's details.
+
+    Outputs remove them from the rest of what they write (the log event's text, the
+    traceback): the record itself is already clean of them.
+    """
+    if record._lazy is not None:
+        record._resolve()
+    return record._secrets
+
+
+def _clean(text: str | None, secrets: tuple[str, ...]) -> str | None:
+    if not text:
+        return text
+    text = redact_text(text)
+    return redact_values(text, secrets) if secrets else text

@@ -424,7 +424,7 @@ class Reading:
 
 _NOTHING = Reading()
 
-LazyParts = Callable[[], "tuple[Any, tuple[FieldError, ...]]"]
+LazyParts = Callable[[], "tuple[Any, tuple[FieldError, ...], tuple[str, ...]]"]
 
 
 def read_document(
@@ -617,7 +617,7 @@ def read_document(
     ):
         return reading, None  # nothing to build later: no details, no fields
     context = _FieldContext(scans, entries, details, details_scan, status, reading, xml, root_map)
-    return reading, lambda: (_details_value(details), context.fields())
+    return reading, lambda: _later_parts(details, context)
 
 
 def _id(value: Any) -> str | None:
@@ -964,14 +964,22 @@ class _FieldContext:
 _DETAILS_CAP = 8 * 1024
 
 
-def _details_value(details: Any) -> Any:
+def _later_parts(
+    details: Any, context: _FieldContext
+) -> tuple[Any, tuple[FieldError, ...], tuple[str, ...]]:
+    value, secrets = _details_value(details)
+    return value, context.fields(), secrets
+
+
+def _details_value(details: Any) -> tuple[Any, tuple[str, ...]]:
+    """Details as a bounded JSON-safe copy, secret-named values replaced, and those values."""
     from errorlens._redact import scrub
 
     if details is None:
-        return None
-    budget = [_DETAILS_CAP]
-    safe = _json_safe(details, 0, budget, set())
-    return scrub(safe, [])
+        return None, ()
+    secrets: list[str] = []
+    value = scrub(_json_safe(details, 0, [_DETAILS_CAP], set()), secrets)
+    return value, tuple(secrets)
 
 
 def _json_safe(value: Any, depth: int, budget: list[int], seen: set[int]) -> Any:
