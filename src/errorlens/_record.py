@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from errorlens._redact import redact_text, redact_values
+from errorlens._text import cap
 
 __all__ = ["ErrorRecord", "FieldError"]
 
@@ -290,7 +291,7 @@ class ErrorRecord:
         if self._code:
             parts.append(self._code)
         if self._message:
-            text = self._message if len(self._message) <= 120 else self._message[:117] + "..."
+            text = cap(self._message, 120, "...")
             parts.append(repr(text) if " " in text else text)
         if self._request_id:
             parts.append(f"request_id={self._request_id}")

@@ -131,13 +131,18 @@ def rule_for(vendor: str | None) -> VendorRule | None:
 _host_cache: dict[str, str | None] = {}
 
 
-def vendor_for_url(url: str | None) -> str | None:
+def host_of(url: str | None) -> str | None:
+    """The lowercase host of ``url``, or None when it has none or does not parse."""
     if not url:
         return None
     try:
-        host = urlsplit(url).hostname
+        return urlsplit(url).hostname
     except ValueError:
         return None
+
+
+def vendor_for_url(url: str | None) -> str | None:
+    host = host_of(url)
     return vendor_for_host(host) if host else None
 
 

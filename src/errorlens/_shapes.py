@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from errorlens._record import FieldError
+from errorlens._text import cap
 
 __all__ = ["Reading", "read_document"]
 
@@ -344,14 +345,10 @@ def strip_namespace(code: str) -> str:
     return code
 
 
-def _cap(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
 def _as_code(value: Any) -> str | None:
     if isinstance(value, str):
         value = value.strip()
-        return _cap(value, 200) if value else None
+        return cap(value, 200) if value else None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(int(value)) if float(value).is_integer() else str(value)
     return None
@@ -438,7 +435,7 @@ def read_document(
             if _IDENT.fullmatch(text) and "_" in text:
                 reading.code = text
             else:
-                reading.message = _cap(text, _MESSAGE_CAP)
+                reading.message = cap(text, _MESSAGE_CAP)
         return reading, None
     top_entries: list[Any] | None = None
     if isinstance(data, list):
@@ -447,7 +444,7 @@ def read_document(
             strings = [e for e in data[:10] if isinstance(e, str)]
             if strings:
                 reading = Reading()
-                reading.message = _cap("; ".join(strings), _MESSAGE_CAP)
+                reading.message = cap("; ".join(strings), _MESSAGE_CAP)
                 return reading, None
             return _NOTHING, None
         data = top_entries[0]
@@ -565,7 +562,7 @@ def read_document(
         if isinstance(lead_type, str) and not _is_problem_type(lead_type):
             code = lead_type
     reading.code = code
-    reading.type = _cap(type_text, 200) if type_text else None
+    reading.type = cap(type_text, 200) if type_text else None
 
     # Message: the node's own, else the lead entry's; generic text gets the reasons.
     own_message = isinstance(message, str) and bool(message.strip())
@@ -584,7 +581,7 @@ def read_document(
             if own_message and message
             else (f"{message}; {reasons}" if message else reasons)
         )
-    reading.message = _cap(message.strip(), _MESSAGE_CAP) if message else None
+    reading.message = cap(message.strip(), _MESSAGE_CAP) if message else None
     if reading.request_id is None and lead_scan is not None:
         reading.request_id = _id(lead_scan.values[REQUEST_ID])
     if reading.request_id is None and details_scan is not None:
@@ -605,7 +602,7 @@ def read_document(
         if items:
             # {"email": ["Enter a valid email address."]}: the body is the field map.
             root_map = True
-            reading.message = _cap(
+            reading.message = cap(
                 "; ".join(f"{f}: {m}" if m else f for f, m in items[:10]), _MESSAGE_CAP
             )
     if (
@@ -623,7 +620,7 @@ def read_document(
 def _id(value: Any) -> str | None:
     if isinstance(value, str):
         value = value.strip()
-        return _cap(value, _ID_CAP) if value else None
+        return cap(value, _ID_CAP) if value else None
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return None
@@ -880,7 +877,7 @@ class _FieldContext:
         def add(field: str | None, message: str | None) -> None:
             if not field:
                 return
-            item = FieldError(_cap(field, 200), _cap(message, 500) if message else None)
+            item = FieldError(cap(field, 200), cap(message, 500) if message else None)
             if (item.field, item.message) not in seen and len(out) < 100:
                 seen.add((item.field, item.message))
                 out.append(item)
@@ -993,7 +990,7 @@ def _json_safe(value: Any, depth: int, budget: list[int], seen: set[int]) -> Any
         return value
     if isinstance(value, str):
         budget[0] -= len(value) + 2
-        return _cap(value, 1024)
+        return cap(value, 1024)
     if isinstance(value, dict | list):
         if id(value) in seen:
             return "\u2026"
