@@ -237,16 +237,21 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = REDACTED + "@" + netloc.rsplit("@", 1)[1]
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(is_secret_name(k) for k, _ in pairs):
-            query = urlencode(
-                [(k, REDACTED if is_secret_name(k) else v) for k, v in pairs], safe="[]"
-            )
+    query = redact_query(parts.query) if parts.query else parts.query
     if netloc is parts.netloc and query is parts.query:
         return redact_text(url)
     return redact_text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+
+
+def redact_query(query: str) -> str:
+    """A query string with the values of secret-named parameters replaced.
+
+    Returns ``query`` itself when no parameter name is secret.
+    """
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(is_secret_name(k) for k, _ in pairs):
+        return urlencode([(k, REDACTED if is_secret_name(k) else v) for k, v in pairs], safe="[]")
+    return query
 
 
 def redact_values(text: str, values: Iterable[str]) -> str:
