@@ -322,3 +322,38 @@ def test_any_exception_gets_a_redacted_traceback(
     assert "ConnectionError" in text and "Traceback" in text
     assert SECRET_KEY not in text
     assert "api_key=[REDACTED]" in text
+
+
+def test_a_second_filter_with_summary_gets_the_real_summary(loopback: LoopbackServer) -> None:
+    # configure()'s filter (summary off) reads the record first; a plain handler attached
+    # with summary=True then sees the same record already read.
+    logger = logging.getLogger("twofilters")
+    logger.propagate = False
+    json_like = _Keep()
+    json_like.addFilter(ApiErrorFilter(handler=json_like))
+    out = io.StringIO()
+    plain = logging.StreamHandler(out)
+    plain.setFormatter(logging.Formatter("%(message)s | %(api_error_summary)s"))
+    logger.addHandler(json_like)
+    logger.addHandler(plain)
+    try:
+        attach(logger, summary=True)
+        logger.warning("fine")
+        _log_failure(logger, _http_error(loopback))
+    finally:
+        detach(logger)
+        logger.handlers.clear()
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "fine | "
+    assert lines[1].startswith("charge failed | 429 rate_limit_exceeded ")
+
+
+def test_a_record_without_a_name_passes_an_attached_handler(
+    app_logger: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, out = app_logger
+    attach(logger)
+    (handler,) = logger.handlers
+    nameless = logging.makeLogRecord({"name": None, "msg": "odd", "levelno": logging.INFO})
+    handler.handle(nameless)
+    assert "odd" in out.getvalue()

@@ -137,15 +137,16 @@ class _LineFields:
         if isinstance(fields, dict):  # a structlog line: its fields, context included
             for key, value in fields.items():
                 line.setdefault(key, value)
-        else:  # a stdlib line: its extra= fields and the bound context
+            # What errorlens's filter put on the record (``error`` rode along there).
+            for key in _ERRORLENS_ATTRS:
+                if key in values:
+                    line.setdefault(key, values[key])
+        else:  # a stdlib line: its extra= fields (errorlens's among them), bound context
             for key, value in values.items():
                 if key not in _RECORD_KEYS and not key.startswith("_"):
                     line.setdefault(key, value)
             for key, value in structlog.contextvars.get_contextvars().items():
                 line.setdefault(key, value)
-        for key in _ERRORLENS_ATTRS:
-            if key in values:
-                line.setdefault(key, values[key])
         for key in ("_record", "_from_structlog", "exc_info"):
             if key in event_dict:
                 line[key] = event_dict[key]

@@ -17,6 +17,8 @@ from typing import Any
 
 import structlog
 
+from errorlens._text import cap
+
 __all__ = ["ConsoleRenderer", "facts_text"]
 
 _RESET = "\x1b[0m"
@@ -85,9 +87,7 @@ def facts_text(api_error: Mapping[str, Any], *, colors: bool = False) -> str:
     details = api_error.get("details")
     if details is not None and not fields:
         text = json.dumps(details, ensure_ascii=False, default=str, separators=(",", ":"))
-        if len(text) > _DETAILS_WIDTH:
-            text = text[: _DETAILS_WIDTH - 1] + "\u2026"
-        second.append("details: " + text)
+        second.append("details: " + cap(text, _DETAILS_WIDTH))
     if second:
         pad = _INDENT + " " * len(_LABEL)
         lines.extend(pad + _paint(part, _DIM, colors) for part in second)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
 import traceback as _tb
 from collections.abc import Callable
@@ -18,8 +19,8 @@ from types import TracebackType
 from typing import Any
 
 from errorlens._guard import busy, in_errorlens, report_internal
-from errorlens._record import ErrorRecord
-from errorlens._redact import redact_text
+from errorlens._record import ErrorRecord, secret_values
+from errorlens._redact import redact_text, redact_values
 
 __all__ = ["ErrorEvent", "add_sink", "emit", "record_error", "remove_sink"]
 
@@ -75,6 +76,20 @@ class ErrorEvent:
 _FORMATTED_ATTR = "__errorlens_traceback__"
 
 
+def exc_info_of(value: Any) -> ExcInfo | None:
+    """``exc_info`` as logging calls give it: True, an exception, or a 3-tuple."""
+    if value is None or value is False:
+        return None
+    if isinstance(value, BaseException):
+        return (type(value), value, value.__traceback__)
+    if isinstance(value, tuple):
+        if len(value) == 3 and isinstance(value[1], BaseException):
+            return value
+        return None
+    current = sys.exc_info()
+    return current if current[1] is not None else None
+
+
 def format_traceback(exc_info: ExcInfo) -> str:
     """Redacted traceback text, cached on the exception so it is formatted once."""
     exc = exc_info[1]
@@ -88,10 +103,18 @@ def format_traceback(exc_info: ExcInfo) -> str:
         text = f"{exc_info[0].__name__}: <traceback unavailable>"
     text = redact_text(text)
     if exc is not None:
-        # Exceptions with __slots__ or read-only attributes are formatted again next time.
-        with contextlib.suppress(AttributeError, TypeError):
-            setattr(exc, _FORMATTED_ATTR, text)
+        store_traceback(exc, text)
     return text
+
+
+def store_traceback(exc: BaseException, text: str) -> None:
+    """Make ``text`` the traceback every later output of ``exc`` reads.
+
+    Exceptions with ``__slots__`` or read-only attributes keep no cache: they are
+    formatted again next time.
+    """
+    with contextlib.suppress(AttributeError, TypeError):
+        setattr(exc, _FORMATTED_ATTR, text)
 
 
 Sink = Callable[[ErrorEvent], None]
@@ -139,13 +162,20 @@ def emit(event: ErrorEvent) -> None:
                 report_internal(f"sending an API error to {getattr(sink, '__name__', 'a sink')}")
 
 
+def clean_message(message: Any, record: ErrorRecord) -> str:
+    """The text of a log message sent with ``record``: redacted, the record's secrets out."""
+    text = redact_text(message if isinstance(message, str) else str(message))
+    secrets = secret_values(record)
+    return redact_values(text, secrets) if secrets else text
+
+
 def record_error(
     error: Any, *, level: int = logging.ERROR, message: str | None = None
 ) -> ErrorRecord | None:
     """Send an API error to the current span, the metrics and Sentry, without logging.
 
-    ``error`` is anything :func:`errorlens.extract` reads. Returns the record, or None
-    when ``error`` holds no API error. Never raises.
+    ``error`` is anything :func:`errorlens.extract` reads; ``message``, redacted, goes
+    with it. Returns the record, or None when ``error`` holds no API error. Never raises.
 
     .. versionadded:: 0.1.0
     """
@@ -155,9 +185,11 @@ def record_error(
         record = extract(error)
         if record is None:
             return None
-        exc_info: ExcInfo | None = None
-        if isinstance(error, BaseException):
-            exc_info = (type(error), error, error.__traceback__)
+        # Only an exception is its own exc_info: a response must not pick up whatever
+        # exception happens to be handled around this call.
+        exc_info = exc_info_of(error) if isinstance(error, BaseException) else None
+        if message is not None:
+            message = clean_message(message, record)
         emit(ErrorEvent(record, exc_info, level=level, message=message))
         return record
     except Exception:

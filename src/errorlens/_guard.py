@@ -26,7 +26,16 @@ internal_logger.setLevel(logging.WARNING)
 
 _reported: set[str] = set()
 _reported_lock = threading.Lock()
-_local = threading.local()
+
+
+class _Local(threading.local):
+    # Class-level defaults: a thread that never set a flag reads False, with no
+    # AttributeError raised and caught (this is read once per log record).
+    busy = False  # inside errorlens's output path
+    active = False  # reporting an internal error
+
+
+_local = _Local()
 
 
 def report_internal(where: str) -> None:
@@ -37,7 +46,7 @@ def report_internal(where: str) -> None:
             if where in _reported or len(_reported) > 256:
                 return
             _reported.add(where)
-        if getattr(_local, "active", False):
+        if _local.active:
             return
         _local.active = True
         try:
@@ -63,13 +72,13 @@ def guarded(where: str) -> Iterator[None]:
 
 def in_errorlens() -> bool:
     """True while this thread is inside errorlens's own output path (recursion guard)."""
-    return bool(getattr(_local, "busy", False))
+    return _local.busy
 
 
 @contextmanager
 def busy() -> Iterator[None]:
     """Mark this thread as inside errorlens's output path."""
-    previous = getattr(_local, "busy", False)
+    previous = _local.busy
     _local.busy = True
     try:
         yield

@@ -8,7 +8,6 @@ Users add their own text patterns with :func:`add_pattern`.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -16,12 +15,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 __all__ = [
     "REDACTED",
     "add_pattern",
-    "collecting_secrets",
     "is_secret_name",
     "redact_structure",
     "redact_text",
     "redact_url",
     "redact_values",
+    "redact_values_in",
 ]
 
 REDACTED = "[REDACTED]"
@@ -262,9 +261,23 @@ def redact_values(text: str, values: Iterable[str]) -> str:
     return text
 
 
-def scrub(value: Any, secrets: list[str], depth: int = 0) -> Any:
-    """A JSON-safe value with secret-named keys' values replaced; collects them."""
-    if depth > 12:
+# How deep errorlens follows nested dicts and lists before it gives up on a value.
+_STRUCTURE_DEPTH = 12
+
+
+def scrub(value: Any, secrets: list[str]) -> Any:
+    """A JSON-safe value with secret-named keys' values replaced; collects them.
+
+    The values collected into ``secrets`` are also removed from the value's other text
+    (a message that echoes the password sent beside it).
+    """
+    found = len(secrets)
+    value = _scrub(value, secrets, 0)
+    return redact_values_in(value, secrets) if len(secrets) > found else value
+
+
+def _scrub(value: Any, secrets: list[str], depth: int) -> Any:
+    if depth > _STRUCTURE_DEPTH:
         return None
     if isinstance(value, dict):
         out: dict[str, Any] = {}
@@ -273,52 +286,39 @@ def scrub(value: Any, secrets: list[str], depth: int = 0) -> Any:
             if is_secret_name(key) and v not in (None, "", [], {}):
                 if isinstance(v, str):
                     secrets.append(v)
-                    _collect(v)
                 out[key] = REDACTED
             else:
-                out[key] = scrub(v, secrets, depth + 1)
+                out[key] = _scrub(v, secrets, depth + 1)
         return out
     if isinstance(value, list):
-        return [scrub(v, secrets, depth + 1) for v in value]
+        return [_scrub(v, secrets, depth + 1) for v in value]
     if isinstance(value, str):
         return redact_text(value)
     return value
 
 
-# Values of secret-named keys met by :func:`scrub` while a collector is active in this
-# thread: the output that asked for them then removes them from the rest of its line.
-_collector = threading.local()
+def redact_values_in(value: Any, secrets: Iterable[str]) -> Any:
+    """``value`` (nested dicts and lists) with each of ``secrets`` replaced in its text.
 
-
-class collecting_secrets:  # lowercase: used like a function, ``with collecting_secrets()``
-    """Collect, in this thread, the secret values :func:`scrub` replaces meanwhile.
-
-    >>> with collecting_secrets() as found:
-    ...     _ = scrub({"password": "hunter2hunter2"}, [])
-    >>> found
-    ['hunter2hunter2']
+    Only those values change (no token formats): for text that is redacted already.
+    Returns ``value`` itself when nothing changed.
     """
-
-    __slots__ = ("_found", "_previous")
-
-    def __enter__(self) -> list[str]:
-        # A class, not @contextmanager: this runs once per logged API error.
-        self._previous = getattr(_collector, "found", None)
-        self._found: list[str] = []
-        _collector.found = self._found
-        return self._found
-
-    def __exit__(self, *exc_info: object) -> None:
-        _collector.found = self._previous
+    secrets = tuple(secrets)
+    return _values_in(value, secrets, 0) if secrets else value
 
 
-def _collect(value: str) -> None:
-    found = getattr(_collector, "found", None)
-    if found is not None and len(found) < 64:
-        found.append(value)
-
-
-_STRUCTURE_DEPTH = 12
+def _values_in(value: Any, secrets: tuple[str, ...], depth: int) -> Any:
+    if isinstance(value, str):
+        return redact_values(value, secrets)
+    if depth > _STRUCTURE_DEPTH:
+        return value
+    if isinstance(value, dict):
+        out = {key: _values_in(item, secrets, depth + 1) for key, item in value.items()}
+        return value if all(out[key] is item for key, item in value.items()) else out
+    if isinstance(value, list):
+        items = [_values_in(item, secrets, depth + 1) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
 
 
 _trigger_scan: tuple[object, re.Pattern[str] | None] | None = None

@@ -36,23 +36,31 @@ never raises into the application.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
+import threading
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
-from errorlens._emit import _FORMATTED_ATTR, ErrorEvent, ExcInfo, emit, format_traceback
+from errorlens._emit import (
+    ErrorEvent,
+    ExcInfo,
+    clean_message,
+    emit,
+    exc_info_of,
+    format_traceback,
+    store_traceback,
+)
 from errorlens._extract import extract
 from errorlens._guard import in_errorlens, report_internal
-from errorlens._record import ErrorRecord
+from errorlens._record import ErrorRecord, secret_values
 from errorlens._redact import (
-    collecting_secrets,
     is_secret_name,
     might_hold_secret,
     redact_structure,
     redact_text,
     redact_values,
+    redact_values_in,
 )
 
 __all__ = [
@@ -109,69 +117,49 @@ def add_trace_context(logger: Any, method_name: str, event_dict: EventDict) -> E
 
     .. versionadded:: 0.1.0
     """
+    _put_trace_ids(event_dict)
+    return event_dict
+
+
+def _put_trace_ids(values: MutableMapping[str, Any]) -> None:
+    """Add the active span's ``trace_id``/``span_id`` unless ``values`` has both."""
+    if "trace_id" in values and "span_id" in values:
+        return
     try:
         ids = _current_trace_ids()
     except Exception:
         report_internal("reading the current trace context")
-        return event_dict
+        return
     if ids is not None:
-        event_dict.setdefault("trace_id", ids[0])
-        event_dict.setdefault("span_id", ids[1])
-    return event_dict
+        values.setdefault("trace_id", ids[0])
+        values.setdefault("span_id", ids[1])
 
 
 # -- one observed API error: the core shared with errorlens.stdlib -------------------
 
 
 class _Observation:
-    """What errorlens adds to one log line that carries an API error (all redacted)."""
+    """What errorlens adds to one log line that carries an API error (all redacted).
 
-    __slots__ = ("_summary", "api_error", "event", "message", "secrets", "trace_ids")
+    Holds no exception: :mod:`errorlens.stdlib` keeps it until the thread's next record.
+    """
 
-    def __init__(
-        self,
-        event: ErrorEvent,
-        api_error: dict[str, Any],
-        message: str | None,
-        secrets: list[str],
-        trace_ids: tuple[str, str] | None,
-    ) -> None:
-        self.event = event
+    __slots__ = ("_record", "_summary", "api_error", "message")
+
+    def __init__(self, record: ErrorRecord, api_error: dict[str, Any], message: str | None) -> None:
+        self._record = record
         self.api_error = api_error
         self.message = message
-        self.secrets = secrets
-        self.trace_ids = trace_ids
         self._summary: str | None = None
 
     @property
     def summary(self) -> str:
         """The record's one-line summary, redacted (made on first use: plain formats)."""
         if self._summary is None:
-            summary = redact_text(self.event.record.summary())
-            self._summary = redact_values(summary, self.secrets) if self.secrets else summary
+            summary = redact_text(self._record.summary())
+            secrets = secret_values(self._record)
+            self._summary = redact_values(summary, secrets) if secrets else summary
         return self._summary
-
-    @property
-    def record(self) -> ErrorRecord:
-        return self.event.record
-
-    @property
-    def traceback(self) -> str | None:
-        return self.event.traceback
-
-
-def _exc_info_of(value: Any) -> ExcInfo | None:
-    """structlog's ``exc_info`` conventions: True, an exception, or a 3-tuple."""
-    if value is None or value is False:
-        return None
-    if isinstance(value, BaseException):
-        return (type(value), value, value.__traceback__)
-    if isinstance(value, tuple):
-        if len(value) == 3 and isinstance(value[1], BaseException):
-            return value
-        return None
-    current = sys.exc_info()
-    return current if current[1] is not None else None
 
 
 _PLAIN_TYPES = (str, bytes, bytearray, int, float, bool, dict, list, tuple, set)
@@ -182,6 +170,17 @@ def _is_error_source(value: Any) -> bool:
     return value is not None and not isinstance(value, _PLAIN_TYPES)
 
 
+class _Clean(threading.local):
+    # The last ``api_error`` and traceback text this thread produced, clean already: the
+    # ``redact`` processor that meets these very objects leaves them out of its scan.
+    # Only an optimisation: any other object is scanned whole.
+    api_error: object = None
+    exception: object = None
+
+
+_clean = _Clean()
+
+
 def _observe(
     source: Any,
     exc_info: ExcInfo | None,
@@ -190,55 +189,42 @@ def _observe(
     logger_name: str | None,
     message: Any,
     via_stdlib: bool,
-    format_traceback_now: bool,
 ) -> _Observation | None:
     """Read the API error of one log line, send it to the sinks, return what to write.
 
     ``source`` (an ``error`` field) is read first, then the exception of ``exc_info``.
     Values found under secret-named keys of the details are also removed from the
-    message, the summary and the traceback.
+    message and the traceback (the record is clean of them already).
     """
     record = extract(source) if source is not None else None
     if record is None and exc_info is not None:
         record = extract(exc_info[1])
     if record is None:
         return None
-    with collecting_secrets() as secrets:
-        api_error = record.as_dict()
-    if secrets or "fields" in api_error:
-        api_error = redact_structure(api_error, secrets)
-    text: str | None = None
-    if message is not None:
-        text = redact_text(message if isinstance(message, str) else str(message))
-        if secrets:
-            text = redact_values(text, secrets)
+    api_error = record.as_dict()
+    _clean.api_error = api_error
+    text = clean_message(message, record) if message is not None else None
     traceback: str | None = None
-    if exc_info is not None and (format_traceback_now or secrets):
+    secrets = secret_values(record)
+    if exc_info is not None and secrets:
         traceback = format_traceback(exc_info)
-        if secrets:
-            cleaned = redact_values(traceback, secrets)
-            if cleaned != traceback:
-                traceback = cleaned
-                # Every later output (a formatter, a span event, Sentry) reads this cache.
-                # (A read-only exception keeps the old cache; the text we return is clean.)
-                with contextlib.suppress(AttributeError, TypeError):
-                    setattr(exc_info[1], _FORMATTED_ATTR, cleaned)
-    event = ErrorEvent(
-        record,
-        exc_info,
-        level=level,
-        logger_name=logger_name,
-        message=text,
-        via_stdlib=via_stdlib,
-        traceback=traceback,
+        cleaned = redact_values(traceback, secrets)
+        if cleaned != traceback:
+            traceback = cleaned
+            # Every later output (a formatter, a span event, Sentry) reads this cache.
+            store_traceback(exc_info[1], cleaned)
+    emit(
+        ErrorEvent(
+            record,
+            exc_info,
+            level=level,
+            logger_name=logger_name,
+            message=text,
+            via_stdlib=via_stdlib,
+            traceback=traceback,
+        )
     )
-    emit(event)
-    try:
-        trace_ids = _current_trace_ids()
-    except Exception:
-        report_internal("reading the current trace context")
-        trace_ids = None
-    return _Observation(event, api_error, text, secrets, trace_ids)
+    return _Observation(record, api_error, text)
 
 
 # -- the processors ------------------------------------------------------------------
@@ -272,7 +258,7 @@ def add_api_error(logger: Any, method_name: str, event_dict: EventDict) -> Event
 
 
 def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
-    exc_info = _exc_info_of(event_dict.get("exc_info"))
+    exc_info = exc_info_of(event_dict.get("exc_info"))
     if exc_info is None and "exception" in event_dict:
         # After format_exc_info: the exception text is rendered, but we are still
         # inside the ``except`` block that logged it.
@@ -295,16 +281,13 @@ def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
         message=event,
         # A structlog chain over a stdlib logger hands the line on to its handlers.
         via_stdlib=isinstance(logger, logging.Logger),
-        format_traceback_now=False,
     )
     if observed is None:
         return
     event_dict[API_ERROR_KEY] = observed.api_error
     if observed.message is not None and observed.message != event:
         event_dict["event"] = observed.message
-    if observed.trace_ids is not None:
-        event_dict.setdefault("trace_id", observed.trace_ids[0])
-        event_dict.setdefault("span_id", observed.trace_ids[1])
+    _put_trace_ids(event_dict)
 
 
 class ApiErrorProcessor:
@@ -318,14 +301,7 @@ class ApiErrorProcessor:
     __slots__ = ()
 
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
-        if ("exc_info" in event_dict or "error" in event_dict or "exception" in event_dict) and (
-            API_ERROR_KEY not in event_dict and not in_errorlens()
-        ):
-            try:
-                _annotate(logger, method_name, event_dict)
-            except Exception:
-                report_internal("adding api_error to a structlog event")
-        return event_dict
+        return add_api_error(logger, method_name, event_dict)
 
     def __repr__(self) -> str:
         return "ApiErrorProcessor()"
@@ -351,9 +327,9 @@ def format_exc_info(logger: Any, method_name: str, event_dict: EventDict) -> Eve
 
     .. versionadded:: 0.1.0
     """
-    exc_info = _exc_info_of(event_dict.pop("exc_info", None))
+    exc_info = exc_info_of(event_dict.pop("exc_info", None))
     if exc_info is not None:
-        event_dict["exception"] = format_traceback(exc_info)
+        event_dict["exception"] = _clean.exception = format_traceback(exc_info)
     return event_dict
 
 
@@ -375,21 +351,54 @@ def redact(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     .. versionadded:: 0.1.0
     """
     try:
-        texts: list[str] = []
-        for key, value in event_dict.items():
-            if type(value) is str:
-                if key not in _PLAIN_KEYS:
-                    texts.append(value)
-            elif not isinstance(value, _SCALARS):
-                break
-            if is_secret_name(key):
-                break
-        else:
-            if not texts or not might_hold_secret("\n".join(texts)):
-                return event_dict
-        copy = dict(event_dict)
-        cleaned: EventDict = redact_structure(copy, [])
-        return event_dict if cleaned is copy else cleaned
+        if _nothing_to_redact(event_dict, _clean.exception):
+            return event_dict
+        return _redacted(event_dict)
     except Exception:
         report_internal("redacting a log event")
     return event_dict
+
+
+def _nothing_to_redact(event_dict: EventDict, clean_text: object = None) -> bool:
+    """True for events of scalars and plain text, no secret-named key and no trigger.
+
+    ``clean_text`` (the traceback errorlens formatted) is not scanned.
+    """
+    texts: list[str] = []
+    for key, value in event_dict.items():
+        if type(value) is str:
+            if key not in _PLAIN_KEYS and value is not clean_text:
+                texts.append(value)
+        elif not isinstance(value, _SCALARS):
+            return False
+        if is_secret_name(key):
+            return False
+    return not texts or not might_hold_secret("\n".join(texts))
+
+
+def _redacted(event_dict: EventDict) -> EventDict:
+    # The api_error and the traceback errorlens produced for this line are clean: set
+    # aside, they only lose the secrets found in the other fields.
+    clean = _clean
+    aside: dict[str, Any] = {}
+    rest: EventDict = {}
+    for key, value in event_dict.items():
+        if (key == API_ERROR_KEY and value is clean.api_error) or (
+            key == "exception" and value is clean.exception
+        ):
+            aside[key] = value
+        else:
+            rest[key] = value
+    if not aside:
+        cleaned: EventDict = redact_structure(rest, [])
+        return event_dict if cleaned is rest else cleaned
+    if _nothing_to_redact(rest):
+        return event_dict
+    secrets: list[str] = []
+    cleaned = redact_structure(rest, secrets)
+    if cleaned is rest and not secrets:
+        return event_dict
+    return {
+        key: redact_values_in(aside[key], secrets) if key in aside else cleaned[key]
+        for key in event_dict
+    }
