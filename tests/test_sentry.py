@@ -582,6 +582,24 @@ def test_fingerprint_is_configurable(receiver: SentryReceiver, vendor: VendorStu
     assert custom["fingerprint"] == ["billing", "card_declined"]
 
 
+@pytest.mark.parametrize("path", PATHS)
+def test_a_fingerprint_rule_that_raises_leaves_the_event_scrubbed(
+    receiver: SentryReceiver, vendor: VendorStub, path: str
+) -> None:
+    def broken_rule(record: Any, event: Any) -> list[str]:
+        raise RuntimeError("bug in the application's rule")
+
+    init_sentry(receiver.dsn, logging_integration=True, before_send=errorlens_sentry.before_send)
+    errorlens_sentry.setup(fingerprint=broken_rule)
+    log_api_error(path, vendor_error(vendor))
+    (event,) = received(receiver, 1)
+    assert event["tags"]["api_error.code"] == "card_declined"  # the rest of the enrichment
+    assert "fingerprint" not in event
+    text = receiver.raw_text()
+    for secret in SECRETS:
+        assert secret not in text, secret
+
+
 def test_an_apps_own_fingerprint_is_kept(receiver: SentryReceiver, vendor: VendorStub) -> None:
     init_sentry(receiver.dsn, logging_integration=False)
     errorlens_sentry.setup()

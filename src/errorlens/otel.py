@@ -30,11 +30,12 @@ from span events to log records when ``OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN`` is
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import _logs, metrics, trace
@@ -43,8 +44,10 @@ from opentelemetry.trace import Status, StatusCode
 
 from errorlens._emit import _FORMATTED_ATTR, ErrorEvent, format_traceback
 from errorlens._guard import guarded, internal_logger, report_internal
-from errorlens._record import ErrorRecord
-from errorlens._redact import is_secret_name, redact_text
+from errorlens._record import _FIELD_NAMES, ErrorRecord, FieldError, secret_values
+from errorlens._redact import is_secret_name, redact_text, redact_values
+from errorlens._rules import host_of
+from errorlens._text import cap
 
 if TYPE_CHECKING:
     from opentelemetry.util.types import AttributeValue
@@ -187,85 +190,85 @@ def _qualified_name(cls: type) -> str:
     return f"{module}.{name}"
 
 
-def _cap(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _exception_text(exc: BaseException, secrets: tuple[str, ...]) -> str | None:
+    """``exception.message``: the exception's own text, redacted and capped."""
+    try:
+        text = str(exc)
+    except Exception:
+        return None
+    if not text:
+        return None
+    return cap(redact_values(redact_text(text), secrets), _MAX_EXCEPTION_MESSAGE, "...")
 
 
-def _exception_message(event: ErrorEvent) -> str | None:
-    exc = event.exception
-    if exc is not None:
-        try:
-            text = str(exc)
-        except Exception:
-            text = ""
-        if text:
-            return _cap(redact_text(text), _MAX_EXCEPTION_MESSAGE)
-    record = event.record
-    return record.message if record.message is not None else record.summary() or None
+def _code_or_status(record: ErrorRecord) -> str | None:
+    """What names the error for grouping: the vendor's code, else the HTTP status."""
+    if record.code:
+        return record.code
+    return str(record.status) if record.status is not None else None
 
 
 def _error_type(record: ErrorRecord, exc: BaseException | None) -> str:
-    if record.code:
-        return record.code
-    if record.status is not None:
-        return str(record.status)
-    if exc is not None:
-        return _qualified_name(type(exc))
-    return OTHER
+    named = _code_or_status(record)
+    if named is not None:
+        return named
+    return _qualified_name(type(exc)) if exc is not None else OTHER
+
+
+def _put_present(
+    out: dict[str, AttributeValue], pairs: Iterable[tuple[str, AttributeValue | None]]
+) -> None:
+    for key, value in pairs:
+        if value is not None:
+            out[key] = value
 
 
 def _record_attributes(record: ErrorRecord, out: dict[str, AttributeValue]) -> None:
     """The ``api_error.*`` attributes of ``record`` (and its semconv neighbours)."""
-    if record.vendor is not None:
-        out[ATTR_VENDOR] = record.vendor
-    if record.code is not None:
-        out[ATTR_CODE] = record.code
-    if record.type is not None:
-        out[ATTR_TYPE] = record.type
-    if record.status is not None:
-        out[ATTR_STATUS_CODE] = record.status
-    if record.request_id is not None:
-        out[ATTR_REQUEST_ID] = record.request_id
-    if record.correlation_id is not None:
-        out[ATTR_CORRELATION_ID] = record.correlation_id
-    if record.retry_after is not None:
-        out[ATTR_RETRY_AFTER] = float(record.retry_after)
+    retry_after = record.retry_after
+    _put_present(
+        out,
+        (
+            (ATTR_VENDOR, record.vendor),
+            (ATTR_CODE, record.code),
+            (ATTR_TYPE, record.type),
+            (ATTR_STATUS_CODE, record.status),
+            (ATTR_REQUEST_ID, record.request_id),
+            (ATTR_CORRELATION_ID, record.correlation_id),
+            (ATTR_RETRY_AFTER, float(retry_after) if retry_after is not None else None),
+        ),
+    )
     out[ATTR_RETRYABLE] = record.retryable
     fields = record.fields
     if fields:
         out[ATTR_FIELDS] = [
             f"{f.field}: {f.message}" if f.message is not None else f.field for f in fields
         ]
-    host = _host(record.url)
+    host = host_of(record.url)
     if host:
         out[ATTR_SERVER_ADDRESS] = host
-
-
-def _host(url: str | None) -> str | None:
-    if not url:
-        return None
-    from urllib.parse import urlsplit
-
-    try:
-        return urlsplit(url).hostname
-    except ValueError:
-        return None
 
 
 def _exception_attributes(event: ErrorEvent) -> dict[str, AttributeValue]:
     """``exception.*`` plus ``api_error.*``: the event's (or log record's) attributes."""
     attributes: dict[str, AttributeValue] = {}
+    record = event.record
+    # The record is clean; the texts written beside it lose what its details held.
+    secrets = secret_values(record)
     exc = event.exception
+    message = None
     if exc is not None:
         attributes[ATTR_EXCEPTION_TYPE] = _qualified_name(type(exc))
-    message = _exception_message(event)
+        message = _exception_text(exc, secrets)
+    if message is None:
+        message = record.message if record.message is not None else record.summary() or None
     if message:
         attributes[ATTR_EXCEPTION_MESSAGE] = message
     # The text the log line shows: formatted once, cached on the exception.
     stacktrace = event.traceback
     if stacktrace:
-        attributes[ATTR_EXCEPTION_STACKTRACE] = stacktrace
-    _record_attributes(event.record, attributes)
+        attributes[ATTR_EXCEPTION_STACKTRACE] = redact_values(stacktrace, secrets)
+    _record_attributes(record, attributes)
     return attributes
 
 
@@ -286,7 +289,7 @@ def _annotate_span(span: trace.Span, event: ErrorEvent, *, add_event: bool) -> N
 
 
 def _status_description(record: ErrorRecord, event: ErrorEvent) -> str:
-    head = record.code or (str(record.status) if record.status is not None else None)
+    head = _code_or_status(record)
     text = record.message
     if head and text:
         description = f"{head}: {text}"
@@ -295,33 +298,42 @@ def _status_description(record: ErrorRecord, event: ErrorEvent) -> str:
     else:
         exc = event.exception
         description = type(exc).__name__ if exc is not None else "API error"
-    return _cap(description, _MAX_STATUS_DESCRIPTION)
+    return cap(description, _MAX_STATUS_DESCRIPTION, "...")
 
 
 # -- exceptions as log records -----------------------------------------------------
 
-_loggers_lock = threading.Lock()
-_loggers: dict[str, _logs.Logger] = {}
-_loggers_provider: _logs.LoggerProvider | None = None
+
+class _Loggers:
+    """OTel loggers by name for one provider, cleared when the provider changes."""
+
+    __slots__ = ("_lock", "_loggers", "_provider")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loggers: dict[str, _logs.Logger] = {}
+        self._provider: _logs.LoggerProvider | None = None
+
+    def get(self, provider: _logs.LoggerProvider, name: str) -> _logs.Logger:
+        logger = self._loggers.get(name)
+        if logger is not None and self._provider is provider:
+            return logger
+        with self._lock:
+            if self._provider is not provider or len(self._loggers) > 512:
+                self._loggers.clear()
+                self._provider = provider
+            # errorlens's own scope carries its version; a bridged logger's is the app's.
+            logger = provider.get_logger(name, _version() if name == _SCOPE else None)
+            self._loggers[name] = logger
+        return logger
+
+
+_global_loggers = _Loggers()
 
 
 def _otel_logger(name: str) -> _logs.Logger:
-    """A logger of the current global provider, cached (cleared when it changes)."""
-    global _loggers_provider  # noqa: PLW0603
-    provider = _logs.get_logger_provider()
-    logger = _loggers.get(name)
-    if logger is not None and _loggers_provider is provider:
-        return logger
-    with _loggers_lock:
-        if _loggers_provider is not provider:
-            _loggers.clear()
-            _loggers_provider = provider
-        if len(_loggers) > 512:
-            _loggers.clear()
-        # errorlens's own scope carries its version; a bridged logger's is the app's.
-        logger = provider.get_logger(name, _version() if name == _SCOPE else None)
-        _loggers[name] = logger
-    return logger
+    """A logger of the current global provider."""
+    return _global_loggers.get(_logs.get_logger_provider(), name)
 
 
 def _version() -> str:
@@ -372,6 +384,7 @@ def _emit_exception_log(event: ErrorEvent) -> None:
     logger = _otel_logger(_SCOPE)
     if not _logger_enabled(logger, severity):
         return
+    # Both clean already: the event's message as errorlens redacted it, the record's own.
     body = event.message or event.record.summary() or "API error"
     logger.emit(
         _logs.LogRecord(
@@ -410,19 +423,19 @@ class _Instruments:
         self.errors = meter.create_counter(
             METRIC_ERRORS, unit="{error}", description="API errors received from vendors."
         )
+
+        def histogram(**advisory: Any) -> metrics.Histogram:
+            return meter.create_histogram(
+                METRIC_RETRY_AFTER,
+                unit="s",
+                description="How long vendors asked the client to wait before retrying.",
+                **advisory,
+            )
+
         try:
-            self.retry_after: metrics.Histogram = meter.create_histogram(
-                METRIC_RETRY_AFTER,
-                unit="s",
-                description="How long vendors asked the client to wait before retrying.",
-                explicit_bucket_boundaries_advisory=RETRY_AFTER_BUCKETS,
-            )
+            self.retry_after = histogram(explicit_bucket_boundaries_advisory=RETRY_AFTER_BUCKETS)
         except TypeError:  # opentelemetry-api < 1.23: no advisory boundaries
-            self.retry_after = meter.create_histogram(
-                METRIC_RETRY_AFTER,
-                unit="s",
-                description="How long vendors asked the client to wait before retrying.",
-            )
+            self.retry_after = histogram()
 
 
 _instruments: _Instruments | None = None
@@ -482,14 +495,16 @@ def _bounded(vendor: str | None, code: str | None) -> tuple[str | None, str | No
 
 def _metric_attributes(record: ErrorRecord) -> dict[str, AttributeValue]:
     vendor, code = _bounded(record.vendor, record.code)
-    attributes: dict[str, AttributeValue] = {ATTR_RETRYABLE: record.retryable}
-    if vendor is not None:
-        attributes[ATTR_VENDOR] = vendor
-    if code is not None:
-        attributes[ATTR_CODE] = code
     status = record.status
-    if status is not None and 100 <= status <= 999:
-        attributes[ATTR_STATUS_CODE] = status
+    attributes: dict[str, AttributeValue] = {ATTR_RETRYABLE: record.retryable}
+    _put_present(
+        attributes,
+        (
+            (ATTR_VENDOR, vendor),
+            (ATTR_CODE, code),
+            (ATTR_STATUS_CODE, status if status is not None and 100 <= status <= 999 else None),
+        ),
+    )
     return attributes
 
 
@@ -543,27 +558,22 @@ class LogHandler(logging.Handler):
     ) -> None:
         super().__init__(level)
         self._provider = logger_provider
-        self._loggers: dict[str, _logs.Logger] = {}
+        self._loggers = _Loggers()
         self.closed = False
 
     def _logger(self, name: str) -> _logs.Logger:
         if self._provider is None:
             return _otel_logger(name)
-        logger = self._loggers.get(name)
-        if logger is None:
-            if len(self._loggers) > 512:
-                self._loggers.clear()
-            logger = self._provider.get_logger(name)
-            self._loggers[name] = logger
-        return logger
+        return self._loggers.get(self._provider, name)
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self.closed or record.name.startswith(_SKIPPED_LOGGERS):
-            return
-        thread_name = record.threadName or ""
-        if thread_name.startswith(_SKIPPED_THREADS):
+        if self.closed:
             return
         try:
+            if record.name.startswith(_SKIPPED_LOGGERS) or (record.threadName or "").startswith(
+                _SKIPPED_THREADS
+            ):
+                return
             severity = _severity(record.levelno)
             logger = self._logger(record.name or "root")
             if not _logger_enabled(logger, severity):
@@ -604,23 +614,18 @@ class LogHandler(logging.Handler):
                 extras += 1
                 if extras >= _MAX_EXTRAS:
                     break
+        api_error = _record_on_log_record(record)
+        secrets = secret_values(api_error) if api_error is not None else ()
         exc_info = record.exc_info
         if exc_info and exc_info[1] is not None:
             exc = exc_info[1]
             attributes[ATTR_EXCEPTION_TYPE] = _qualified_name(type(exc))
-            try:
-                text = str(exc)
-            except Exception:
-                text = ""
-            if text:
-                attributes[ATTR_EXCEPTION_MESSAGE] = _cap(redact_text(text), _MAX_EXCEPTION_MESSAGE)
-            attributes[ATTR_EXCEPTION_STACKTRACE] = _stacktrace(record, exc)
-        # errorlens's filter puts the record's as_dict() there; ``extra=`` may give one.
-        api_error = getattr(record, "api_error", None)
-        if isinstance(api_error, ErrorRecord):
+            message = _exception_text(exc, secrets)
+            if message:
+                attributes[ATTR_EXCEPTION_MESSAGE] = message
+            attributes[ATTR_EXCEPTION_STACKTRACE] = redact_values(_stacktrace(record, exc), secrets)
+        if api_error is not None:
             _record_attributes(api_error, attributes)
-        elif isinstance(api_error, Mapping):
-            _flatten_api_error(api_error, attributes)
         return attributes
 
     def close(self) -> None:
@@ -639,25 +644,38 @@ def _stacktrace(record: logging.LogRecord, exc: BaseException) -> str:
     return format_traceback((type(exc), exc, exc.__traceback__))
 
 
-def _flatten_api_error(data: Mapping[str, Any], out: dict[str, AttributeValue]) -> None:
-    """``api_error`` as put on a log line (``ErrorRecord.as_dict()``) -> attributes."""
-    for key, value in data.items():
-        if key == "status" and isinstance(value, int):
-            out[ATTR_STATUS_CODE] = value
-        elif key == "fields" and isinstance(value, Sequence) and not isinstance(value, str):
-            out[ATTR_FIELDS] = [_field_text(item) for item in value]
-        elif key in ("message", "details", "url", "method"):
-            continue  # the body and exception.message carry the text; details nest
-        elif isinstance(value, (str, bool, int, float)):
-            out[f"api_error.{key}"] = value
+def _record_on_log_record(log_record: logging.LogRecord) -> ErrorRecord | None:
+    """The record a log line carries as ``api_error``: errorlens's filter puts the
+    record's ``as_dict()`` there; ``extra=`` may give the record itself."""
+    value = getattr(log_record, "api_error", None)
+    if isinstance(value, ErrorRecord):
+        return value
+    if isinstance(value, Mapping):
+        return _record_from_dict(value)
+    return None
 
 
-def _field_text(item: Any) -> str:
-    if isinstance(item, Mapping):
-        field = str(item.get("field", ""))
-        message = item.get("message")
-        return f"{field}: {message}" if message is not None else field
-    return str(item)
+# The record's fields a mapping gives as they are (``fields`` is rebuilt).
+_PLAIN_FIELDS = frozenset(_FIELD_NAMES) - {"fields"}
+
+
+def _record_from_dict(data: Mapping[str, Any]) -> ErrorRecord | None:
+    """An ``ErrorRecord.as_dict()`` mapping read back into a record (None if it is not one)."""
+    values = {k: v for k, v in data.items() if k in _PLAIN_FIELDS}
+    if not values:
+        return None
+    fields = data.get("fields")
+    if isinstance(fields, list):
+        values["fields"] = tuple(
+            FieldError(str(f.get("field")), f.get("message"))
+            for f in fields
+            if isinstance(f, Mapping)
+        )
+    values["retryable"] = bool(values.get("retryable", False))
+    try:
+        return ErrorRecord(**values)
+    except TypeError:
+        return None
 
 
 # -- setup: SDK providers and OTLP exporters from OTEL_* ------------------------------
@@ -795,19 +813,8 @@ def _install_tracing(installed: _Installed, resource: Any) -> None:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
     provider = TracerProvider(resource=resource)
-    for name in _exporter_names("traces"):
-        exporter: Any
-        if name == "otlp":
-            exporter = _otlp_exporter("traces")
-        elif name == "console":
-            exporter = ConsoleSpanExporter()
-        elif name == "none":
-            continue
-        else:
-            _warn_exporter("traces", name)
-            continue
-        if exporter is not None:
-            provider.add_span_processor(BatchSpanProcessor(exporter))
+    for exporter in _exporters("traces", ConsoleSpanExporter):
+        provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     installed.tracer_provider = provider
 
@@ -833,7 +840,11 @@ def _install_metrics(installed: _Installed, resource: Any) -> None:
         elif name == "console":
             readers.append(PeriodicExportingMetricReader(ConsoleMetricExporter()))
         elif name == "prometheus":
-            readers.append(_prometheus_reader(installed))
+            # On its own: a port in use must not cost the other readers.
+            with guarded("starting the Prometheus metrics endpoint"):
+                reader = _prometheus_reader(installed)
+                if reader is not None:
+                    readers.append(reader)
         elif name != "none":
             _warn_exporter("metrics", name)
     provider = MeterProvider(resource=resource, metric_readers=readers)
@@ -842,19 +853,22 @@ def _install_metrics(installed: _Installed, resource: Any) -> None:
 
 
 def _prometheus_reader(installed: _Installed) -> Any:
-    """A Prometheus reader and its scrape endpoint, as the OTel auto-configuration does."""
+    """A Prometheus reader and its scrape endpoint, as the OTel auto-configuration does.
+
+    None (with a warning) when the exporter is not installed.
+    """
     try:
         from opentelemetry.exporter.prometheus import PrometheusMetricReader
         from prometheus_client import start_http_server
     except ImportError:
         internal_logger.warning("Prometheus metrics need: pip install 'errorlens[otel]'")
-        raise
-    reader = PrometheusMetricReader()
+        return None
     host = os.environ.get("OTEL_EXPORTER_PROMETHEUS_HOST", "localhost")
     port = int(os.environ.get("OTEL_EXPORTER_PROMETHEUS_PORT", "9464"))
+    # The endpoint first: a port in use leaves no reader registered with nothing to serve it.
     started = start_http_server(port, addr=host)
     installed.prometheus_server = started[0] if isinstance(started, tuple) else None
-    return reader
+    return PrometheusMetricReader()
 
 
 def _install_logs(installed: _Installed, resource: Any) -> None:
@@ -866,24 +880,12 @@ def _install_logs(installed: _Installed, resource: Any) -> None:
     from opentelemetry.sdk._logs import export as logs_export
 
     provider = LoggerProvider(resource=resource)
-    for name in _exporter_names("logs"):
-        exporter: Any
-        if name == "otlp":
-            exporter = _otlp_exporter("logs")
-        elif name == "console":
-            # Renamed in SDK 1.39 (ConsoleLogExporter before).
-            console = (
-                getattr(logs_export, "ConsoleLogRecordExporter", None)
-                or logs_export.ConsoleLogExporter
-            )
-            exporter = console()
-        elif name == "none":
-            continue
-        else:
-            _warn_exporter("logs", name)
-            continue
-        if exporter is not None:
-            provider.add_log_record_processor(logs_export.BatchLogRecordProcessor(exporter))
+    # Renamed in SDK 1.39 (ConsoleLogExporter before).
+    console = (
+        getattr(logs_export, "ConsoleLogRecordExporter", None) or logs_export.ConsoleLogExporter
+    )
+    for exporter in _exporters("logs", console):
+        provider.add_log_record_processor(logs_export.BatchLogRecordProcessor(exporter))
     _logs.set_logger_provider(provider)
     installed.logger_provider = provider
 
@@ -897,6 +899,21 @@ def _bridge_handler() -> LogHandler | None:
         if isinstance(handler, LogHandler) or type(handler).__module__.startswith("opentelemetry"):
             return None  # the application already bridges its logs
     return LogHandler()
+
+
+def _exporters(signal: str, console: Callable[[], Any]) -> list[Any]:
+    """The span or log exporters ``OTEL_<signal>_EXPORTER`` names (otlp, console, none)."""
+    found: list[Any] = []
+    for name in _exporter_names(signal):
+        if name == "otlp":
+            exporter = _otlp_exporter(signal)
+            if exporter is not None:
+                found.append(exporter)
+        elif name == "console":
+            found.append(console())
+        elif name != "none":
+            _warn_exporter(signal, name)
+    return found
 
 
 def _warn_exporter(signal: str, name: str) -> None:
@@ -917,21 +934,13 @@ def shutdown() -> None:
     if installed is None:
         return
     if installed.handler is not None:
-        installed.handler.close()
+        with guarded("closing the OpenTelemetry log handler"):
+            installed.handler.close()
+    # The API modules that hold each global provider (private: looked up when restoring).
     globals_of = (
-        (installed.tracer_provider, trace, "_TRACER_PROVIDER", "_TRACER_PROVIDER_SET_ONCE"),
-        (
-            installed.meter_provider,
-            _metrics_internal(),
-            "_METER_PROVIDER",
-            "_METER_PROVIDER_SET_ONCE",
-        ),
-        (
-            installed.logger_provider,
-            _logs_internal(),
-            "_LOGGER_PROVIDER",
-            "_LOGGER_PROVIDER_SET_ONCE",
-        ),
+        (installed.tracer_provider, "opentelemetry.trace", "_TRACER_PROVIDER"),
+        (installed.meter_provider, "opentelemetry.metrics._internal", "_METER_PROVIDER"),
+        (installed.logger_provider, "opentelemetry._logs._internal", "_LOGGER_PROVIDER"),
     )
     threads = []
     for provider, *_ in globals_of:
@@ -940,15 +949,19 @@ def shutdown() -> None:
                 target=_shutdown_provider, args=(provider,), name="errorlens-otel-shutdown"
             )
             thread.daemon = True
-            thread.start()
+            try:
+                thread.start()
+            except RuntimeError:  # no new threads (interpreter shutdown): flush here
+                _shutdown_provider(provider)
+                continue
             threads.append(thread)
     deadline = time.monotonic() + _longest_export_timeout() + 1.0
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
-    for provider, module, attr, once in globals_of:
+    for provider, module, attr in globals_of:
         if provider is not None:
             with guarded("restoring an OpenTelemetry global provider"):
-                _restore_global(module, attr, once, provider)
+                _restore_global(importlib.import_module(module), attr, provider)
     if installed.prometheus_server is not None:
         with guarded("stopping the Prometheus endpoint"):
             installed.prometheus_server.shutdown()
@@ -973,24 +986,12 @@ def _longest_export_timeout() -> float:
     return longest
 
 
-def _metrics_internal() -> Any:
-    from opentelemetry.metrics import _internal
-
-    return _internal
-
-
-def _logs_internal() -> Any:
-    from opentelemetry._logs import _internal
-
-    return _internal
-
-
-def _restore_global(module: Any, attr: str, once_attr: str, provider: Any) -> None:
+def _restore_global(module: Any, attr: str, provider: Any) -> None:
     # The API can set a global provider only once; putting back the unset state (as
     # OpenTelemetry's own test utilities do) lets setup() run again after shutdown().
     if getattr(module, attr, None) is not provider:
         return  # someone else's now
     from opentelemetry.util._once import Once
 
-    setattr(module, once_attr, Once())
+    setattr(module, attr + "_SET_ONCE", Once())
     setattr(module, attr, None)

@@ -42,12 +42,19 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import parse_qsl, urlencode
 
 from errorlens._emit import ErrorEvent, add_sink, remove_sink
 from errorlens._guard import guarded, internal_logger
-from errorlens._record import ErrorRecord, FieldError
-from errorlens._redact import REDACTED, is_secret_name, redact_text, redact_url
+from errorlens._record import ErrorRecord, secret_values
+from errorlens._redact import (
+    REDACTED,
+    is_secret_name,
+    redact_query,
+    redact_text,
+    redact_url,
+    redact_values,
+)
+from errorlens._text import cap
 
 if TYPE_CHECKING:
     from sentry_sdk.client import BaseClient
@@ -71,6 +78,8 @@ FingerprintRule = Callable[[ErrorRecord, Event], "list[str] | None"]
 # Sentry's tag rules: keys up to 32 characters, values up to 200, no newlines.
 _TAG_VALUE_MAX = 200
 _RECORD_ATTR = "__errorlens_record__"
+# Stored under _RECORD_ATTR on an exception that holds no API error: read once.
+_NO_RECORD = "none"
 _HINT_KEY = "errorlens_record"
 _CALL_SITE_KEY = "errorlens_call_site"
 # How far apart (seconds) errorlens's sight of a log line and the LogRecord Sentry's
@@ -88,14 +97,6 @@ _CLIENT_PACKAGES = frozenset({
     "twilio", "grpc",
 })
 # fmt: on
-
-_SENTRY_LEVELS = {
-    logging.DEBUG: "debug",
-    logging.INFO: "info",
-    logging.WARNING: "warning",
-    logging.ERROR: "error",
-    logging.CRITICAL: "fatal",
-}
 
 
 class _Settings:
@@ -276,9 +277,12 @@ def _logging_integration_levels(
 def _level_name(level: int) -> str:
     if level >= logging.CRITICAL:
         return "fatal"
-    for threshold in (logging.ERROR, logging.WARNING, logging.INFO):
-        if level >= threshold:
-            return _SENTRY_LEVELS[threshold]
+    if level >= logging.ERROR:
+        return "error"
+    if level >= logging.WARNING:
+        return "warning"
+    if level >= logging.INFO:
+        return "info"
     return "debug"
 
 
@@ -303,9 +307,8 @@ def _capture(event: ErrorEvent, client: BaseClient) -> None:
     sentry_event["level"] = _level_name(event.level)
     if event.logger_name:
         sentry_event["logger"] = event.logger_name
-    if event.message:
-        text = redact_text(event.message)
-        sentry_event["logentry"] = {"message": text, "formatted": text}
+    if event.message:  # redacted already
+        sentry_event["logentry"] = {"message": event.message, "formatted": event.message}
     elif event.exc_info is None:
         # A fixed text: grouping by message must not split on request ids.
         text = f"API error: {record.vendor or 'unknown vendor'} {_code_of(record)}"
@@ -317,12 +320,13 @@ def _add_breadcrumb(event: ErrorEvent) -> None:
     import sentry_sdk
 
     record = event.record
-    text = event.message or record.summary()
+    # Both clean already (the event's message as errorlens redacted it, the record
+    # itself): the scope sends this breadcrumb with later events, enriched or not.
     sentry_sdk.add_breadcrumb(
         type="error" if event.level >= logging.WARNING else "default",
         category=event.logger_name or "errorlens",
         level=_level_name(event.level),
-        message=redact_text(text),
+        message=event.message or record.summary(),
         data={"api_error": _context_of(record)},
     )
 
@@ -363,19 +367,22 @@ def enrich_event(event: Event, hint: Hint) -> bool:
     if found is None:
         return False
     record, call_site, exc_info = found
-    if exc_info is not None and not (event.get("exception") or event.get("threads")):
-        # A structlog line rendered before it reached stdlib logging has lost its
-        # exception on the way: give Sentry's event the stack trace back.
-        _attach_exception(event, exc_info)
-    _add_tags(event, record)
-    if not isinstance(contexts, dict):
-        contexts = event["contexts"] = {}
-    contexts["api_error"] = _context_of(record)
-    if event.get("fingerprint") is None:
-        fingerprint = _fingerprint(record, event, call_site)
-        if fingerprint:
-            event["fingerprint"] = fingerprint
-    _scrub_event(event)
+    try:
+        if exc_info is not None and not (event.get("exception") or event.get("threads")):
+            # A structlog line rendered before it reached stdlib logging has lost its
+            # exception on the way: give Sentry's event the stack trace back.
+            _attach_exception(event, exc_info)
+        _add_tags(event, record)
+        if not isinstance(contexts, dict):
+            contexts = event["contexts"] = {}
+        contexts["api_error"] = _context_of(record)
+        if event.get("fingerprint") is None:
+            fingerprint = _fingerprint(record, event, call_site)
+            if fingerprint:
+                event["fingerprint"] = fingerprint
+    finally:
+        # Whatever failed above, the event leaves without secrets.
+        _scrub_event(event, secret_values(record))
     return True
 
 
@@ -397,11 +404,15 @@ def _record_for(hint: Hint) -> _Found | None:
             return stashed, None, None
         if pending is not None and pending[0].exception is exc:
             return pending[0].record, None, None
-        from errorlens._extract import extract
+        if stashed != _NO_RECORD:
+            from errorlens._extract import extract
 
-        found = extract(exc)
-        if found is not None:
-            return found, None, None
+            found = extract(exc)
+            # The processor and before_send both ask: the exception is read once.
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(exc, _RECORD_ATTR, found if found is not None else _NO_RECORD)
+            if found is not None:
+                return found, None, None
     if pending is not None:
         seen, site = pending
         return seen.record, site or _log_record_site(log_record), seen.exc_info
@@ -448,51 +459,23 @@ def _same_text(message: str, log_record: logging.LogRecord) -> bool:
         text = log_record.getMessage()
     except Exception:
         text = str(log_record.msg)
-    if message in text or redact_text(message) in text:
+    if message in text:  # the message errorlens saw is already redacted, as is the line
         return True
     escaped = json.dumps(message, ensure_ascii=False)[1:-1]
     return escaped in text or json.dumps(message)[1:-1] in text
 
 
 def _record_on_log_record(log_record: logging.LogRecord) -> ErrorRecord | None:
+    from errorlens.otel import _record_from_dict
+
     value = getattr(log_record, "api_error", None)
     if isinstance(value, ErrorRecord):
         return value
     if isinstance(value, Mapping):
-        return _record_from_dict(value)
+        # A mapping may come from the application's ``extra=``, not from errorlens.
+        scrubbed = _scrub(value, 0)
+        return _record_from_dict(scrubbed) if isinstance(scrubbed, dict) else None
     return None
-
-
-def _record_from_dict(data: Mapping[str, Any]) -> ErrorRecord | None:
-    known = {
-        "vendor",
-        "status",
-        "code",
-        "type",
-        "message",
-        "details",
-        "request_id",
-        "correlation_id",
-        "retry_after",
-        "retryable",
-        "method",
-        "url",
-    }
-    values = {k: v for k, v in data.items() if k in known}
-    if not values:
-        return None
-    fields = data.get("fields")
-    if isinstance(fields, list):
-        values["fields"] = tuple(
-            FieldError(str(f.get("field")), f.get("message"))
-            for f in fields
-            if isinstance(f, Mapping)
-        )
-    values["retryable"] = bool(values.get("retryable", False))
-    try:
-        return ErrorRecord(**values)
-    except TypeError:
-        return None
 
 
 def _log_record_site(log_record: Any) -> str | None:
@@ -509,20 +492,16 @@ def _as_str(value: Any) -> str | None:
 
 
 def _code_of(record: ErrorRecord) -> str:
-    if record.code:
-        return record.code
-    return str(record.status) if record.status is not None else "unknown"
+    from errorlens.otel import _code_or_status
+
+    return _code_or_status(record) or "unknown"
 
 
 def _tag_value(value: Any) -> str | None:
     if value is None:
         return None
     text = " ".join(str(value).split())
-    if not text:
-        return None
-    if len(text) > _TAG_VALUE_MAX:
-        text = text[: _TAG_VALUE_MAX - 3] + "..."
-    return text
+    return cap(text, _TAG_VALUE_MAX, "...") if text else None
 
 
 def _add_tags(event: Event, record: ErrorRecord) -> None:
@@ -541,13 +520,12 @@ def _add_tags(event: Event, record: ErrorRecord) -> None:
 
 
 def _context_of(record: ErrorRecord) -> dict[str, Any]:
-    data = record.as_dict()
+    data = record.as_dict()  # clean already: the record redacts itself
     # In a Sentry context ``type`` names the kind of context (``os``, ``trace``): the
     # vendor's category must not take that place.
     if "type" in data:
         data["error_type"] = data.pop("type")
-    scrubbed = _scrub(data, 0)
-    return scrubbed if isinstance(scrubbed, dict) else {}
+    return data
 
 
 def _fingerprint(record: ErrorRecord, event: Event, call_site: str | None) -> list[str] | None:
@@ -555,8 +533,11 @@ def _fingerprint(record: ErrorRecord, event: Event, call_site: str | None) -> li
     if rule is False:
         return None
     if callable(rule):
-        custom = rule(record, event)
-        return [str(part) for part in custom] if custom else None
+        # The application's code: when it fails, the event keeps its default grouping.
+        with guarded("running a custom Sentry fingerprint rule"):
+            custom = rule(record, event)
+            return [str(part) for part in custom] if custom else None
+        return None
     vendor = record.vendor or "unknown"
     code = _code_of(record)
     if event.get("exception") or event.get("threads") or event.get("stacktrace"):
@@ -604,18 +585,21 @@ def _scrub(value: Any, depth: int) -> Any:
     return cleaned if cleaned != shown else value
 
 
-def _scrub_text_field(container: Any, key: str) -> None:
+def _scrub_text_field(container: Any, key: str, secrets: tuple[str, ...] = ()) -> None:
     if isinstance(container, dict) and isinstance(container.get(key), str):
-        container[key] = redact_text(container[key])
+        container[key] = redact_values(redact_text(container[key]), secrets)
 
 
-def _scrub_event(event: Event) -> None:
-    """Remove credentials from the parts of ``event`` that may hold them."""
-    _scrub_text_field(event, "message")
+def _scrub_event(event: Event, secrets: tuple[str, ...]) -> None:
+    """Remove credentials from the parts of ``event`` that may hold them.
+
+    ``secrets``: values the record's details held, also removed from the event's texts.
+    """
+    _scrub_text_field(event, "message", secrets)
     logentry = event.get("logentry")
     if isinstance(logentry, dict):
-        _scrub_text_field(logentry, "message")
-        _scrub_text_field(logentry, "formatted")
+        _scrub_text_field(logentry, "message", secrets)
+        _scrub_text_field(logentry, "formatted", secrets)
         params = logentry.get("params")
         if isinstance(params, list | tuple | Mapping):
             logentry["params"] = _scrub(params, 0)
@@ -625,7 +609,7 @@ def _scrub_event(event: Event) -> None:
         if isinstance(values, list):
             for entry in values:
                 if isinstance(entry, dict):
-                    _scrub_text_field(entry, "value")
+                    _scrub_text_field(entry, "value", secrets)
                     _scrub_frames(entry.get("stacktrace"))
     _scrub_frames(event.get("stacktrace"))
     _scrub_request(event.get("request"))
@@ -693,10 +677,7 @@ def _redact_cookies(cookies: Any) -> Any:
 
 
 def _scrub_query(query: str) -> str:
-    pairs = parse_qsl(query, keep_blank_values=True)
-    if any(is_secret_name(k) for k, _ in pairs):
-        query = urlencode([(k, REDACTED if is_secret_name(k) else v) for k, v in pairs])
-    return redact_text(query)
+    return redact_text(redact_query(query))
 
 
 # The scope hands the same breadcrumb objects to every event: each is cleaned once.
