@@ -26,7 +26,7 @@ from typing import Any
 
 import errorlens
 from errorlens import otel
-from errorlens._demo import _call_with_requests
+from errorlens._demo import _raise_with_requests
 from errorlens._emulator import (
     INHOUSE_HOSTS,
     INHOUSE_RETRYABLE_CODES,
@@ -40,8 +40,7 @@ def _one_round(base_url: str) -> list[dict[str, Any]]:
     recorded: list[dict[str, Any]] = []
     for index, route in enumerate(ROUTES):
         for _ in range(index + 1):
-            exc, _record = _call_with_requests(route, base_url)
-            record = errorlens.record_error(exc)
+            record = errorlens.record_error(_raise_with_requests(route, base_url))
             if record is None:
                 raise SystemExit(f"errorlens read no API error from {route.name}")
             recorded.append(

@@ -6,7 +6,6 @@ built exactly as in production::
     with LoopbackServer() as server:
         server.respond(429, {"Retry-After": "2"}, b'{"error": "slow down"}')
         requests.get(server.url + "/v1/things")
-        server.received[-1].path  # "/v1/things"
 
 Use the ``loopback`` fixture of ``tests/conftest.py`` rather than this class directly:
 it stops the server after the test.
@@ -15,13 +14,14 @@ it stops the server after the test.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["Canned", "LoopbackServer", "Received"]
+__all__ = ["Canned", "LoopbackServer", "closed_port_url"]
 
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
 
@@ -36,22 +36,18 @@ class Canned:
     stall_after: int | None = None
 
 
-@dataclass(frozen=True)
-class Received:
-    """One request as the server saw it."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
 @dataclass
 class _State:
     canned: Canned = field(default_factory=lambda: Canned(200, (), b""))
-    received: list[Received] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def closed_port_url() -> str:
+    """``http://127.0.0.1:<port>`` of a port nothing listens on: connecting is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def _pairs(headers: Headers | None) -> tuple[tuple[str, str], ...]:
@@ -75,25 +71,23 @@ class LoopbackServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return  # keep test output clean
 
-            def _read_body(self) -> bytes:
+            def _drain_body(self) -> None:
+                # Read the request body whole, so that the connection can be kept alive.
                 if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    chunks = []
                     while True:
                         size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                         if size == 0:
                             self.rfile.readline()
-                            return b"".join(chunks)
-                        chunks.append(self.rfile.read(size))
+                            return
+                        self.rfile.read(size)
                         self.rfile.readline()
                 length = int(self.headers.get("Content-Length") or 0)
-                return self.rfile.read(length) if length else b""
+                if length:
+                    self.rfile.read(length)
 
             def _serve(self) -> None:
-                body = self._read_body()
+                self._drain_body()
                 with state.lock:
-                    state.received.append(
-                        Received(self.command, self.path, dict(self.headers.items()), body)
-                    )
                     canned = state.canned
                 self.send_response(canned.status)
                 names = {name.lower() for name, _ in canned.headers}
@@ -130,11 +124,6 @@ class LoopbackServer:
     def url(self) -> str:
         """``http://127.0.0.1:<port>`` (no trailing slash)."""
         return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def received(self) -> list[Received]:
-        with self._state.lock:
-            return list(self._state.received)
 
     def respond(
         self,

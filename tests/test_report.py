@@ -244,6 +244,15 @@ def test_odd_lines_never_break_the_report(line: str) -> None:
     assert set(vendors) == ({"openai", "unknown"} if counted else {"openai"})
 
 
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00Z", -62135596800])
+def test_a_year_one_timestamp_is_skipped(when: str | int) -> None:
+    # The timeline reaches back before the first error: year 1 would leave datetime's range.
+    line = json.dumps({"timestamp": when, "api_error": {"vendor": "openai"}})
+    page = _parse(render_report([line]))
+    assert page.cards["API errors"] == "1"
+    assert page.tooltips == []
+
+
 def test_values_are_capped() -> None:
     huge = "x" * 100_000
     page = render_report([_line(0, vendor="v", status=500, message=huge, request_id=huge)])

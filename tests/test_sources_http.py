@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import errorlens
-from _servers import LoopbackServer
+from _servers import LoopbackServer, closed_port_url
 from conftest import assert_same_as_from_http, require
 from errorlens import ErrorRecord
 
@@ -139,8 +139,7 @@ def test_requests_stalled_stream_does_not_block(loopback: LoopbackServer) -> Non
 
 def test_requests_connection_error_has_no_record() -> None:
     requests = require("requests")
-    with LoopbackServer() as server:
-        url = server.url
+    url = closed_port_url()
     with pytest.raises(requests.ConnectionError) as caught:
         requests.get(url, timeout=2)
     assert errorlens.extract(caught.value) is None
@@ -217,8 +216,7 @@ def test_httpx_stalled_stream_does_not_block(loopback: LoopbackServer, module: s
 @pytest.mark.parametrize("module", HTTPX_MODULES)
 def test_httpx_connect_error_has_no_record(module: str) -> None:
     httpx = require(module)
-    with LoopbackServer() as server:
-        url = server.url
+    url = closed_port_url()
     with httpx.Client() as client, pytest.raises(httpx.ConnectError) as caught:
         client.get(url)
     assert errorlens.extract(caught.value) is None
@@ -277,8 +275,7 @@ def test_aiohttp_response_body_only_once_read(loopback: LoopbackServer) -> None:
 
 def test_aiohttp_connection_error_has_no_record() -> None:
     aiohttp = require("aiohttp")
-    with LoopbackServer() as server:
-        url = server.url
+    url = closed_port_url()
 
     async def call() -> BaseException:
         async with aiohttp.ClientSession() as session:
@@ -369,8 +366,7 @@ def test_urllib_http_error_with_an_in_memory_body(loopback: LoopbackServer) -> N
 
 
 def test_urllib_connection_error_has_no_record() -> None:
-    with LoopbackServer() as server:
-        url = server.url
+    url = closed_port_url()
     with pytest.raises(urllib.error.URLError) as caught:
         urllib.request.urlopen(url, timeout=2)
     assert errorlens.extract(caught.value) is None

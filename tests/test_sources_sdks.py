@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import errorlens
-from _servers import LoopbackServer
+from _servers import LoopbackServer, closed_port_url
 from conftest import assert_same_as_from_http, require
 from errorlens import ErrorRecord
 
@@ -79,33 +79,6 @@ def _chat(client: Any) -> Any:
     return client.chat.completions.create(
         model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
     )
-
-
-@pytest.mark.parametrize(
-    ("case_name", "class_name"),
-    [
-        ("openai__invalid_api_key_401", "AuthenticationError"),
-        ("openai__rate_limit_exceeded_retry_after_ms", "RateLimitError"),
-        ("openai__insufficient_quota_429", "RateLimitError"),
-        ("openai__server_error_500", "InternalServerError"),
-    ],
-)
-def test_openai_status_errors(loopback: LoopbackServer, case_name: str, class_name: str) -> None:
-    client = _openai(loopback)
-    case = serve(loopback, case_name)
-    error: Any = raised(_chat, client)
-    assert type(error).__name__ == class_name
-
-    record = errorlens.extract(error)
-
-    assert_expected(record, case)
-    assert_same_as_from_http(
-        record, case["status"], error.response.headers, error.response.content, ignore=("vendor",)
-    )
-    assert record is not None
-    assert record.vendor == "openai"
-    assert record.method == "POST"
-    assert record.url == loopback.url + "/v1/chat/completions"
 
 
 def test_openai_validation_error_names_its_param(loopback: LoopbackServer) -> None:
@@ -191,8 +164,7 @@ def test_openai_unparsable_success_is_no_api_error(loopback: LoopbackServer) -> 
 
 def test_openai_connection_error_has_no_record() -> None:
     openai = require("openai")
-    with LoopbackServer() as server:
-        url = server.url
+    url = closed_port_url()
     client = openai.OpenAI(api_key="sk-test-x", base_url=url, max_retries=0)
     error = raised(_chat, client)
     assert type(error).__name__ == "APIConnectionError"
@@ -215,18 +187,32 @@ def _message(client: Any) -> Any:
     )
 
 
+# Both SDKs come from one generator (Stainless): one adapter, one test.
+_STAINLESS = {
+    "openai": (_openai, _chat, "/v1/chat/completions"),
+    "anthropic": (_anthropic, _message, "/v1/messages"),
+}
+
+
 @pytest.mark.parametrize(
-    ("case_name", "class_name"),
+    ("vendor", "case_name", "class_name"),
     [
-        ("anthropic__rate_limit_error_429", "RateLimitError"),
-        ("anthropic__overloaded_error_529", "OverloadedError"),
-        ("anthropic__not_found_error_404", "NotFoundError"),
+        ("openai", "openai__invalid_api_key_401", "AuthenticationError"),
+        ("openai", "openai__rate_limit_exceeded_retry_after_ms", "RateLimitError"),
+        ("openai", "openai__insufficient_quota_429", "RateLimitError"),
+        ("openai", "openai__server_error_500", "InternalServerError"),
+        ("anthropic", "anthropic__rate_limit_error_429", "RateLimitError"),
+        ("anthropic", "anthropic__overloaded_error_529", "OverloadedError"),
+        ("anthropic", "anthropic__not_found_error_404", "NotFoundError"),
     ],
 )
-def test_anthropic_status_errors(loopback: LoopbackServer, case_name: str, class_name: str) -> None:
-    client = _anthropic(loopback)
+def test_openai_and_anthropic_status_errors(
+    loopback: LoopbackServer, vendor: str, case_name: str, class_name: str
+) -> None:
+    make_client, call, path = _STAINLESS[vendor]
+    client = make_client(loopback)
     case = serve(loopback, case_name)
-    error: Any = raised(_message, client)
+    error: Any = raised(call, client)
     assert type(error).__name__ == class_name
 
     record = errorlens.extract(error)
@@ -236,8 +222,10 @@ def test_anthropic_status_errors(loopback: LoopbackServer, case_name: str, class
         record, case["status"], error.response.headers, error.response.content, ignore=("vendor",)
     )
     assert record is not None
-    assert record.vendor == "anthropic"
+    assert record.vendor == vendor
     assert record.request_id == error.request_id
+    assert record.method == "POST"
+    assert record.url == loopback.url + path
 
 
 def test_anthropic_authentication_error(loopback: LoopbackServer) -> None:

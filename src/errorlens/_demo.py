@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as _dt
 import json
 import logging
 import shutil
@@ -21,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from errorlens._config import _timestamp, configure, unconfigure
 from errorlens._emulator import (
     INHOUSE_HOSTS,
     INHOUSE_RETRYABLE_CODES,
@@ -32,6 +32,7 @@ from errorlens._emulator import (
 from errorlens._extract import extract, from_http
 from errorlens._record import ErrorRecord
 from errorlens._rules import register_vendor, unregister_vendor
+from errorlens._text import cap
 from errorlens.stdlib import ApiErrorFilter
 
 __all__ = ["run_demo"]
@@ -64,8 +65,6 @@ def run_demo(argv: Sequence[str] | None = None) -> int:
 
     .. versionadded:: 0.1.0
     """
-    from errorlens._config import configure, unconfigure
-
     args = _parser().parse_args(list(argv) if argv is not None else None)
     call, client_name = _client(args.client)
     telemetry = _Telemetry(args.otel)
@@ -211,6 +210,12 @@ def _client(choice: str) -> tuple[Call, str]:
 
 
 def _call_with_requests(route: Route, proxy: str) -> tuple[BaseException, ErrorRecord | None]:
+    exc = _raise_with_requests(route, proxy)
+    return exc, extract(exc)
+
+
+def _raise_with_requests(route: Route, proxy: str) -> BaseException:
+    """The ``requests.HTTPError`` that calling ``route`` through the emulator raises."""
     import requests
 
     with requests.Session() as session:
@@ -227,7 +232,7 @@ def _call_with_requests(route: Route, proxy: str) -> tuple[BaseException, ErrorR
         try:
             response.raise_for_status()
         except requests.HTTPError as exc:
-            return exc, extract(exc)
+            return exc
     raise RuntimeError(f"the emulator answered {route.name} without an error")
 
 
@@ -265,9 +270,8 @@ def _jsonl_handler(path: str) -> logging.Handler:
 
 class _JsonLineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        created = _dt.datetime.fromtimestamp(record.created, _dt.timezone.utc)
         line: dict[str, Any] = {
-            "timestamp": created.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "timestamp": _timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "service": _SERVICE,
@@ -305,7 +309,7 @@ def _table(rows: Sequence[tuple[Route, ErrorRecord | None]]) -> str:
     room = max(room, 24)
 
     def line(row: tuple[str, ...]) -> str:
-        message = row[-1] if len(row[-1]) <= room else row[-1][: room - 3] + "..."
+        message = cap(row[-1], room, "...")
         return (
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
             + "  "

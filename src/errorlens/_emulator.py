@@ -364,14 +364,27 @@ def route_for(target: str) -> Route | None:
     return _BY_NAME.get(first)
 
 
+_MAX_BODY = 1 << 20
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "errorlens-emulator"
 
+    def _drain_body(self) -> bool:
+        """Read the request's body (at most 1 MiB); False when some of it is left unread."""
+        if self.headers.get("Transfer-Encoding") is not None:
+            return False  # chunked: not read
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return False
+        if length <= 0:
+            return length == 0
+        return len(self.rfile.read(min(length, _MAX_BODY))) == length
+
     def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(min(length, 1 << 20))
+        drained = self._drain_body()
         route = route_for(self.path)
         headers: tuple[tuple[str, str], ...]
         if route is None:
@@ -387,6 +400,9 @@ class _Handler(BaseHTTPRequestHandler):
             if name.lower() != "server":
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
+        if not drained:
+            # The rest of the body would be read as the next request: close instead.
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)

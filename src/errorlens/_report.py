@@ -17,9 +17,11 @@ import html
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from errorlens._text import cap
 
 __all__ = ["render_report", "run_report"]
 
@@ -33,6 +35,7 @@ _IDENT_CAP = 48
 _SHOWN_REQUEST_IDS = 50
 _MAX_BARS = 120
 _MIN_BARS = 30
+_EARLIEST = _dt.datetime(2, 1, 1, tzinfo=_dt.timezone.utc)
 
 
 @dataclass
@@ -218,8 +221,7 @@ def _text(value: Any) -> str:
     if value is None or isinstance(value, dict | list):
         return ""
     text = value if isinstance(value, str) else str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= _TEXT_CAP else text[: _TEXT_CAP - 1] + "…"
+    return cap(" ".join(text.split()), _TEXT_CAP)
 
 
 def _status(value: Any) -> str:
@@ -251,18 +253,29 @@ def _parse_time(value: Any) -> _dt.datetime | None:
                 seconds /= 1e9
             elif seconds > 1e11:  # milliseconds
                 seconds /= 1e3
-            return _dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc)
-        if isinstance(value, str) and 10 <= len(value) <= 40:
+            when = _dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc)
+        elif isinstance(value, str) and 10 <= len(value) <= 40:
             text = value.strip().replace(",", ".")
             if text.endswith(("Z", "z")):
                 text = text[:-1] + "+00:00"
             when = _dt.datetime.fromisoformat(text)
             if when.tzinfo is None:
                 when = when.replace(tzinfo=_dt.timezone.utc)
-            return when.astimezone(_dt.timezone.utc)
+            when = when.astimezone(_dt.timezone.utc)
+        else:
+            return None
     except (ValueError, OverflowError, OSError):
         return None
-    return None
+    # The timeline reaches back some weeks before the first error: keep that in range.
+    return when if when >= _EARLIEST else None
+
+
+def _minute_time(minute: int) -> _dt.datetime | None:
+    """The UTC time of a minute since the epoch, None when the platform cannot say."""
+    try:
+        return _dt.datetime.fromtimestamp(minute * 60, tz=_dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 # -- writing ------------------------------------------------------------------------
@@ -330,8 +343,14 @@ def _page(summary: _Summary, *, title: str, source: str | None) -> str:
         parts += [
             _timeline(summary),
             '<div class="grid">',
-            _vendor_table(summary),
-            _status_table(summary),
+            _count_table(
+                "By vendor",
+                "vendor",
+                summary.by_vendor,
+                _name,
+                retryable=summary.retryable_by_vendor,
+            ),
+            _count_table("By HTTP status", "status", summary.by_status, _ident, tone=_status_tone),
             "</div>",
             _code_table(summary),
             _request_table(summary),
@@ -399,8 +418,9 @@ def _timeline(summary: _Summary) -> str:
         x = pad_left + index * bar_w
         h_total = plot_h * total / top
         h_retry = plot_h * retryable[index] / top
-        label = _dt.datetime.fromtimestamp((start + index * step) * 60, tz=_dt.timezone.utc)
-        tip = f"{label:%Y-%m-%d %H:%M} UTC: {total} errors, {retryable[index]} retryable"
+        label = _minute_time(start + index * step)
+        when = f"{label:%Y-%m-%d %H:%M} UTC" if label is not None else "-"
+        tip = f"{when}: {total} errors, {retryable[index]} retryable"
         top_y, retry_y = 10 + plot_h - h_total, 10 + plot_h - h_retry
         shapes.append(
             f"<g><title>{_e(tip)}</title>"
@@ -414,7 +434,7 @@ def _timeline(summary: _Summary) -> str:
         f'<text x="{pad_left - 6}" y="{10 + plot_h}" class="tick" text-anchor="end">0</text>',
     ]
     for index in sorted({0, buckets // 2, buckets - 1}):
-        label = _dt.datetime.fromtimestamp((start + index * step) * 60, tz=_dt.timezone.utc)
+        label = _minute_time(start + index * step)
         anchor = "start" if index == 0 else "end" if index == buckets - 1 else "middle"
         x = (
             pad_left
@@ -423,7 +443,7 @@ def _timeline(summary: _Summary) -> str:
         )
         axis.append(
             f'<text x="{x:.1f}" y="{height - 4}" class="tick" text-anchor="{anchor}">'
-            f"{_e(f'{label:%m-%d %H:%M}')}</text>"
+            f"{_e(f'{label:%m-%d %H:%M}' if label is not None else '-')}</text>"
         )
     unit = "minute" if step == 1 else f"{step} minutes" if step < 60 else f"{step // 60} h"
     legend = (
@@ -445,34 +465,34 @@ def _rect(x: float, y: float, bar_w: float, height: float, tone: str) -> str:
     )
 
 
-def _vendor_table(summary: _Summary) -> str:
-    rows = summary.by_vendor.most_common(_SHOWN_ROWS)
+def _count_table(
+    heading: str,
+    column: str,
+    counter: Counter[str],
+    cell: Callable[[str], str],
+    *,
+    tone: Callable[[str], str] | None = None,
+    retryable: Counter[str] | None = None,
+) -> str:
+    """Errors per key, most first, with a bar and, given ``retryable``, its share."""
+    rows = counter.most_common(_SHOWN_ROWS)
     top = rows[0][1] if rows else 0
     body = "".join(
-        f'<tr><td>{_name(vendor)}</td><td class="num">{count:,}</td>'
-        f'<td class="wide">{_bar(count, top)}</td>'
-        f'<td class="num">{_pct(summary.retryable_by_vendor.get(vendor, 0), count)}</td></tr>'
-        for vendor, count in rows
+        f'<tr><td>{cell(key)}</td><td class="num">{count:,}</td>'
+        f'<td class="wide">{_bar(count, top, tone(key) if tone else "")}</td>'
+        + (
+            f'<td class="num">{_pct(retryable.get(key, 0), count)}</td>'
+            if retryable is not None
+            else ""
+        )
+        + "</tr>"
+        for key, count in rows
     )
+    retry_head = '<th class="num">retryable</th>' if retryable is not None else ""
     return (
-        "<section><h2>By vendor</h2><table><thead><tr><th>vendor</th>"
-        '<th class="num">errors</th><th></th><th class="num">retryable</th></tr></thead>'
-        f"<tbody>{body}</tbody></table>{_more(len(summary.by_vendor), len(rows))}</section>"
-    )
-
-
-def _status_table(summary: _Summary) -> str:
-    rows = summary.by_status.most_common(_SHOWN_ROWS)
-    top = rows[0][1] if rows else 0
-    body = "".join(
-        f'<tr><td>{_ident(status)}</td><td class="num">{count:,}</td>'
-        f'<td class="wide">{_bar(count, top, _status_tone(status))}</td></tr>'
-        for status, count in rows
-    )
-    return (
-        "<section><h2>By HTTP status</h2><table><thead><tr><th>status</th>"
-        '<th class="num">errors</th><th></th></tr></thead>'
-        f"<tbody>{body}</tbody></table>{_more(len(summary.by_status), len(rows))}</section>"
+        f"<section><h2>{heading}</h2><table><thead><tr><th>{column}</th>"
+        f'<th class="num">errors</th><th></th>{retry_head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>{_more(len(counter), len(rows))}</section>"
     )
 
 
@@ -526,13 +546,11 @@ def _recency(item: tuple[str, _RequestSeen]) -> tuple[float, int]:
 
 def _ident(value: str) -> str:
     # Codes, statuses and ids stay on one line; a hostile long one is cut, not wrapped.
-    shown = value if len(value) <= _IDENT_CAP else value[: _IDENT_CAP - 1] + "…"
-    return f'<code class="id">{_e(shown)}</code>'
+    return f'<code class="id">{_e(cap(value, _IDENT_CAP))}</code>'
 
 
 def _name(value: str) -> str:
-    shown = value if len(value) <= _IDENT_CAP else value[: _IDENT_CAP - 1] + "…"
-    return f'<span class="name">{_e(shown)}</span>'
+    return f'<span class="name">{_e(cap(value, _IDENT_CAP))}</span>'
 
 
 def _clamped(message: str) -> str:

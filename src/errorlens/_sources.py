@@ -22,7 +22,7 @@ from errorlens._guard import report_internal
 from errorlens._parts import HttpParts
 from errorlens._record import FieldError
 
-__all__ = ["ADAPTERS", "parts_of"]
+__all__ = ["parts_of"]
 
 # An adapter reads one object (``depth`` is how many responses deep it is) and gives
 # its parts, None when it finds nothing (duck typing is tried next), or NOT_AN_ERROR
@@ -97,37 +97,36 @@ def _has_type_named(obj: Any, name: str) -> bool:
 # --- HTTP clients -------------------------------------------------------------------
 
 
-def _from_requests(obj: Any, depth: int) -> HttpParts | None:
-    # requests.HTTPError (and every RequestException) holds ``response`` or None.
-    if isinstance(obj, BaseException):
-        return _response_parts(_attr(obj, "response"), depth)
-    if _status(_attr(obj, "status_code")) is None:
-        return None
-    request = _attr(obj, "request")
+def _response(obj: Any, status: int, request: Any, body: bytes | None = None) -> HttpParts:
+    """A response's parts: its headers and loaded body, its ``request``'s url and method."""
     return HttpParts(
-        status=_attr(obj, "status_code"),
+        status=status,
         headers=_attr(obj, "headers"),
-        body=_loaded_body(obj),
-        url=_text(_attr(request, "url")) or _text(_attr(obj, "url")),
-        method=_string(_attr(request, "method")),
-    )
-
-
-def _from_httpx(obj: Any, depth: int) -> HttpParts | None:
-    # httpx/httpx2 HTTPStatusError holds ``response``; RequestError has none.
-    if isinstance(obj, BaseException):
-        return _response_parts(_attr(obj, "response"), depth)
-    if _status(_attr(obj, "status_code")) is None:
-        return None
-    # ``Response.request`` raises when unset; the private slot does not.
-    request = _attr(obj, "_request")
-    return HttpParts(
-        status=_attr(obj, "status_code"),
-        headers=_attr(obj, "headers"),
-        body=_loaded_body(obj),
+        body=body if body is not None else _loaded_body(obj),
         url=_text(_attr(request, "url")),
         method=_string(_attr(request, "method")),
     )
+
+
+def _http_client(request_attr: str) -> Adapter:
+    """requests and httpx(2): an exception holding ``response`` (or None), or the response.
+
+    ``request_attr`` names the response's request: httpx's ``Response.request`` raises
+    when unset, its private slot does not.
+    """
+
+    def adapter(obj: Any, depth: int) -> HttpParts | None:
+        if isinstance(obj, BaseException):
+            return _response_parts(_attr(obj, "response"), depth)
+        status = _status(_attr(obj, "status_code"))
+        if status is None:
+            return None
+        parts = _response(obj, status, _attr(obj, request_attr))
+        if parts.url is None:
+            parts.url = _text(_attr(obj, "url"))
+        return parts
+
+    return adapter
 
 
 def _from_aiohttp(obj: Any, depth: int) -> HttpParts | None:
@@ -146,15 +145,8 @@ def _from_aiohttp(obj: Any, depth: int) -> HttpParts | None:
             message=_string(_attr(obj, "message")),
         )
     status = _status(_attr(obj, "status"))
-    if status is None:
-        return None
-    return HttpParts(
-        status=status,
-        headers=_attr(obj, "headers"),
-        body=_loaded_body(obj),
-        url=_text(_attr(obj, "url")),
-        method=_string(_attr(obj, "method")),
-    )
+    # A ClientResponse carries its request's url and method itself.
+    return None if status is None else _response(obj, status, obj)
 
 
 def _from_urllib3(obj: Any, depth: int) -> HttpParts | None:
@@ -201,8 +193,12 @@ def _from_urllib(obj: Any, depth: int) -> HttpParts | None:
 # --- SDKs ---------------------------------------------------------------------------
 
 
-def _stainless(vendor: str) -> Adapter:
-    """OpenAI's and Anthropic's SDKs: ``APIStatusError`` over an httpx(2) response."""
+def _stainless(vendor: str, whole_body: bool) -> Adapter:
+    """OpenAI's and Anthropic's SDKs: ``APIStatusError`` over an httpx(2) response.
+
+    The SDK's ``body`` is the parsed reply: Anthropic's the whole document (``whole_body``),
+    OpenAI's only its ``error`` member.
+    """
 
     def adapter(obj: Any, depth: int) -> HttpParts | None:
         if not isinstance(obj, BaseException):
@@ -220,19 +216,23 @@ def _stainless(vendor: str) -> Adapter:
                 url=_text(_attr(request, "url")), method=_string(_attr(request, "method"))
             )
         # A streamed reply reports an error as an event after a 200: the SDK's body is
-        # then the only one (the stream itself stays unread).
+        # then the only one (the stream itself stays unread). A whole document the SDK
+        # already parsed is not parsed again.
         status = _status(parts.status)
-        if parts.body is None or status is None or status < 400:
+        if (
+            parts.body is None
+            or status is None
+            or status < 400
+            or (whole_body and isinstance(body, Mapping))
+        ):
             parts.body = body
         parts.vendor = vendor
         parts.request_id = _string(_attr(obj, "request_id"))
-        parts.code = _ident(_attr(obj, "error_code")) or _ident(_attr(obj, "code"))
-        parts.type = _string(_attr(obj, "type"))
-        parts.message = _string(_attr(obj, "api_message"))
-        param = _string(_attr(obj, "param"))
-        if param is not None:
-            message = body.get("message") if isinstance(body, dict) else None
-            parts.fields = (FieldError(param, _string(message)),)
+        if parts.body is None:
+            # What the SDK parsed from the body: the reader finds it there when there is one.
+            parts.code = _ident(_attr(obj, "error_code")) or _ident(_attr(obj, "code"))
+            parts.type = _string(_attr(obj, "type"))
+            parts.message = _string(_attr(obj, "api_message"))
         return parts
 
     return adapter
@@ -246,18 +246,16 @@ def _from_stripe(obj: Any, depth: int) -> HttpParts | None:
     if status is None:
         return None  # connection errors, webhook signature errors
     error = _attr(obj, "error")
-    message = _string(_attr(obj, "user_message"))
-    param = _string(_attr(obj, "param")) or _string(_attr(error, "param"))
     return HttpParts(
         status=status,
         headers=_attr(obj, "headers"),
-        body=_attr(obj, "http_body") or _attr(obj, "json_body"),
+        # ``json_body`` is ``http_body`` already decoded.
+        body=_attr(obj, "json_body") or _attr(obj, "http_body"),
         vendor="stripe",
         code=_ident(_attr(obj, "code")) or _ident(_attr(error, "code")),
         type=_string(_attr(error, "type")),
-        message=message,
+        message=_string(_attr(obj, "user_message")),
         request_id=_string(_attr(obj, "request_id")),
-        fields=(FieldError(param, message),) if param else (),
     )
 
 
@@ -319,39 +317,33 @@ def _from_google(obj: Any, depth: int) -> HttpParts | None:
             if isinstance(items, list) and items and all(isinstance(i, Mapping) for i in items):
                 body[name] = items[:50]
         parts.body = body or None
-        parts.message = message
     return parts
 
 
 def _from_azure(obj: Any, depth: int) -> HttpParts | None:
     if isinstance(obj, BaseException):
-        # HttpResponseError: the pipeline's response plus the parsed OData ``error``.
+        # HttpResponseError: the pipeline's response plus the OData ``error`` parsed
+        # from its body (read from the body itself when it was loaded).
         response = _attr(obj, "response")
         status = _status(_attr(obj, "status_code"))
         if response is None and status is None:
             return None  # ServiceRequestError and other transport failures
         parts = _response_parts(response, depth) or HttpParts(status=status)
-        error = _attr(obj, "error")
         parts.vendor = "azure"
-        parts.code = _ident(_attr(error, "code"))
-        parts.message = _string(_attr(error, "message"))
-        parts.fields = _odata_fields(error)
+        if parts.body is None:
+            error = _attr(obj, "error")
+            parts.code = _ident(_attr(error, "code"))
+            parts.message = _string(_attr(error, "message"))
+            parts.fields = _odata_fields(error)
         return parts
     # azure.core.rest.HttpResponse and the legacy pipeline.transport responses.
     status = _status(_attr(obj, "status_code"))
     if status is None:
         return None
-    request = _attr(obj, "request")
     body = _loaded_body(obj)
     if body is None:
         body = _loaded_body(_attr(obj, "internal_response"))
-    return HttpParts(
-        status=status,
-        headers=_attr(obj, "headers"),
-        body=body,
-        url=_text(_attr(request, "url")),
-        method=_string(_attr(request, "method")),
-    )
+    return _response(obj, status, _attr(obj, "request"), body)
 
 
 def _odata_fields(error: Any) -> tuple[FieldError, ...]:
@@ -411,14 +403,14 @@ def _twilio_message(text: str | None) -> str | None:
 
 # Top-level module name of the object's class (or of a base class) -> adapter.
 ADAPTERS: dict[str, Adapter] = {
-    "requests": _from_requests,
-    "httpx": _from_httpx,
-    "httpx2": _from_httpx,
+    "requests": _http_client("request"),
+    "httpx": _http_client("_request"),
+    "httpx2": _http_client("_request"),
     "aiohttp": _from_aiohttp,
     "urllib3": _from_urllib3,
     "urllib": _from_urllib,
-    "openai": _stainless("openai"),
-    "anthropic": _stainless("anthropic"),
+    "openai": _stainless("openai", whole_body=False),
+    "anthropic": _stainless("anthropic", whole_body=True),
     "stripe": _from_stripe,
     "botocore": _from_botocore,
     "google": _from_google,
@@ -531,15 +523,13 @@ _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 # names its class defines (None when ``__getattr__`` makes them unknowable).
 _Kind = tuple[Adapter | None, bool, frozenset[str] | None]
 _dispatch: dict[type, _Kind] = {}
-_dispatch_size = [len(ADAPTERS)]
 _DISPATCH_LIMIT = 4096
 _DYNAMIC = ("__getattr__", "__getattribute__")
 
 
 def _kind_of(cls: type) -> _Kind:
-    if len(ADAPTERS) != _dispatch_size[0] or len(_dispatch) >= _DISPATCH_LIMIT:
+    if len(_dispatch) >= _DISPATCH_LIMIT:
         _dispatch.clear()
-        _dispatch_size[0] = len(ADAPTERS)
     kind: _Kind = (None, False, None)
     try:
         mro = cls.__mro__

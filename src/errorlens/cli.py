@@ -39,11 +39,7 @@ def parse_raw_response(raw: bytes) -> tuple[int | None, list[tuple[str, str]], b
             status = int(status_parts[1]) if len(status_parts) > 1 else None
         except ValueError:
             status = None
-        headers = []
-        for line in lines[1:]:
-            name, colon, value = line.partition(":")
-            if colon and name.strip():
-                headers.append((name.strip(), value.strip()))
+        headers = [pair for line in lines[1:] if (pair := _header_pair(line)) is not None]
         rest = body if sep else b""
         if not rest.lstrip(b"\r\n").startswith(b"HTTP/"):
             break
@@ -51,6 +47,12 @@ def parse_raw_response(raw: bytes) -> tuple[int | None, list[tuple[str, str]], b
     else:
         return None, [], raw
     return status, headers, rest
+
+
+def _header_pair(line: str) -> tuple[str, str] | None:
+    """``Name: value`` as ``(name, value)``; None without a colon or a name."""
+    name, colon, value = line.partition(":")
+    return (name.strip(), value.strip()) if colon and name.strip() else None
 
 
 def _split_head(data: bytes) -> tuple[bytes, bytes, bytes]:
@@ -96,10 +98,7 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     status, headers, body = parse_raw_response(raw)
     if args.status is not None:
         status = args.status
-    for item in args.header or ():
-        name, _, value = item.partition(":")
-        if name.strip():
-            headers.append((name.strip(), value.strip()))
+    headers += [pair for item in args.header or () if (pair := _header_pair(item)) is not None]
     record = from_http(status, headers, body, url=args.url, method=args.method)
     if args.json:
         out.write(json.dumps(record.as_dict(), ensure_ascii=False, indent=2) + "\n")
