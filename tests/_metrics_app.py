@@ -26,8 +26,8 @@ from typing import Any
 
 import errorlens
 from errorlens import otel
-from errorlens._demo import _raise_with_requests
-from errorlens._emulator import (
+from errorlens.cli.demo import _raise_with_requests
+from errorlens.cli.emulator import (
     INHOUSE_HOSTS,
     INHOUSE_RETRYABLE_CODES,
     INHOUSE_VENDOR,

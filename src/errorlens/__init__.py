@@ -13,13 +13,13 @@ and :mod:`errorlens.testing`.
 
 from __future__ import annotations
 
-from errorlens._config import configure, unconfigure
-from errorlens._emit import ErrorEvent, record_error
-from errorlens._extract import extract, from_http
-from errorlens._record import ErrorRecord, FieldError
-from errorlens._redact import add_pattern as add_redaction_pattern
-from errorlens._rules import VendorRule, register_vendor, unregister_vendor
+from errorlens._internal.config import configure, unconfigure
+from errorlens._internal.events import ErrorEvent, record_error
+from errorlens._internal.reader.extract import extract, from_http
+from errorlens._internal.reader.vendors import VendorRule, register_vendor, unregister_vendor
+from errorlens._internal.scrub import add_pattern as add_redaction_pattern
 from errorlens.processors import structlog_processor
+from errorlens.record import ErrorRecord, FieldError
 from errorlens.stdlib import attach, detach
 
 __version__ = "0.1.0"

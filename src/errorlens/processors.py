@@ -42,7 +42,7 @@ import threading
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
-from errorlens._emit import (
+from errorlens._internal.events import (
     ErrorEvent,
     ExcInfo,
     clean_message,
@@ -51,10 +51,9 @@ from errorlens._emit import (
     format_traceback,
     store_traceback,
 )
-from errorlens._extract import extract
-from errorlens._guard import in_errorlens, report_internal
-from errorlens._record import ErrorRecord, secret_values
-from errorlens._redact import (
+from errorlens._internal.guard import in_errorlens, report_internal
+from errorlens._internal.reader.extract import extract
+from errorlens._internal.scrub import (
     is_secret_name,
     might_hold_secret,
     redact_structure,
@@ -62,6 +61,7 @@ from errorlens._redact import (
     redact_values,
     redact_values_in,
 )
+from errorlens.record import ErrorRecord, secret_values
 
 __all__ = [
     "ApiErrorProcessor",

@@ -42,9 +42,9 @@ import threading
 import weakref
 from collections.abc import Callable
 
-from errorlens._emit import format_traceback
-from errorlens._guard import in_errorlens, report_internal
-from errorlens._redact import redact_text
+from errorlens._internal.events import format_traceback
+from errorlens._internal.guard import in_errorlens, report_internal
+from errorlens._internal.scrub import redact_text
 from errorlens.processors import (
     API_ERROR_KEY,
     _is_error_source,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from errorlens._emit import ErrorEvent, add_sink, remove_sink
+from errorlens._internal.events import ErrorEvent, add_sink, remove_sink
 
 __all__ = ["capture_api_errors"]
 

@@ -1,0 +1,345 @@
+"""configure(): structlog and stdlib logging set up together, once, at startup.
+
+Both kinds of line travel the same road: a structlog call becomes a real stdlib record
+(message, ``exc_info``, its fields kept aside), so every handler sees one kind of
+record, and one ``structlog.stdlib.ProcessorFormatter`` on errorlens's handler renders
+them alike: library lines from ``logging.getLogger(...)`` and your structlog lines look
+the same, carry ``api_error`` when they hold an API error, and are redacted whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import IO, Any
+
+import structlog
+
+from errorlens._internal.guard import guarded, internal_logger, report_internal
+from errorlens.processors import format_exc_info, redact
+from errorlens.stdlib import SUMMARY_ATTR, ApiErrorFilter
+
+__all__ = [
+    "ENV_FORMAT",
+    "ENV_LEVEL",
+    "ENV_SERVICE",
+    "configure",
+    "unconfigure",
+]
+
+ENV_LEVEL = "ERRORLENS_LEVEL"
+ENV_FORMAT = "ERRORLENS_FORMAT"
+ENV_SERVICE = "ERRORLENS_SERVICE"
+# Widely used names, read when errorlens's own are not set.
+_FALLBACK_LEVEL = "LOG_LEVEL"
+_FALLBACK_SERVICE = "OTEL_SERVICE_NAME"
+
+Processor = Any  # structlog's processor signature: (logger, method_name, event_dict)
+
+# The structlog fields of a line, kept on its stdlib record under this attribute.
+_FIELDS_ATTR = "_errorlens_fields"
+_ERRORLENS_ATTRS = ("api_error", "trace_id", "span_id", "error")
+_RECORD_KEYS = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    SUMMARY_ATTR,
+}
+
+
+def _level_from(value: int | str | None) -> int:
+    if value is None:
+        value = os.environ.get(ENV_LEVEL) or os.environ.get(_FALLBACK_LEVEL) or "INFO"
+    if isinstance(value, int):
+        return value
+    text = value.strip().upper()
+    if text.isdigit():
+        return int(text)
+    number = logging.getLevelName(text)
+    if isinstance(number, int):
+        return number
+    internal_logger.warning("unknown log level %r; using INFO", value)
+    return logging.INFO
+
+
+def _wants_json(json: bool | None, stream: IO[str]) -> bool:
+    if json is not None:
+        return json
+    chosen = os.environ.get(ENV_FORMAT, "").strip().lower()
+    if chosen == "json":
+        return True
+    if chosen in ("console", "text", "pretty"):
+        return False
+    try:
+        return not stream.isatty()
+    except Exception:
+        return True
+
+
+def _wants_colors(colors: bool | None, stream: IO[str]) -> bool:
+    if colors is not None:
+        return colors
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return stream.isatty()
+    except Exception:
+        return False
+
+
+class _Clock(threading.local):
+    # The formatted second is reused by every line logged within that second.
+    second: int = -1
+    text: str = ""
+
+
+_clock = _Clock()
+
+
+def _timestamp(created: float) -> str:
+    """``created`` as ISO 8601 in UTC with microseconds, as structlog's TimeStamper."""
+    second = int(created)
+    if second != _clock.second:
+        _clock.text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _clock.second = second
+    micros = min(round((created - second) * 1_000_000), 999_999)
+    return f"{_clock.text}.{micros:06d}Z"
+
+
+class _LineFields:
+    """First step of the formatter: the same fields for structlog and stdlib lines."""
+
+    __slots__ = ("_service",)
+
+    def __init__(self, service: str | None) -> None:
+        self._service = service
+
+    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
+        record = event_dict.get("_record")
+        if not isinstance(record, logging.LogRecord):
+            return event_dict
+        values = record.__dict__
+        line: dict[str, Any] = {
+            "timestamp": _timestamp(record.created),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        if self._service:
+            line["service"] = self._service
+        line["event"] = event_dict.get("event")
+        fields = values.get(_FIELDS_ATTR)
+        if isinstance(fields, dict):  # a structlog line: its fields, context included
+            for key, value in fields.items():
+                line.setdefault(key, value)
+            # What errorlens's filter put on the record (``error`` rode along there).
+            for key in _ERRORLENS_ATTRS:
+                if key in values:
+                    line.setdefault(key, values[key])
+        else:  # a stdlib line: its extra= fields (errorlens's among them), bound context
+            for key, value in values.items():
+                if key not in _RECORD_KEYS and not key.startswith("_"):
+                    line.setdefault(key, value)
+            for key, value in structlog.contextvars.get_contextvars().items():
+                line.setdefault(key, value)
+        for key in ("_record", "_from_structlog", "exc_info"):
+            if key in event_dict:
+                line[key] = event_dict[key]
+        stack = event_dict.get("stack_info")
+        if stack:
+            line["stack"] = stack
+        return line
+
+
+def _to_stdlib(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
+    """Last structlog step: hand the line to stdlib logging as a real record.
+
+    The message and ``exc_info`` become the record's own (so Sentry's and OpenTelemetry's
+    handlers see the exception); the other fields ride along in one attribute.
+    """
+    kwargs: dict[str, Any] = {"msg": event_dict.pop("event", "")}
+    for key in ("exc_info", "stack_info", "stacklevel"):
+        if key in event_dict:
+            kwargs[key] = event_dict.pop(key)
+    extra: dict[str, Any] = {_FIELDS_ATTR: event_dict}
+    if "error" in event_dict:
+        extra["error"] = event_dict.pop("error")
+    kwargs["extra"] = extra
+    return kwargs
+
+
+class _Installed:
+    def __init__(self) -> None:
+        self.handlers: list[logging.Handler] = []
+        self.previous_root_level: int | None = None
+
+
+_installed = _Installed()
+_lock = threading.Lock()
+
+
+def configure(
+    service: str | None = None,
+    level: int | str | None = None,
+    *,
+    json: bool | None = None,
+    stream: IO[str] | None = None,
+    colors: bool | None = None,
+    processors: Sequence[Processor] = (),
+    otel: bool = False,
+    sentry_dsn: str | None = None,
+    sentry_options: Mapping[str, Any] | None = None,
+    cache_logger_on_first_use: bool = True,
+) -> None:
+    """Set up structlog and stdlib logging for an application, API errors included.
+
+    >>> errorlens.configure(service="checkout")
+    >>> log = structlog.get_logger()
+    >>> log.info("started", port=8000)
+    {"timestamp": "...", "level": "info", "logger": "...", "service": "checkout", ...}
+
+    One handler on the root logger renders every line, from structlog or from
+    ``logging.getLogger(...)``: JSON lines when ``stream`` (default ``sys.stderr``) is
+    not a terminal, a coloured console in a terminal with the API error facts under the
+    message. Lines that carry an API error get ``api_error``; lines logged while an
+    OpenTelemetry span is active get ``trace_id`` and ``span_id``; every field,
+    message and traceback is redacted.
+
+    Settings not given come from the environment: ``ERRORLENS_LEVEL`` (else
+    ``LOG_LEVEL``, else INFO), ``ERRORLENS_FORMAT`` (``json`` or ``console``, else by
+    terminal), ``ERRORLENS_SERVICE`` (else ``OTEL_SERVICE_NAME``); ``NO_COLOR`` and
+    ``FORCE_COLOR`` for colours.
+
+    ``processors`` run on every line just before redaction and rendering.
+    ``otel=True`` installs OpenTelemetry export from the ``OTEL_*`` variables
+    (``errorlens[otel]``) and sends log lines there too; ``sentry_dsn`` starts Sentry
+    (``errorlens[sentry]``) with ``sentry_options``.
+
+    Calling it again replaces the previous setup (never adds a second handler); other
+    handlers on the root logger are left alone. :func:`unconfigure` undoes it. Never
+    raises.
+
+    .. versionadded:: 0.1.0
+    """
+    try:
+        _configure(
+            service=service,
+            level=level,
+            json=json,
+            stream=stream,
+            colors=colors,
+            processors=processors,
+            otel=otel,
+            sentry_dsn=sentry_dsn,
+            sentry_options=sentry_options,
+            cache_logger_on_first_use=cache_logger_on_first_use,
+        )
+    except Exception:
+        report_internal("configuring logging")
+
+
+def _configure(
+    *,
+    service: str | None,
+    level: int | str | None,
+    json: bool | None,
+    stream: IO[str] | None,
+    colors: bool | None,
+    processors: Sequence[Processor],
+    otel: bool,
+    sentry_dsn: str | None,
+    sentry_options: Mapping[str, Any] | None,
+    cache_logger_on_first_use: bool,
+) -> None:
+    out = stream if stream is not None else sys.stderr
+    levelno = _level_from(level)
+    service = service or os.environ.get(ENV_SERVICE) or os.environ.get(_FALLBACK_SERVICE) or None
+    renderer: Processor
+    if _wants_json(json, out):
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        from errorlens._internal.console import ConsoleRenderer
+
+        renderer = ConsoleRenderer(colors=_wants_colors(colors, out))
+
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[_LineFields(service)],
+        processors=[
+            format_exc_info,
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            *processors,
+            redact,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter)
+    handler.addFilter(ApiErrorFilter(trace_context=True, handler=handler))
+
+    with _lock:
+        root = logging.getLogger()
+        _remove_installed(root)
+        if _installed.previous_root_level is None:
+            _installed.previous_root_level = root.level
+        root.setLevel(levelno)
+        root.addHandler(handler)
+        _installed.handlers.append(handler)
+
+        structlog.configure(
+            processors=[
+                structlog.contextvars.merge_contextvars,
+                structlog.stdlib.filter_by_level,
+                structlog.stdlib.PositionalArgumentsFormatter(),
+                _to_stdlib,
+            ],
+            logger_factory=structlog.stdlib.LoggerFactory(),
+            wrapper_class=structlog.stdlib.BoundLogger,
+            context_class=dict,
+            cache_logger_on_first_use=cache_logger_on_first_use,
+        )
+
+        if otel:
+            with guarded("setting up OpenTelemetry from configure()"):
+                from errorlens import otel as otel_module
+
+                otel_handler = otel_module.setup(service, logs=True)
+                if otel_handler is not None and otel_handler not in root.handlers:
+                    otel_handler.addFilter(ApiErrorFilter(trace_context=True))
+                    root.addHandler(otel_handler)
+                    _installed.handlers.append(otel_handler)
+    if sentry_dsn is not None:
+        with guarded("setting up Sentry from configure()"):
+            from errorlens import sentry as sentry_module
+
+            sentry_module.setup(sentry_dsn, **dict(sentry_options or {}))
+
+
+def _remove_installed(root: logging.Logger) -> None:
+    for handler in _installed.handlers:
+        root.removeHandler(handler)
+        for existing in list(handler.filters):
+            if isinstance(existing, ApiErrorFilter):
+                handler.removeFilter(existing)
+    _installed.handlers.clear()
+
+
+def unconfigure() -> None:
+    """Undo :func:`configure`: its handlers leave the root logger, structlog is reset.
+
+    .. versionadded:: 0.1.0
+    """
+    try:
+        with _lock:
+            root = logging.getLogger()
+            _remove_installed(root)
+            if _installed.previous_root_level is not None:
+                root.setLevel(_installed.previous_root_level)
+                _installed.previous_root_level = None
+            structlog.reset_defaults()
+    except Exception:
+        report_internal("undoing configure()")

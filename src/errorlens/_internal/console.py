@@ -1,0 +1,118 @@
+"""A readable console line for terminals: structlog's, with the API error facts under it.
+
+::
+
+    2024-05-01T10:00:00Z [error    ] charge failed     [billing] service=checkout
+        api_error  stripe 402 card_declined "Your card was declined." request_id=req_1
+                   fields: number (is invalid)  url: POST https://api.stripe.com/v1/charges
+    Traceback (most recent call last):
+      ...
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import structlog
+
+from errorlens._internal.text import cap
+
+__all__ = ["ConsoleRenderer", "facts_text"]
+
+_RESET = "\x1b[0m"
+_BOLD_RED = "\x1b[1;31m"
+_RED = "\x1b[31m"
+_CYAN = "\x1b[36m"
+_DIM = "\x1b[2m"
+_YELLOW = "\x1b[33m"
+
+_INDENT = "    "
+_LABEL = "api_error  "
+_DETAILS_WIDTH = 200
+
+
+def _paint(text: str, style: str, colors: bool) -> str:
+    return f"{style}{text}{_RESET}" if colors else text
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False) if " " in text else text
+
+
+def facts_text(api_error: Mapping[str, Any], *, colors: bool = False) -> str:
+    """The ``api_error`` facts as one or two indented lines (no trailing newline)."""
+    head: list[str] = []
+    for key in ("vendor", "status", "code"):
+        value = api_error.get(key)
+        if value is not None:
+            head.append(str(value))
+    kind = api_error.get("type")
+    if kind is not None and kind != api_error.get("code"):
+        head.append(f"({kind})")
+    first: list[str] = []
+    if head:
+        first.append(_paint(" ".join(head), _BOLD_RED, colors))
+    message = api_error.get("message")
+    if message:
+        first.append(_quoted(str(message)))
+    for key in ("request_id", "correlation_id"):
+        value = api_error.get(key)
+        if value is not None:
+            first.append(f"{key}=" + _paint(str(value), _CYAN, colors))
+    retry_after = api_error.get("retry_after")
+    if isinstance(retry_after, int | float):
+        first.append(_paint(f"retry_after={retry_after:g}s", _YELLOW, colors))
+    elif api_error.get("retryable"):
+        first.append(_paint("retryable", _YELLOW, colors))
+    label = _paint(_LABEL, _DIM, colors)
+    lines = [_INDENT + label + " ".join(first)]
+
+    second: list[str] = []
+    fields = api_error.get("fields")
+    if isinstance(fields, list) and fields:
+        shown = []
+        for item in fields[:10]:
+            if isinstance(item, Mapping):
+                name = str(item.get("field"))
+                text = item.get("message")
+                shown.append(f"{name} ({text})" if text else name)
+        more = f" +{len(fields) - 10}" if len(fields) > 10 else ""
+        second.append("fields: " + ", ".join(shown) + more)
+    url = api_error.get("url")
+    if url:
+        method = api_error.get("method")
+        second.append("url: " + (f"{method} {url}" if method else str(url)))
+    details = api_error.get("details")
+    if details is not None and not fields:
+        text = json.dumps(details, ensure_ascii=False, default=str, separators=(",", ":"))
+        second.append("details: " + cap(text, _DETAILS_WIDTH))
+    if second:
+        pad = _INDENT + " " * len(_LABEL)
+        lines.extend(pad + _paint(part, _DIM, colors) for part in second)
+    return "\n".join(lines)
+
+
+class ConsoleRenderer:
+    """structlog's ``ConsoleRenderer``, plus the ``api_error`` facts under the message.
+
+    The traceback (``exception``, as :func:`errorlens.processors.format_exc_info` left
+    it) comes after the facts.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, *, colors: bool = True) -> None:
+        self._colors = colors
+        self._line = structlog.dev.ConsoleRenderer(colors=colors, pad_event_to=30)
+
+    def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> str:
+        api_error = event_dict.pop("api_error", None)
+        exception = event_dict.pop("exception", None)
+        out = self._line(logger, method_name, event_dict)
+        if isinstance(api_error, Mapping):
+            out += "\n" + facts_text(api_error, colors=self._colors)
+        if exception:
+            out += "\n" + (exception if isinstance(exception, str) else str(exception))
+        return out

@@ -1,0 +1,197 @@
+"""Outputs: fan one observed API error out to spans, metrics and other sinks.
+
+Every errorlens path that sees an API error (the structlog processor, the stdlib
+filter installed by ``attach``, ``configure``'s chain, or an explicit
+:func:`record_error`) builds one :class:`ErrorEvent` and calls :func:`emit`. Sinks (the
+OpenTelemetry span/metric sink, the Sentry sink) each get the same event: the record is
+read once and the traceback formatted at most once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import threading
+import traceback as _tb
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from errorlens._internal.guard import busy, in_errorlens, report_internal
+from errorlens._internal.scrub import redact_text, redact_values
+from errorlens.record import ErrorRecord, secret_values
+
+__all__ = ["ErrorEvent", "add_sink", "emit", "record_error", "remove_sink"]
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+
+class ErrorEvent:
+    """One API error seen by errorlens, as every sink receives it."""
+
+    __slots__ = (
+        "_traceback",
+        "exc_info",
+        "level",
+        "logger_name",
+        "message",
+        "record",
+        "via_stdlib",
+    )
+
+    def __init__(
+        self,
+        record: ErrorRecord,
+        exc_info: ExcInfo | None = None,
+        *,
+        level: int = logging.ERROR,
+        logger_name: str | None = None,
+        message: str | None = None,
+        via_stdlib: bool = False,
+        traceback: str | None = None,
+    ) -> None:
+        self.record = record
+        self.exc_info = exc_info
+        self.level = level
+        self.logger_name = logger_name
+        self.message = message
+        # True when the line also travels through stdlib logging handlers (where a
+        # Sentry LoggingIntegration may already turn it into an event).
+        self.via_stdlib = via_stdlib
+        self._traceback = traceback
+
+    @property
+    def exception(self) -> BaseException | None:
+        return self.exc_info[1] if self.exc_info is not None else None
+
+    @property
+    def traceback(self) -> str | None:
+        """The redacted traceback text, formatted once and shared by every output."""
+        if self._traceback is None and self.exc_info is not None:
+            self._traceback = format_traceback(self.exc_info)
+        return self._traceback
+
+
+_FORMATTED_ATTR = "__errorlens_traceback__"
+
+
+def exc_info_of(value: Any) -> ExcInfo | None:
+    """``exc_info`` as logging calls give it: True, an exception, or a 3-tuple."""
+    if value is None or value is False:
+        return None
+    if isinstance(value, BaseException):
+        return (type(value), value, value.__traceback__)
+    if isinstance(value, tuple):
+        if len(value) == 3 and isinstance(value[1], BaseException):
+            return value
+        return None
+    current = sys.exc_info()
+    return current if current[1] is not None else None
+
+
+def format_traceback(exc_info: ExcInfo) -> str:
+    """Redacted traceback text, cached on the exception so it is formatted once."""
+    exc = exc_info[1]
+    cached = getattr(exc, _FORMATTED_ATTR, None) if exc is not None else None
+    if isinstance(cached, str):
+        return cached
+    try:
+        text = "".join(_tb.format_exception(*exc_info)).rstrip("\n")
+    except Exception:
+        report_internal("formatting a traceback")
+        text = f"{exc_info[0].__name__}: <traceback unavailable>"
+    text = redact_text(text)
+    if exc is not None:
+        store_traceback(exc, text)
+    return text
+
+
+def store_traceback(exc: BaseException, text: str) -> None:
+    """Make ``text`` the traceback every later output of ``exc`` reads.
+
+    Exceptions with ``__slots__`` or read-only attributes keep no cache: they are
+    formatted again next time.
+    """
+    with contextlib.suppress(AttributeError, TypeError):
+        setattr(exc, _FORMATTED_ATTR, text)
+
+
+Sink = Callable[[ErrorEvent], None]
+_sinks: list[Sink] = []
+_sinks_lock = threading.Lock()
+_defaults_loaded = False
+
+
+def add_sink(sink: Sink) -> None:
+    """Call ``sink(event)`` for every API error errorlens observes. Idempotent."""
+    with _sinks_lock:
+        if sink not in _sinks:
+            _sinks.append(sink)
+
+
+def remove_sink(sink: Sink) -> None:
+    with _sinks_lock:
+        if sink in _sinks:
+            _sinks.remove(sink)
+
+
+def _load_defaults() -> None:
+    # Spans and metrics are always on: opentelemetry-api is a core dependency and is a
+    # cheap no-op without an SDK.
+    global _defaults_loaded  # noqa: PLW0603
+    _defaults_loaded = True
+    try:
+        from errorlens.otel import otel_sink
+    except ImportError:
+        return
+    add_sink(otel_sink)
+
+
+def emit(event: ErrorEvent) -> None:
+    """Hand ``event`` to every sink. Never raises; never re-enters itself."""
+    if in_errorlens():
+        return
+    if not _defaults_loaded:
+        _load_defaults()
+    with busy():
+        for sink in tuple(_sinks):
+            try:
+                sink(event)
+            except Exception:
+                report_internal(f"sending an API error to {getattr(sink, '__name__', 'a sink')}")
+
+
+def clean_message(message: Any, record: ErrorRecord) -> str:
+    """The text of a log message sent with ``record``: redacted, the record's secrets out."""
+    text = redact_text(message if isinstance(message, str) else str(message))
+    secrets = secret_values(record)
+    return redact_values(text, secrets) if secrets else text
+
+
+def record_error(
+    error: Any, *, level: int = logging.ERROR, message: str | None = None
+) -> ErrorRecord | None:
+    """Send an API error to the current span, the metrics and Sentry, without logging.
+
+    ``error`` is anything :func:`errorlens.extract` reads; ``message``, redacted, goes
+    with it. Returns the record, or None when ``error`` holds no API error. Never raises.
+
+    .. versionadded:: 0.1.0
+    """
+    from errorlens._internal.reader.extract import extract
+
+    try:
+        record = extract(error)
+        if record is None:
+            return None
+        # Only an exception is its own exc_info: a response must not pick up whatever
+        # exception happens to be handled around this call.
+        exc_info = exc_info_of(error) if isinstance(error, BaseException) else None
+        if message is not None:
+            message = clean_message(message, record)
+        emit(ErrorEvent(record, exc_info, level=level, message=message))
+        return record
+    except Exception:
+        report_internal("recording an API error")
+        return None

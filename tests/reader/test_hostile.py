@@ -1,0 +1,231 @@
+"""Hostile input: errorlens never raises, never hangs, never grows without bound."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import errorlens
+from errorlens import ErrorRecord
+from errorlens._internal.reader.document import READ_CAP
+
+json_leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40)
+json_values = st.recursive(
+    json_leaves,
+    lambda children: (
+        st.lists(children, max_size=6)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "error",
+                    "errors",
+                    "code",
+                    "message",
+                    "type",
+                    "details",
+                    "detail",
+                    "status",
+                    "requestId",
+                    "request_id",
+                    "field",
+                    "param",
+                    "loc",
+                    "msg",
+                    "retry_after",
+                    "fieldViolations",
+                    "@type",
+                    "reason",
+                    "title",
+                    "fault",
+                    "Error",
+                    "data",
+                ]
+            )
+            | st.text(max_size=12),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=40,
+)
+header_names = st.one_of(
+    st.sampled_from(
+        [
+            "Retry-After",
+            "retry-after-ms",
+            "x-request-id",
+            "Date",
+            "cf-ray",
+            "x-correlation-id",
+            "x-amzn-errortype",
+            "Stripe-Should-Retry",
+        ]
+    ),
+    st.text(max_size=20),
+    st.binary(max_size=20),
+    st.integers(),
+    st.none(),
+)
+header_values = st.one_of(
+    st.text(max_size=60), st.binary(max_size=60), st.integers(), st.floats(), st.none()
+)
+headers = st.one_of(
+    st.none(),
+    st.dictionaries(st.text(max_size=20), st.text(max_size=60), max_size=8),
+    st.lists(st.tuples(header_names, header_values), max_size=8),
+    st.lists(st.one_of(st.none(), st.integers(), st.text(max_size=5)), max_size=4),
+)
+statuses = st.one_of(st.none(), st.integers(), st.text(max_size=5), st.floats(), st.booleans())
+bodies = st.one_of(
+    st.none(),
+    st.binary(max_size=300),
+    st.text(max_size=300),
+    json_values,
+    json_values.map(lambda v: json.dumps(v).encode()),
+)
+
+
+def _check(record: ErrorRecord) -> None:
+    as_dict = record.as_dict()
+    json.dumps(as_dict)  # JSON-safe whatever came in
+    assert isinstance(record.retryable, bool)
+    assert record.message is None or len(record.message) <= 2048
+    for item in record.fields:
+        assert isinstance(item.field, str)
+    record.summary()
+    repr(record)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(statuses, headers, bodies, st.one_of(st.none(), st.text(max_size=80)))
+def test_from_http_never_raises(status: Any, hdrs: Any, body: Any, url: Any) -> None:
+    _check(errorlens.from_http(status, hdrs, body, url=url))
+
+
+@settings(max_examples=800, deadline=None)
+@given(json_values)
+def test_extract_of_any_body_never_raises(value: Any) -> None:
+    record = errorlens.extract(value)
+    if record is not None:
+        _check(record)
+
+
+def _timed(fn: Any, *args: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - start
+
+
+def test_deeply_nested_json_is_bounded() -> None:
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"error":' * 50_000 + b"1" + b"}" * 50_000):
+        record, seconds = _timed(errorlens.from_http, 500, {}, body)
+        _check(record)
+        assert seconds < 2.0
+
+
+def test_deep_python_structures_and_cycles() -> None:
+    deep: dict[str, Any] = {}
+    node = deep
+    for _ in range(10_000):
+        node["error"] = {}
+        node = node["error"]
+    cyclic: dict[str, Any] = {"error": {"code": "loop", "message": "cycle"}}
+    cyclic["error"]["details"] = cyclic
+    cyclic_list: list[Any] = [{"message": "x"}]
+    cyclic_list.append(cyclic_list)
+    for body in (deep, cyclic, cyclic_list):
+        record = errorlens.from_http(400, {}, body)
+        _check(record)
+    record = errorlens.from_http(400, {}, cyclic)
+    assert record.code == "loop"
+
+
+def _entity(level: int) -> bytes:
+    # Each entity expands to ten of the one below: a billion "lol"s at level 9.
+    inner = (f"&lol{level - 1};" if level > 1 else "&lol;") * 10
+    return f'<!ENTITY lol{level} "{inner}">'.encode()
+
+
+def test_entity_expansion_xml_is_refused_quickly() -> None:
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(_entity(i) for i in range(1, 10))
+        + b"]><Error><Code>&lol9;</Code></Error>"
+    )
+    record, seconds = _timed(errorlens.from_http, 500, {"content-type": "application/xml"}, bomb)
+    _check(record)
+    assert seconds < 1.0
+    assert "lollollol" not in (record.code or "") + (record.message or "")
+    external = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Error><Message>&e;</Message></Error>'
+    record = errorlens.from_http(500, {}, external)
+    assert "root:" not in (record.message or "")
+
+
+def test_invalid_utf8_and_huge_bodies() -> None:
+    record = errorlens.from_http(
+        400, {}, b'{"error": {"message": "bad \xff\xfe byte", "code": "x"}}'
+    )
+    _check(record)
+    assert record.code == "x"
+    huge_json = (
+        b'{"error": {"code": "too_big", "message": "first"}, "pad": "' + b"a" * 10_000_000 + b'"}'
+    )
+    record, seconds = _timed(errorlens.from_http, 500, {}, huge_json)
+    assert record.code == "too_big"  # salvaged from the prefix
+    assert seconds < 0.5
+    huge_text = "x" * (READ_CAP * 200)
+    record, seconds = _timed(errorlens.from_http, 500, {}, huge_text)
+    _check(record)
+    assert seconds < 0.5
+
+
+class _Hostile(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no str for you")
+
+    @property
+    def status_code(self) -> int:
+        raise RuntimeError("property explodes")
+
+    @property
+    def response(self) -> Any:
+        raise RuntimeError("response explodes")
+
+
+class _WeirdHeaders:
+    def items(self) -> Any:
+        raise RuntimeError("headers explode")
+
+
+def test_objects_whose_str_and_properties_raise() -> None:
+    assert errorlens.extract(_Hostile()) is None
+    record = errorlens.from_http(503, _WeirdHeaders(), b"")
+    assert record.status == 503
+    assert record.retryable is True
+
+
+def test_absurd_statuses() -> None:
+    for status in (-1, 0, 99, 1000, 10**30, "abc", 429.5, True):
+        record = errorlens.from_http(status, {}, b"{}")
+        _check(record)
+    assert errorlens.from_http("429", {}, b"").status == 429
+
+
+def test_strings_are_capped() -> None:
+    body = json.dumps(
+        {"error": {"code": "c" * 5000, "message": "m" * 100_000, "request_id": "r" * 5000}}
+    )
+    record = errorlens.from_http(400, {}, body)
+    assert len(record.message or "") <= 2048
+    assert len(record.code or "") <= 200
+    assert len(record.request_id or "") <= 256
+
+
+def test_details_are_size_capped() -> None:
+    body = {"error": {"code": "x", "details": {f"k{i}": "v" * 500 for i in range(1000)}}}
+    record = errorlens.from_http(400, {}, body)
+    assert len(json.dumps(record.details)) < 20_000
