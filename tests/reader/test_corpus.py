@@ -20,8 +20,8 @@ def _headers(raw: Any) -> Any:
 
 def test_corpus_is_substantial() -> None:
     vendors = {json.loads(p.read_text())["vendor"] for p in CASES}
-    assert len(CASES) >= 50
-    assert len(vendors) >= 40
+    assert len(CASES) >= 200
+    assert len(vendors) >= 80
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
