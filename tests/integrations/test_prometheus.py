@@ -282,7 +282,7 @@ def test_variable_queries_list_the_recorded_values(scraped: tuple[Prometheus, Me
     for var in load(METRICS_DASHBOARD)["templating"]["list"]:
         if var["type"] != "query":
             continue
-        inner = var["definition"][len("label_values(") : -1]
+        inner = var["query"][len("label_values(") : -1]
         selector, label = (part.strip() for part in inner.rsplit(",", 1))
         selector = substitute(selector, {"job": JOB})
         answer = server.get("/api/v1/series", **{"match[]": selector})
