@@ -2,13 +2,16 @@
 
 ``MetricsApp`` runs ``tests/_metrics_app.py`` (errorlens + the OpenTelemetry SDK + the
 real Prometheus exporter) in a child process on a free loopback port.
+``binary`` finds the Prometheus tools (Debian's ``prometheus`` package).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,12 +20,17 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from queue import Empty, Queue
+from types import ModuleType
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS = ROOT / "dashboards"
 METRICS_DASHBOARD = DASHBOARDS / "errorlens-api-errors.json"
 LOGS_TRACES_DASHBOARD = DASHBOARDS / "errorlens-logs-traces.json"
+ALERTS = DASHBOARDS / "alerts.yml"
+ALERTS_TEST = DASHBOARDS / "alerts.test.yml"
 
 # Grafana's built-in variables and what the tests put in their place.
 BUILTINS = {"__rate_interval": "1m", "__range": "1m", "__auto": "1m", "__interval": "1m"}
@@ -32,6 +40,38 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def binary(name: str) -> str:
+    """A Prometheus tool's path; skip without it locally, fail in CI (CI=true)."""
+    found = shutil.which(name) or (
+        f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None
+    )
+    if found is None:
+        message = f"the {name} binary is missing: apt-get install -y prometheus"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def generator() -> ModuleType:
+    """``dashboards/generate.py``, imported (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "errorlens_dashboards", DASHBOARDS / "generate.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def alert_rules() -> dict[str, dict[str, Any]]:
+    """alerts.yml's rules by alert name."""
+    import yaml
+
+    document = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
+    return {rule["alert"]: rule for group in document["groups"] for rule in group["rules"]}
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -119,6 +159,53 @@ def promql_names(expr: str) -> tuple[set[str], set[str]]:
     return metrics, labels
 
 
+# -- LogQL: which fields a query names --------------------------------------------------
+
+_LOG_GROUPING = re.compile(r"\b(?:by|without)\s*\(([^)]*)\)")
+# A pipeline stage, split at "|" but not at the line filters "|=" and "|~".
+_STAGE_SPLIT = re.compile(r"\|(?![=~])")
+_LABEL_FILTER = re.compile(r"([A-Za-z_]\w*)\s*(?:=~|!~|!=|==|>=|<=|=|>|<)\s*(?:\"\"|[\w.]+)")
+_PARSERS = {"json", "logfmt"}
+
+
+def logql_fields(query: str, legend: str = "") -> set[str]:
+    """Field names a LogQL query reads after its parser: filters, groupings, legend.
+
+    Fails on a pipeline stage it does not know, so a new kind of stage cannot slip
+    past the check unread.
+    """
+    text = _STRING.sub('""', query)
+    fields = {
+        name.strip()
+        for body in _LOG_GROUPING.findall(text)
+        for name in body.split(",")
+        if name.strip()
+    }
+    fields.update(re.findall(r"\{\{\s*\.?(\w+)\s*\}\}", legend))
+    _, _, pipeline = text.partition("}")  # after the stream selector
+    pipeline = pipeline.split("[", 1)[0]  # before a range
+    for stage in _STAGE_SPLIT.split(pipeline)[1:]:
+        stage = stage.strip().rstrip(")").strip()
+        if stage in _PARSERS:
+            continue
+        found = _LABEL_FILTER.fullmatch(stage)
+        if found is None:
+            raise ValueError(f"unknown LogQL stage {stage!r} in {query!r}")
+        fields.add(found.group(1))
+    return fields
+
+
+def loki_flattened(value: Any, prefix: str = "") -> set[str]:
+    """The field names Loki's ``| json`` makes of a JSON line: nested keys joined by _."""
+    if isinstance(value, dict):
+        names: set[str] = set()
+        for key, item in value.items():
+            name = re.sub(r"[^\w]", "_", str(key))
+            names |= loki_flattened(item, f"{prefix}_{name}" if prefix else name)
+        return names
+    return {prefix}
+
+
 def exposed_series(text: str) -> dict[str, set[str]]:
     """Sample name -> label names, read from Prometheus exposition text."""
     from prometheus_client.parser import text_string_to_metric_families
@@ -190,6 +277,15 @@ class MetricsApp:
         self._process.stdin.write("round\n")
         self._process.stdin.flush()
         self._next(timeout=20)
+
+    def burst(self, route: str, count: int) -> list[dict[str, Any]]:
+        """``count`` more errors from one emulated vendor route; returns their facts."""
+        assert self._process.stdin is not None
+        self._process.stdin.write(f"burst {route} {count}\n")
+        self._process.stdin.flush()
+        recorded: list[dict[str, Any]] = self._next(timeout=60)["recorded"]
+        self.recorded.extend(recorded)
+        return recorded
 
     def stop(self) -> str:
         """Stop the app (closing its input ends it); returns what it wrote to stderr."""

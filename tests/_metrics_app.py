@@ -15,6 +15,8 @@ Protocol on stdout/stdin, one JSON object per line:
 - after the first round: ``{"ready": true, "recorded": [...]}``, the label values and
   retry-after of every error recorded;
 - on a line ``round`` from stdin: another identical round, then ``{"round": n}``;
+- on a line ``burst NAME N``: ``N`` more errors from the route named ``NAME``, then
+  ``{"burst": NAME, "recorded": [...]}``;
 - on end of input: shutdown and exit.
 """
 
@@ -43,15 +45,28 @@ def _one_round(base_url: str) -> list[dict[str, Any]]:
             record = errorlens.record_error(_raise_with_requests(route, base_url))
             if record is None:
                 raise SystemExit(f"errorlens read no API error from {route.name}")
-            recorded.append(
-                {
-                    "vendor": record.vendor,
-                    "code": record.code,
-                    "status": record.status,
-                    "retryable": record.retryable,
-                    "retry_after": record.retry_after,
-                }
-            )
+            recorded.append(_facts(record))
+    return recorded
+
+
+def _facts(record: errorlens.ErrorRecord) -> dict[str, Any]:
+    return {
+        "vendor": record.vendor,
+        "code": record.code,
+        "status": record.status,
+        "retryable": record.retryable,
+        "retry_after": record.retry_after,
+    }
+
+
+def _burst(base_url: str, name: str, count: int) -> list[dict[str, Any]]:
+    (route,) = (route for route in ROUTES if route.name == name)
+    recorded = []
+    for _ in range(count):
+        record = errorlens.record_error(_raise_with_requests(route, base_url))
+        if record is None:
+            raise SystemExit(f"errorlens read no API error from {route.name}")
+        recorded.append(_facts(record))
     return recorded
 
 
@@ -70,10 +85,14 @@ def main() -> int:
         with Emulator() as emulator:
             _say({"ready": True, "recorded": _one_round(emulator.base_url)})
             for line in sys.stdin:
-                if line.strip() == "round":
+                words = line.split()
+                if words == ["round"]:
                     _one_round(emulator.base_url)
                     rounds += 1
                     _say({"round": rounds})
+                elif len(words) == 3 and words[0] == "burst":
+                    recorded = _burst(emulator.base_url, words[1], int(words[2]))
+                    _say({"burst": words[1], "recorded": recorded})
     finally:
         otel.shutdown()
     return 0
