@@ -2,6 +2,7 @@
 
 Run it (it starts its own fake vendor on 127.0.0.1)::
 
+    bash scripts/demo.sh                        # once: .venv with all the examples need
     .venv/bin/python examples/aiohttp_app.py
 
 ``resp.raise_for_status()`` raises ``ClientResponseError`` without the body, so the

@@ -2,6 +2,7 @@
 
 Run it (it starts its own fake vendor on 127.0.0.1, rate limited for two calls)::
 
+    bash scripts/demo.sh                        # once: .venv with all the examples need
     .venv/bin/python examples/retry_app.py
 
 tenacity retries while the API error is retryable, waits the vendor's ``retry_after``
