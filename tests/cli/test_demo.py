@@ -20,7 +20,8 @@ import pytest
 import errorlens
 from _servers import closed_port_url
 from conftest import require
-from errorlens.cli.emulator import ROUTES, Emulator, route_for
+from errorlens.cli.emulator import ALL_ROUTES as ROUTES
+from errorlens.cli.emulator import Emulator, route_for
 
 DEMO = "import sys; from errorlens.cli.demo import run_demo; sys.exit(run_demo(sys.argv[1:]))"
 
@@ -119,6 +120,15 @@ def test_demo_jsonl_covers_many_vendors(tmp_path: Path) -> None:
     assert "THROTTLED" in codes  # GraphQL, HTTP 200
     assert any(e["status"] == 502 and e["message"] == "502 Bad Gateway" for e in errors)
     assert any(e["status"] == 429 and e.get("retry_after") == 120 for e in errors)  # HTTP-date
+
+
+def test_the_first_routes_are_error_statuses() -> None:
+    # The metrics tests call ROUTES expecting an HTTP error from each.
+    from errorlens.cli.emulator import MORE_ROUTES
+    from errorlens.cli.emulator import ROUTES as FIRST
+
+    assert FIRST + MORE_ROUTES == ROUTES
+    assert len(FIRST) == 9 and all(route.status >= 400 for route in FIRST)
 
 
 def test_every_route_names_its_source() -> None:

@@ -35,10 +35,10 @@ from errorlens import (
 )
 from errorlens.cli._text import cap, printable
 from errorlens.cli.emulator import (
+    ALL_ROUTES,
     INHOUSE_HOSTS,
     INHOUSE_RETRYABLE_CODES,
     INHOUSE_VENDOR,
-    ROUTES,
     Emulator,
     Route,
 )
@@ -81,7 +81,7 @@ def run_demo(argv: Sequence[str] | None = None) -> int:
             log.addHandler(jsonl)
         with Emulator() as emu:
             print(
-                f"errorlens demo: {len(ROUTES)} vendor API errors emulated at {emu.base_url}"
+                f"errorlens demo: {len(ALL_ROUTES)} vendor API errors emulated at {emu.base_url}"
                 f" (no network), called with {client_name}\n",
                 file=out,
                 flush=True,
@@ -116,7 +116,7 @@ def _rounds(
         if round_number:
             time.sleep(args.pause)
         rows = []
-        for route in ROUTES:
+        for route in ALL_ROUTES:
             with telemetry.span(route):
                 error, record = call(route, proxy)
                 # errorlens reads the error off the log line (its filter on the handlers)
@@ -285,6 +285,14 @@ def _call_with_requests(route: Route, proxy: str) -> tuple[object, ErrorRecord |
         method=route.method,
     )
     return record, record
+
+
+def _raise_with_requests(route: Route, proxy: str) -> BaseException:
+    """The ``requests.HTTPError`` that calling ``route`` (an HTTP error status) raises."""
+    failure = _fail_with_requests(route, proxy)
+    if not isinstance(failure, BaseException):
+        raise RuntimeError(f"the emulator answered {route.name} without an error status")
+    return failure
 
 
 def _fail_with_requests(route: Route, proxy: str) -> object:

@@ -27,9 +27,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
+    "ALL_ROUTES",
     "INHOUSE_HOSTS",
     "INHOUSE_RETRYABLE_CODES",
     "INHOUSE_VENDOR",
+    "MORE_ROUTES",
     "ROUTES",
     "Emulator",
     "Route",
@@ -71,10 +73,10 @@ class Route:
         return f"http://{self.host}{self.path}"
 
 
-def _load_routes() -> tuple[Route, ...]:
-    """The routes of ``emulator_routes.json``: each a vendor's documented error response."""
+def _load_routes(key: str) -> tuple[Route, ...]:
+    """A list of ``emulator_routes.json``: each route a vendor's documented error response."""
     data = json.loads(resources.files(__package__).joinpath(_ROUTES_FILE).read_text("utf-8"))
-    return tuple(_route(item) for item in data["routes"])
+    return tuple(_route(item) for item in data[key])
 
 
 def _route(item: dict[str, Any]) -> Route:
@@ -100,9 +102,13 @@ def _route(item: dict[str, Any]) -> Route:
     )
 
 
-ROUTES: tuple[Route, ...] = _load_routes()
-_BY_NAME = {route.name: route for route in ROUTES}
-_BY_HOST = {route.host: route for route in ROUTES}
+# The first nine, each an HTTP error status (the metrics tests call these); then more
+# vendors and shapes, 200s with errors among them. The demo calls them all.
+ROUTES: tuple[Route, ...] = _load_routes("routes")
+MORE_ROUTES: tuple[Route, ...] = _load_routes("more_routes")
+ALL_ROUTES: tuple[Route, ...] = ROUTES + MORE_ROUTES
+_BY_NAME = {route.name: route for route in ALL_ROUTES}
+_BY_HOST = {route.host: route for route in ALL_ROUTES}
 
 _NOT_FOUND = json.dumps(
     {"error": {"code": "no_such_route", "message": "the emulator has no such route"}}
