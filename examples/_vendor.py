@@ -54,8 +54,31 @@ ROUTES: dict[str, tuple[int, dict[str, str], dict[str, Any]]] = {
 }
 
 
+# A route that is rate limited for its first calls, then answers: the retry example's.
+FLAKY_PATH = "/v1/embeddings"
+FLAKY_FAILURES = 2
+FLAKY_ERROR: tuple[int, dict[str, str], dict[str, Any]] = (
+    429,
+    {"x-request-id": "req_e5b1", "retry-after-ms": "300"},
+    {
+        "error": {
+            "type": "requests",
+            "code": "rate_limit_exceeded",
+            "message": "Rate limit reached for requests. Please try again in 300ms.",
+        }
+    },
+)
+FLAKY_OK: tuple[int, dict[str, str], dict[str, Any]] = (
+    200,
+    {"x-request-id": "req_e5b2"},
+    {"object": "list", "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}]},
+)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    flaky_calls = 0
+    lock = threading.Lock()
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # the examples print their own logs only
@@ -64,9 +87,16 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
-        status, headers, body = ROUTES.get(
-            self.path.split("?", 1)[0], (404, {}, {"error": {"message": "no such route"}})
-        )
+        path = self.path.split("?", 1)[0]
+        if path == FLAKY_PATH:
+            with _Handler.lock:
+                _Handler.flaky_calls += 1
+                failing = _Handler.flaky_calls <= FLAKY_FAILURES
+            status, headers, body = FLAKY_ERROR if failing else FLAKY_OK
+        else:
+            status, headers, body = ROUTES.get(
+                path, (404, {}, {"error": {"message": "no such route"}})
+            )
         raw = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

@@ -2,8 +2,8 @@
 
 Run it (it starts its own fake vendor on 127.0.0.1)::
 
-    pip install errorlens python-json-logger requests
-    python examples/stdlib_json_app.py
+    bash scripts/demo.sh                        # once: .venv with all the examples need
+    .venv/bin/python examples/stdlib_json_app.py
 
 The app keeps its own handler and JsonFormatter. After ``errorlens.attach()``, the line
 logged with ``log.exception`` carries a nested ``api_error`` object: code, message,

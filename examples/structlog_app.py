@@ -2,9 +2,9 @@
 
 Run it (it starts its own fake vendor on 127.0.0.1)::
 
-    pip install errorlens httpx
-    python examples/structlog_app.py                          # console in a terminal
-    ERRORLENS_FORMAT=json python examples/structlog_app.py    # JSON lines
+    bash scripts/demo.sh                        # once: .venv with all the examples need
+    .venv/bin/python examples/structlog_app.py                          # console in a terminal
+    ERRORLENS_FORMAT=json .venv/bin/python examples/structlog_app.py    # JSON lines
 
 structlog lines and stdlib lines (here from a "legacy" module and from httpx itself)
 come out alike; the failed call carries ``api_error`` with the vendor's code, request

@@ -3,12 +3,12 @@
 Run the demo (one request through Flask's test client, against a fake vendor that the
 example starts on 127.0.0.1)::
 
-    pip install errorlens flask requests
-    python examples/web_app.py
+    bash scripts/demo.sh                        # once: .venv with all the examples need
+    .venv/bin/python examples/web_app.py
 
 or serve it on http://127.0.0.1:8000 and try ``curl -X POST localhost:8000/customers``::
 
-    python examples/web_app.py --serve
+    .venv/bin/python examples/web_app.py --serve
 
 The log line of the failure carries ``api_error`` (the vendor's field errors included)
 and the request's id bound with ``structlog.contextvars``; the client gets a clean 502

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
 
-from errorlens.cli import main, parse_raw_response
+import pytest
+
+import errorlens
+from errorlens.cli import EXIT_NOT_FOUND, main, parse_raw_response
 
 RESPONSES = Path(__file__).resolve().parents[2] / "examples" / "responses"
 
@@ -60,12 +64,66 @@ def test_table_lists_fields(tmp_path: Path) -> None:
     assert "  - name: is required" in text
 
 
-def test_odd_input_still_exits_zero(tmp_path: Path) -> None:
+def _explain(*argv: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "errorlens.cli", *argv],
+        input=stdin.decode("latin-1") if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"   \n", b'{"ok": true}', random.Random(12).randbytes(400), b"HTTP/1.1 200 OK\n\nfine"],
+    ids=["empty", "blank", "ok-true", "random-bytes", "a-200"],
+)
+def test_no_api_error_found_exits_1(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "input.bin"
+    path.write_bytes(content)
+    for args in ([str(path)], [str(path), "--json"]):
+        out = io.StringIO()
+        assert main(["explain", *args], out=out) == EXIT_NOT_FOUND
+        assert out.getvalue() == ""
+    done = _explain("explain", str(path))
+    assert done.returncode == 1
+    assert "no API error found" in done.stderr
+    assert done.stdout == ""
+
+
+def test_bad_input_exits_2(tmp_path: Path) -> None:
+    missing = _explain("explain", str(tmp_path / "missing.txt"))
+    assert missing.returncode == 2
+    assert "cannot read" in missing.stderr and "No such file" in missing.stderr
+    directory = _explain("explain", str(tmp_path))
+    assert directory.returncode == 2
+    assert "cannot read" in directory.stderr
+    no_colon = _explain("explain", str(RESPONSES / "openai_429.txt"), "--header", "no colon")
+    assert no_colon.returncode == 2
+    assert "--header" in no_colon.stderr and "'no colon'" in no_colon.stderr
+    assert _explain().returncode == 2  # no command
+
+
+def test_version() -> None:
+    done = _explain("--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"errorlens {errorlens.__version__}"
+
+
+def test_odd_bytes_with_an_error_status_are_read(tmp_path: Path) -> None:
     junk = tmp_path / "junk.bin"
-    junk.write_bytes(b"HTTP/1.1 abc\r\n\xff\xfe\x00garbage\r\n\r\n\x80\x81{{{")
-    text = _run(str(junk), "--json")
-    assert json.loads(text)["retryable"] is False
-    assert _run(str(tmp_path / "missing.txt")) == ""
+    junk.write_bytes(b"HTTP/1.1 503 abc\r\n\xff\xfe\x00garbage\r\n\r\n\x80\x81{{{")
+    record = json.loads(_run(str(junk), "--json"))
+    assert record["status"] == 503 and record["retryable"] is True
+
+
+def test_a_200_with_graphql_errors_is_found(tmp_path: Path) -> None:
+    body = tmp_path / "graphql.json"
+    body.write_text('{"data": null, "errors": [{"message": "Throttled",'
+                    ' "extensions": {"code": "THROTTLED"}}]}')  # fmt: skip
+    assert json.loads(_run(str(body), "--status", "200", "--json"))["code"] == "THROTTLED"
 
 
 def test_stdin_through_the_installed_command() -> None:

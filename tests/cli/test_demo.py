@@ -7,17 +7,21 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import errorlens
+from _servers import closed_port_url
 from conftest import require
-from errorlens.cli.emulator import ROUTES, Emulator, route_for
+from errorlens.cli.emulator import ALL_ROUTES as ROUTES
+from errorlens.cli.emulator import Emulator, route_for
 
 DEMO = "import sys; from errorlens.cli.demo import run_demo; sys.exit(run_demo(sys.argv[1:]))"
 
@@ -94,6 +98,47 @@ def test_demo_prints_a_record_for_every_vendor(client: str, tmp_path: Path) -> N
     assert elapsed < 20
 
 
+def test_demo_jsonl_covers_many_vendors(tmp_path: Path) -> None:
+    # Through the installed command's module, as `errorlens demo --jsonl` runs it.
+    jsonl = tmp_path / "demo.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "errorlens.cli", "demo", "--jsonl", str(jsonl)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    errors = [json.loads(line)["api_error"] for line in jsonl.read_text().splitlines()]
+    vendors = {error["vendor"] for error in errors if error.get("vendor")}
+    assert len(errors) >= 16
+    assert len(vendors) >= 12, vendors
+    # The shapes the README promises, each read to its code or its wait.
+    codes = {error.get("code") for error in errors}
+    assert {"rate_limit_exceeded", "overloaded_error", "card_declined", "NoSuchKey"} <= codes
+    assert {"API_KEY_INVALID", "missing_field", "channel_not_found", "out-of-credit"} <= codes
+    assert "THROTTLED" in codes  # GraphQL, HTTP 200
+    assert any(e["status"] == 502 and e["message"] == "502 Bad Gateway" for e in errors)
+    assert any(e["status"] == 429 and e.get("retry_after") == 120 for e in errors)  # HTTP-date
+
+
+def test_the_first_routes_are_error_statuses() -> None:
+    # The metrics tests call ROUTES expecting an HTTP error from each.
+    from errorlens.cli.emulator import MORE_ROUTES
+    from errorlens.cli.emulator import ROUTES as FIRST
+
+    assert FIRST + MORE_ROUTES == ROUTES
+    assert len(FIRST) == 9 and all(route.status >= 400 for route in FIRST)
+
+
+def test_every_route_names_its_source() -> None:
+    names = [route.name for route in ROUTES]
+    assert len(set(names)) == len(names)
+    assert len({route.host for route in ROUTES}) == len(ROUTES)
+    for route in ROUTES:
+        assert route.source and route.action != "call failed", route.name
+
+
 def test_demo_appends_and_rounds(tmp_path: Path) -> None:
     jsonl = tmp_path / "demo.jsonl"
     _run_demo("--jsonl", str(jsonl), "--rounds", "2", "--pause", "0")
@@ -126,6 +171,93 @@ def test_demo_feeds_the_report(tmp_path: Path) -> None:
             assert route.request_id in page
 
 
+class _Collector:
+    """An OTLP/HTTP receiver on loopback: accepts every export, remembers the paths."""
+
+    def __init__(self) -> None:
+        paths = self.paths = []  # type: list[str]
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                paths.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> _Collector:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _otel_env(endpoint: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    return {**env, "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "COLUMNS": "200"}
+
+
+def test_demo_otel_without_a_collector_says_so_and_exits_promptly() -> None:
+    require("opentelemetry.sdk")
+    endpoint = closed_port_url()
+    child = subprocess.Popen(
+        [sys.executable, "-c", DEMO, "--otel"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_otel_env(endpoint),
+    )
+    assert child.stdout is not None and child.stderr is not None
+    last_error_at = None
+    out = []
+    for line in child.stdout:
+        out.append(line)
+        if line.startswith("VENDOR  "):  # the table: every call has been logged
+            last_error_at = time.monotonic()
+    child.wait(timeout=60)
+    exited_at = time.monotonic()
+    err = child.stderr.read()
+    text = "".join(out)
+    assert child.returncode == 0, err
+    assert last_error_at is not None
+    assert exited_at - last_error_at < 3.0
+    assert f"telemetry NOT sent: no OpenTelemetry collector answers at {endpoint}" in err
+    assert "telemetry NOT sent" in text.splitlines()[-1]
+    assert "handed to the OTLP exporter" not in text
+    # No exporter retried or complained: it never started.
+    assert "Traceback" not in err and "Failed to export" not in err and "retry" not in err
+    assert len(err.splitlines()) == 1
+
+
+def test_demo_otel_with_a_collector_exports() -> None:
+    require("opentelemetry.sdk")
+    with _Collector() as collector:
+        done = subprocess.run(
+            [sys.executable, "-c", DEMO, "--otel"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=_otel_env(collector.endpoint),
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert f"handed to the OTLP exporter for {collector.endpoint}" in done.stdout
+    assert "NOT sent" not in done.stdout + done.stderr
+    assert "/v1/traces" in collector.paths and "/v1/metrics" in collector.paths
+
+
 def test_emulator_routes_by_path_and_by_host() -> None:
     for route in ROUTES:
         assert route_for(f"/{route.name}/anything") is route
@@ -134,24 +266,33 @@ def test_emulator_routes_by_path_and_by_host() -> None:
     assert route_for("http://example.org/") is None
 
 
+def _answer(request: urllib.request.Request) -> tuple[int, Any, bytes]:
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200  # an error in the body (Slack, GraphQL)
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers, error.read()
+
+
 def test_emulator_answers_each_vendor_as_it_documents() -> None:
     with Emulator() as emu:
         host, port = emu.address
         assert host == "127.0.0.1"
         for route in ROUTES:
             request = urllib.request.Request(emu.url(f"{route.name}/x"), method=route.method)
-            with pytest.raises(urllib.error.HTTPError) as caught:
-                urllib.request.urlopen(request, timeout=5)
-            error = caught.value
-            with error:
-                body = error.read()
-            assert error.code == route.status
+            status, headers, body = _answer(request)
+            assert status == route.status
             assert body == route.body
             for name, value in route.headers:
-                assert error.headers[name] == value
-            record = errorlens.from_http(error.code, error.headers, body)
+                assert headers[name] == value
+            record = errorlens.from_http(status, headers, body)
             assert record.code == route.code, route.name
             assert record.request_id == route.request_id, route.name
+            assert record.retry_after == route.retry_after, route.name
+            if route.name != "inhouse":  # its lock is retryable by the demo's vendor rule
+                assert record.retryable is route.retryable, route.name
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(emu.url("nowhere"), timeout=5)
         assert caught.value.code == 404

@@ -117,7 +117,42 @@ def test_web_app() -> None:
     assert "sk_live_51HdemoSecretKeyNeverLogged" not in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("name", ["stdlib_json_app.py", "structlog_app.py", "web_app.py"])
+def test_retry_app_waits_the_vendors_retry_after() -> None:
+    require("httpx")
+    require("tenacity")
+    result = _run("retry_app.py", fmt="json")
+    lines = _json_lines(result.stderr)
+    retries = [line for line in lines if line["event"] == "api call failed, retrying"]
+    assert [line["attempt"] for line in retries] == [1, 2]
+    for line in retries:
+        assert line["wait"] == 0.3
+        assert line["function"] == "embed"
+        assert line["api_error"]["code"] == "rate_limit_exceeded"
+        assert line["api_error"]["request_id"] == "req_e5b1"
+        assert line["api_error"]["retry_after"] == 0.3
+    assert _line(lines, "event", "embedded")["vectors"] == 1
+
+
+def test_aiohttp_app_keeps_the_vendors_code() -> None:
+    require("aiohttp")
+    result = _run("aiohttp_app.py", fmt="json")
+    failed = _line(_json_lines(result.stderr), "event", "charge failed")
+    assert failed["api_error"]["code"] == "card_declined"
+    assert failed["api_error"]["request_id"] == "req_7Hq2LmZ4"
+    assert failed["api_error"]["method"] == "POST"
+
+
+def _example_names() -> list[str]:
+    return sorted(p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
+
+
+def test_every_example_has_a_test() -> None:
+    source = Path(__file__).read_text()
+    for name in _example_names():
+        assert f'_run("{name}"' in source, name
+
+
+@pytest.mark.parametrize("name", _example_names())
 def test_examples_need_no_network(name: str) -> None:
     source = (EXAMPLES / name).read_text()
     assert "FakeVendor()" in source

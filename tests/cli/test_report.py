@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections import Counter
@@ -181,17 +182,59 @@ def test_counts_by_vendor_status_and_code() -> None:
     assert "1 lines that are not JSON" in footer
 
 
-def test_timeline_counts_errors_per_minute() -> None:
-    lines, errors = _sample()
-    page = _parse(render_report(lines))
-    per_minute = Counter(i % 4 for i in range(len(errors)))
-    retryable_per_minute = Counter(i % 4 for i, e in enumerate(errors) if e["retryable"])
+def _timeline(page_text: str) -> tuple[int, list[str], dict[dt.datetime, tuple[int, int]]]:
+    """The bucket width in seconds, the axis labels, and (total, retryable) per bar."""
+    hint = re.search(r"errors per (\d+ )?(second|minute)s?", page_text)
+    assert hint, "no timeline"
+    step = int(hint.group(1) or 1) * (60 if hint.group(2) == "minute" else 1)
+    svg = page_text[page_text.index("<svg") :]
+    labels = re.findall(r'class="tick" text-anchor="(?:start|middle|end)">([^<]+)<', svg)
     bars = {}
-    for tooltip in page.tooltips:
-        found = re.fullmatch(r"2024-05-13 09:(\d\d) UTC: (\d+) errors, (\d+) retryable", tooltip)
+    for tooltip in _parse(page_text).tooltips:
+        found = re.fullmatch(r"(.+) UTC: (\d+) errors, (\d+) retryable", tooltip)
         assert found, tooltip
-        bars[int(found.group(1))] = (int(found.group(2)), int(found.group(3)))
-    assert bars == {m: (per_minute[m], retryable_per_minute[m]) for m in per_minute}
+        text = found.group(1)
+        pattern = "%Y-%m-%d %H:%M:%S" if text.count(":") == 2 else "%Y-%m-%d %H:%M"
+        when = dt.datetime.strptime(text, pattern).replace(tzinfo=dt.timezone.utc)
+        bars[when] = (int(found.group(2)), int(found.group(3)))
+    return step, labels, bars
+
+
+def test_timeline_counts_errors_per_bucket() -> None:
+    lines, errors = _sample()
+    step, _, bars = _timeline(render_report(lines))
+    assert step == 2  # 3 min 19 s of errors: at most 120 bars
+    expected: Counter[dt.datetime] = Counter()
+    retryable: Counter[dt.datetime] = Counter()
+    for i, error in enumerate(errors):
+        when = dt.datetime(2024, 5, 13, 9, i % 4, i - i % step, tzinfo=dt.timezone.utc)
+        expected[when] += 1
+        retryable[when] += error["retryable"]
+    assert bars == {when: (expected[when], retryable[when]) for when in expected}
+
+
+def test_timeline_of_a_short_log_spans_seconds_not_half_an_hour() -> None:
+    # Four seconds of errors: the axis runs from the first error's second to the last's.
+    lines = [_line(7, second, vendor="openai", status=429, retryable=True) for second in range(5)]
+    step, labels, bars = _timeline(render_report(lines))
+    assert step == 1
+    # The y axis (top, 0), then the x axis: first bar's start, middle, last bar's end.
+    assert labels == ["1", "0", "05-13 09:07:00", "05-13 09:07:02", "05-13 09:07:05"]
+    assert sorted(bars) == [
+        dt.datetime(2024, 5, 13, 9, 7, s, tzinfo=dt.timezone.utc) for s in range(5)
+    ]
+
+
+def test_timeline_of_hours_uses_minutes() -> None:
+    lines = [
+        json.dumps({"timestamp": f"2024-05-13T{hour:02d}:{minute:02d}:00Z",
+                    "api_error": {"vendor": "openai", "status": 429, "retryable": True}})
+        for hour in (9, 10, 11, 12) for minute in (0, 30)
+    ]  # fmt: skip
+    step, labels, bars = _timeline(render_report(lines))
+    assert step == 120  # 3 h 30 min in at most 120 bars
+    assert (labels[2], labels[-1]) == ("05-13 09:00", "05-13 12:32")
+    assert sum(total for total, _ in bars.values()) == len(lines)
 
 
 def test_hostile_values_are_escaped() -> None:
@@ -220,6 +263,28 @@ def test_hostile_values_are_escaped() -> None:
     assert page.tables["Request ids"][0][0] == hostile["request_id"]
     # No script may run even if an escape were missed.
     assert "default-src 'none'" in page_text
+
+
+def test_control_characters_are_shown_as_escapes() -> None:
+    hostile = {
+        "vendor": "acme\x07",
+        "status": 500,
+        "code": "E\x1b[2J",
+        "message": "first\u202eline\x9b",
+        "request_id": "req\n1\x00",
+        "retryable": False,
+    }
+    page_text = render_report([_line(1, **hostile)], title="t\x1b]0;pwned\x07")
+    controls = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
+    assert not controls.search(page_text)
+    page = _parse(page_text)
+    assert page.tables["By vendor"][0][0] == "acme\\x07"
+    row = page.tables["By error code"][0]
+    assert row[1] == "E\\x1b[2J"
+    assert row[5] == "first\\u202eline\\x9b"
+    # Whitespace in values folds to one space, as before; NUL shows as an escape.
+    assert page.tables["Request ids"][0][0] == "req 1\\x00"
+    assert "t\\x1b]0;pwned\\x07" in page_text
 
 
 @pytest.mark.parametrize(
@@ -267,7 +332,7 @@ def test_flattened_attributes_and_epoch_timestamps() -> None:
     ]  # fmt: skip
     page = _parse(render_report(lines))
     assert page.tables["By vendor"] == [["github", "2", "", "0%"]]
-    assert page.tooltips == ["2024-05-13 09:00 UTC: 2 errors, 0 retryable"]
+    assert page.tooltips == ["2024-05-13 09:00:00 UTC: 2 errors, 0 retryable"]
 
 
 def test_no_errors_says_so() -> None:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
@@ -33,6 +34,23 @@ _LABEL = "api_error  "
 _DETAILS_WIDTH = 200
 
 
+# Control characters (C0, DEL, C1, bidi overrides) from a vendor must not drive the terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return {10: "\\n", 13: "\\r", 9: "\\t"}.get(code) or (
+        f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    )
+
+
+def _safe(value: object, pattern: re.Pattern[str] = _CONTROL) -> str:
+    """``value`` as text with its control characters written as escapes (``\\x1b``)."""
+    return pattern.sub(_escape, str(value))
+
+
 def _paint(text: str, style: str, colors: bool) -> str:
     return f"{style}{text}{_RESET}" if colors else text
 
@@ -47,20 +65,20 @@ def facts_text(api_error: Mapping[str, Any], *, colors: bool = False) -> str:
     for key in ("vendor", "status", "code"):
         value = api_error.get(key)
         if value is not None:
-            head.append(str(value))
+            head.append(_safe(value))
     kind = api_error.get("type")
     if kind is not None and kind != api_error.get("code"):
-        head.append(f"({kind})")
+        head.append(f"({_safe(kind)})")
     first: list[str] = []
     if head:
         first.append(_paint(" ".join(head), _BOLD_RED, colors))
     message = api_error.get("message")
     if message:
-        first.append(_quoted(str(message)))
+        first.append(_safe(_quoted(str(message))))
     for key in ("request_id", "correlation_id"):
         value = api_error.get(key)
         if value is not None:
-            first.append(f"{key}=" + _paint(str(value), _CYAN, colors))
+            first.append(f"{key}=" + _paint(_safe(value), _CYAN, colors))
     retry_after = api_error.get("retry_after")
     if isinstance(retry_after, int | float):
         first.append(_paint(f"retry_after={retry_after:g}s", _YELLOW, colors))
@@ -75,19 +93,19 @@ def facts_text(api_error: Mapping[str, Any], *, colors: bool = False) -> str:
         shown = []
         for item in fields[:10]:
             if isinstance(item, Mapping):
-                name = str(item.get("field"))
+                name = _safe(item.get("field"))
                 text = item.get("message")
-                shown.append(f"{name} ({text})" if text else name)
+                shown.append(f"{name} ({_safe(text)})" if text else name)
         more = f" +{len(fields) - 10}" if len(fields) > 10 else ""
         second.append("fields: " + ", ".join(shown) + more)
     url = api_error.get("url")
     if url:
         method = api_error.get("method")
-        second.append("url: " + (f"{method} {url}" if method else str(url)))
+        second.append("url: " + _safe(f"{method} {url}" if method else url))
     details = api_error.get("details")
     if details is not None and not fields:
         text = json.dumps(details, ensure_ascii=False, default=str, separators=(",", ":"))
-        second.append("details: " + cap(text, _DETAILS_WIDTH))
+        second.append("details: " + _safe(cap(text, _DETAILS_WIDTH)))
     if second:
         pad = _INDENT + " " * len(_LABEL)
         lines.extend(pad + _paint(part, _DIM, colors) for part in second)
@@ -110,6 +128,9 @@ class ConsoleRenderer:
     def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> str:
         api_error = event_dict.pop("api_error", None)
         exception = event_dict.pop("exception", None)
+        for key, value in event_dict.items():
+            if isinstance(value, str):  # the app's own line breaks and tabs stay
+                event_dict[key] = _safe(value, _LINE_BREAKS)
         out = self._line(logger, method_name, event_dict)
         if isinstance(api_error, Mapping):
             out += "\n" + facts_text(api_error, colors=self._colors)

@@ -3,20 +3,27 @@
 curl -si https://api.example.com/v1/thing > error.txt
 errorlens explain error.txt
 errorlens explain --status 429 --header "Retry-After: 3" body.json --json
+
+Exit codes: 0 an API error was read, 1 the input holds none, 2 bad input (a file that
+cannot be read, a malformed option).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from errorlens._internal.reader.extract import from_http
-from errorlens.record import ErrorRecord
+import errorlens
+from errorlens import ErrorRecord
+from errorlens.cli._text import json_text, printable
 
-__all__ = ["main", "parse_raw_response"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FOUND", "EXIT_NOT_FOUND", "main", "parse_raw_response"]
+
+EXIT_FOUND = 0
+EXIT_NOT_FOUND = 1
+EXIT_BAD_INPUT = 2
 
 _READ_LIMIT = 1024 * 1024
 
@@ -72,45 +79,81 @@ def _read_input(path: str) -> bytes:
         return handle.read(_READ_LIMIT)
 
 
+def _header_option(text: str) -> tuple[str, str]:
+    """``--header "Name: value"``; anything else is a usage error (exit 2)."""
+    pair = _header_pair(text)
+    if pair is None:
+        raise argparse.ArgumentTypeError(f"expected 'Name: value', got {printable(text)!r}")
+    return pair
+
+
 def _render_table(record: ErrorRecord, out: TextIO) -> None:
     data = record.as_dict()
     fields = data.pop("fields", None)
     details = data.pop("details", None)
     width = max((len(k) for k in data), default=8)
     for key, value in data.items():
-        out.write(f"{key:<{width}}  {value}\n")
+        out.write(f"{key:<{width}}  {printable(str(value))}\n")
     if fields:
         out.write(f"{'fields':<{width}}\n")
         for item in fields:
             message = item.get("message")
-            out.write(f"  - {item['field']}" + (f": {message}" if message else "") + "\n")
+            line = f"{item['field']}" + (f": {message}" if message else "")
+            out.write(f"  - {printable(line)}\n")
     if details is not None:
-        text = json.dumps(details, ensure_ascii=False, indent=2)
+        text = json_text(details)  # control characters escaped inside the strings
         out.write(f"{'details':<{width}}  " + text.replace("\n", "\n  ") + "\n")
 
 
+def _holds_api_error(record: ErrorRecord, body: bytes) -> bool:
+    """An error status, a code, fields, or a message read from a JSON or XML body."""
+    if record.status is not None and record.status >= 400:
+        return True
+    if record.code or record.type or record.fields:
+        return True
+    if not record.message:
+        return False
+    try:
+        start = body.decode("utf-8").lstrip()[:1]
+    except UnicodeDecodeError:
+        return False
+    return start in ("{", "[", "<")
+
+
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
+    name = "standard input" if args.file == "-" else args.file
     try:
         raw = _read_input(args.file)
     except OSError as exc:
-        sys.stderr.write(f"errorlens: cannot read {args.file}: {exc.strerror or exc}\n")
-        return 0
+        reason = exc.strerror or str(exc)
+        sys.stderr.write(f"errorlens explain: cannot read {printable(name)}: {reason}\n")
+        return EXIT_BAD_INPUT
     status, headers, body = parse_raw_response(raw)
     if args.status is not None:
         status = args.status
-    headers += [pair for item in args.header or () if (pair := _header_pair(item)) is not None]
-    record = from_http(status, headers, body, url=args.url, method=args.method)
+    headers += args.header or []
+    record = errorlens.from_http(status, headers, body, url=args.url, method=args.method)
+    if not _holds_api_error(record, body):
+        what = "an empty input" if not raw.strip() else printable(name)
+        sys.stderr.write(
+            f"errorlens explain: no API error found in {what}"
+            " (no error status, code or error body; give --status for a bare body)\n"
+        )
+        return EXIT_NOT_FOUND
     if args.json:
-        out.write(json.dumps(record.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        out.write(json_text(record.as_dict()) + "\n")
     else:
         _render_table(record, out)
-    return 0
+    return EXIT_FOUND
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="errorlens", description="Structured records for any vendor's API errors."
+        prog="errorlens",
+        description="Structured records for any vendor's API errors.",
+        epilog="exit codes: 0 an API error was read, 1 none found, 2 bad input",
     )
+    parser.add_argument("--version", action="version", version=f"errorlens {errorlens.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     explain = sub.add_parser(
         "explain", help="read a saved HTTP error response (curl -si output) or a bare body"
@@ -118,7 +161,11 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("file", nargs="?", default="-", help="file to read, or - for stdin")
     explain.add_argument("--status", type=int, help="HTTP status, for a bare body")
     explain.add_argument(
-        "--header", action="append", metavar="NAME:VALUE", help="a response header (repeatable)"
+        "--header",
+        action="append",
+        type=_header_option,
+        metavar="'NAME: VALUE'",
+        help="a response header (repeatable)",
     )
     explain.add_argument("--url", help="the request's url (names the vendor)")
     explain.add_argument("--method", help="the request's method")

@@ -1,4 +1,4 @@
-"""``errorlens demo``: call nine emulated vendors, log each failure, print the records.
+"""``errorlens demo``: call emulated vendors, log each failure, print the records.
 
 Runs offline in about a second: the vendors are answered by :mod:`errorlens.cli.emulator`
 on 127.0.0.1. The clients still address the vendors' real host names (the emulator is
@@ -12,27 +12,36 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import logging
+import os
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
-from errorlens._internal.config import _timestamp, configure, unconfigure
-from errorlens._internal.reader.extract import extract, from_http
-from errorlens._internal.reader.vendors import register_vendor, unregister_vendor
-from errorlens._internal.text import cap
+from errorlens import (
+    ErrorRecord,
+    configure,
+    extract,
+    from_http,
+    register_vendor,
+    unconfigure,
+    unregister_vendor,
+)
+from errorlens.cli._text import cap, printable
 from errorlens.cli.emulator import (
+    ALL_ROUTES,
     INHOUSE_HOSTS,
     INHOUSE_RETRYABLE_CODES,
     INHOUSE_VENDOR,
-    ROUTES,
     Emulator,
     Route,
 )
-from errorlens.record import ErrorRecord
 from errorlens.stdlib import ApiErrorFilter
 
 __all__ = ["run_demo"]
@@ -41,20 +50,12 @@ _SERVICE = "errorlens-demo"
 _LOGGER = "errorlens.demo"
 _TIMEOUT = 5.0
 
-# What each call stands for in the application: the log line's event.
-_ACTIONS = {
-    "openai": "chat completion failed",
-    "anthropic": "message request failed",
-    "stripe": "charge failed",
-    "aws": "report download failed",
-    "google": "sentiment analysis failed",
-    "github": "issue creation failed",
-    "gateway": "search failed",
-    "soap": "CRM sync failed",
-    "inhouse": "ledger posting failed",
-}
+_PROBE_TIMEOUT = 0.5
+_DEFAULT_OTLP = "http://localhost:4318"
 
-Call = Callable[[Route, str], "tuple[BaseException, ErrorRecord | None]"]
+# A call gives what the application holds for the failure (the exception, or the
+# response of a 200 that carries errors) and the record errorlens reads from it.
+Call = Callable[[Route, str], "tuple[object, ErrorRecord | None]"]
 
 
 def run_demo(argv: Sequence[str] | None = None) -> int:
@@ -70,41 +71,27 @@ def run_demo(argv: Sequence[str] | None = None) -> int:
     telemetry = _Telemetry(args.otel)
     out = sys.stdout
     # Logging as an application sets it up: errorlens's console lines on stdout (and,
-    # with --otel, OpenTelemetry export from the OTEL_* variables).
-    configure(service=_SERVICE, stream=out, json=False, otel=args.otel)
+    # with --otel and a collector that answers, OpenTelemetry export from OTEL_*).
+    configure(service=_SERVICE, stream=out, json=False, otel=telemetry.enabled)
     register_vendor(INHOUSE_VENDOR, hosts=INHOUSE_HOSTS, retryable_codes=INHOUSE_RETRYABLE_CODES)
     log = logging.getLogger(_LOGGER)
-    jsonl: logging.Handler | None = None
+    jsonl = _jsonl_handler(args.jsonl) if args.jsonl else None
     try:
-        if args.jsonl:
-            jsonl = _jsonl_handler(args.jsonl)
+        if jsonl is not None:
             log.addHandler(jsonl)
-        rows: list[tuple[Route, ErrorRecord | None]] = []
         with Emulator() as emu:
             print(
-                f"errorlens demo: {len(ROUTES)} vendor APIs emulated at {emu.base_url}"
+                f"errorlens demo: {len(ALL_ROUTES)} vendor API errors emulated at {emu.base_url}"
                 f" (no network), called with {client_name}\n",
                 file=out,
                 flush=True,
             )
-            for round_number in range(args.rounds):
-                if round_number:
-                    time.sleep(args.pause)
-                rows = []
-                for route in ROUTES:
-                    with telemetry.span(route):
-                        exc, record = call(route, emu.base_url)
-                        # errorlens reads the error off the log line (its filter on the
-                        # handlers) and sends it to spans and metrics too.
-                        error = record if client_name == "urllib" else exc
-                        log.error(_ACTIONS.get(route.name, "call failed"), extra={"error": error})
-                    rows.append((route, record))
+            rows = _rounds(args, call, client_name, emu.base_url, log, telemetry)
         print(file=out)
         print(_table(rows), file=out)
         if args.jsonl:
             print(f"\nlog lines appended to {args.jsonl}", file=out)
-        if telemetry.enabled:
-            print("\ntelemetry sent with OpenTelemetry (OTEL_* settings)", file=out)
+        telemetry.report(out)
     finally:
         if jsonl is not None:
             log.removeHandler(jsonl)
@@ -113,6 +100,31 @@ def run_demo(argv: Sequence[str] | None = None) -> int:
         telemetry.close()
         unregister_vendor(INHOUSE_VENDOR)
     return 0
+
+
+def _rounds(
+    args: argparse.Namespace,
+    call: Call,
+    client_name: str,
+    proxy: str,
+    log: logging.Logger,
+    telemetry: _Telemetry,
+) -> list[tuple[Route, ErrorRecord | None]]:
+    """Call every route ``--rounds`` times, logging each failure; the last round's rows."""
+    rows: list[tuple[Route, ErrorRecord | None]] = []
+    for round_number in range(args.rounds):
+        if round_number:
+            time.sleep(args.pause)
+        rows = []
+        for route in ALL_ROUTES:
+            with telemetry.span(route):
+                error, record = call(route, proxy)
+                # errorlens reads the error off the log line (its filter on the handlers)
+                # and sends it to spans and metrics too. urllib's error is read by hand.
+                logged = record if client_name == "urllib" else error
+                log.error(route.action, extra={"error": logged})
+            rows.append((route, record))
+    return rows
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -156,18 +168,68 @@ def _positive_int(text: str) -> int:
     return value
 
 
-class _Telemetry:
-    """A span per call when --otel is given (configure(otel=True) installs the SDK)."""
+def _otlp_endpoint() -> str:
+    """Where the OTLP/HTTP exporter sends traces, as the OTEL_* variables say."""
+    return (
+        os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or _DEFAULT_OTLP
+    )
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        if enabled:
-            try:
-                import opentelemetry.sdk  # noqa: F401 - export needs the SDK
-            except ImportError:
-                raise SystemExit(
-                    "errorlens demo: --otel needs `pip install 'errorlens[otel]'`"
-                ) from None
+
+def probe(url: str, timeout: float = _PROBE_TIMEOUT) -> str | None:
+    """None when something accepts a connection at ``url``'s host and port, else why not."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return "the url has no valid port"
+    try:
+        with socket.create_connection((parts.hostname or "localhost", port), timeout=timeout):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc) or type(exc).__name__
+
+
+class _Telemetry:
+    """With --otel: export only when a collector answers, and say which happened."""
+
+    def __init__(self, requested: bool) -> None:
+        self.requested = requested
+        self.enabled = False
+        self.endpoint = _otlp_endpoint()
+        self.problem: str | None = None
+        if not requested:
+            return
+        try:
+            import opentelemetry.sdk  # noqa: F401 - export needs the SDK
+        except ImportError:
+            raise SystemExit(
+                "errorlens demo: --otel needs `pip install 'errorlens[otel]'`"
+            ) from None
+        # Without a collector the exporters would retry for seconds and print pages of
+        # warnings: look first, and say so plainly.
+        self.problem = probe(self.endpoint)
+        self.enabled = self.problem is None
+        if self.problem is not None:
+            print(self._not_sent(), file=sys.stderr, flush=True)
+
+    def _not_sent(self) -> str:
+        return (
+            f"errorlens demo: telemetry NOT sent: no OpenTelemetry collector answers at"
+            f" {self.endpoint} ({self.problem}). Start one (cd dashboards/stack && docker"
+            " compose up -d) or set OTEL_EXPORTER_OTLP_ENDPOINT."
+        )
+
+    def report(self, out: Any) -> None:
+        if self.enabled:
+            print(
+                f"\ntelemetry: spans, metrics and logs handed to the OTLP exporter for"
+                f" {self.endpoint} (a collector accepted the connection)",
+                file=out,
+            )
+        elif self.requested:
+            print(f"\n{self._not_sent()}", file=out)
 
     @contextlib.contextmanager
     def span(self, route: Route) -> Iterator[None]:
@@ -209,13 +271,32 @@ def _client(choice: str) -> tuple[Call, str]:
     return _call_with_urllib, "urllib"
 
 
-def _call_with_requests(route: Route, proxy: str) -> tuple[BaseException, ErrorRecord | None]:
-    exc = _raise_with_requests(route, proxy)
-    return exc, extract(exc)
+def _call_with_requests(route: Route, proxy: str) -> tuple[object, ErrorRecord | None]:
+    failure = _fail_with_requests(route, proxy)
+    if isinstance(failure, BaseException):
+        return failure, extract(failure)
+    # A 200 that says it failed: read its parts (extract() of a 2xx response gives None).
+    response: Any = failure
+    record = from_http(
+        response.status_code,
+        response.headers,
+        response.content,
+        url=route.vendor_url,
+        method=route.method,
+    )
+    return record, record
 
 
 def _raise_with_requests(route: Route, proxy: str) -> BaseException:
-    """The ``requests.HTTPError`` that calling ``route`` through the emulator raises."""
+    """The ``requests.HTTPError`` that calling ``route`` (an HTTP error status) raises."""
+    failure = _fail_with_requests(route, proxy)
+    if not isinstance(failure, BaseException):
+        raise RuntimeError(f"the emulator answered {route.name} without an error status")
+    return failure
+
+
+def _fail_with_requests(route: Route, proxy: str) -> object:
+    """The ``requests.HTTPError`` calling ``route`` raises; for a 200, the response."""
     import requests
 
     with requests.Session() as session:
@@ -229,6 +310,9 @@ def _raise_with_requests(route: Route, proxy: str) -> BaseException:
             allow_redirects=False,
             timeout=_TIMEOUT,
         )
+        if response.status_code < 400:
+            # Slack's ok:false, GraphQL's errors: a 200 whose body says it failed.
+            return response
         try:
             response.raise_for_status()
         except requests.HTTPError as exc:
@@ -236,7 +320,7 @@ def _raise_with_requests(route: Route, proxy: str) -> BaseException:
     raise RuntimeError(f"the emulator answered {route.name} without an error")
 
 
-def _call_with_urllib(route: Route, proxy: str) -> tuple[BaseException, ErrorRecord | None]:
+def _call_with_urllib(route: Route, proxy: str) -> tuple[object, ErrorRecord | None]:
     import urllib.error
     import urllib.request
 
@@ -250,13 +334,15 @@ def _call_with_urllib(route: Route, proxy: str) -> tuple[BaseException, ErrorRec
     )
     request.set_proxy(proxy.removeprefix("http://"), "http")
     try:
-        opener.open(request, timeout=_TIMEOUT).close()
+        with opener.open(request, timeout=_TIMEOUT) as response:
+            # A 200 whose body says it failed (Slack's ok:false, GraphQL's errors).
+            status, headers, body = response.status, response.headers, response.read()
+            failure: object = response
     except urllib.error.HTTPError as exc:
         with exc:
-            body = exc.read()
-        record = from_http(exc.code, exc.headers, body, url=route.vendor_url, method=route.method)
-        return exc, record
-    raise RuntimeError(f"the emulator answered {route.name} without an error")
+            status, headers, body, failure = exc.code, exc.headers, exc.read(), exc
+    record = from_http(status, headers, body, url=route.vendor_url, method=route.method)
+    return failure, record
 
 
 def _jsonl_handler(path: str) -> logging.Handler:
@@ -266,6 +352,12 @@ def _jsonl_handler(path: str) -> logging.Handler:
     handler.addFilter(ApiErrorFilter(handler=handler))
     handler.setFormatter(_JsonLineFormatter())
     return handler
+
+
+def _timestamp(created: float) -> str:
+    """ISO 8601 UTC with microseconds, as errorlens's own JSON lines have it."""
+    when = dt.datetime.fromtimestamp(created, tz=dt.timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class _JsonLineFormatter(logging.Formatter):
@@ -296,12 +388,12 @@ def _table(rows: Sequence[tuple[Route, ErrorRecord | None]]) -> str:
             retry = f"in {record.retry_after:g}s" if record.retry_after is not None else "yes"
         body.append(
             (
-                record.vendor or "-",
+                printable(record.vendor or "-"),
                 str(record.status) if record.status is not None else "-",
-                record.code or "-",
+                printable(record.code or "-"),
                 retry,
-                record.request_id or "-",
-                (record.message or "-").replace("\n", " "),
+                printable(record.request_id or "-"),
+                printable(record.message or "-"),
             )
         )
     widths = [max(len(row[i]) for row in (header, *body)) for i in range(len(header) - 1)]

@@ -6,24 +6,32 @@ as that vendor documents it (status, headers, body)::
     with Emulator() as emu:
         urllib.request.urlopen(emu.url("openai/v1/chat/completions"))  # HTTP 429
 
-A route is chosen by the first path segment (``/openai/...``), or, when the emulator
-is used as an HTTP proxy (``http://api.openai.com/v1/...`` sent to it in absolute
-form), by the vendor's host name, so that clients see the vendor's real URL.
+The routes, with the documentation each payload comes from, are in
+``emulator_routes.json`` beside this module. A route is chosen by the first path
+segment (``/openai/...``), or, when the emulator is used as an HTTP proxy
+(``http://api.openai.com/v1/...`` sent to it in absolute form), by the vendor's host
+name, so that clients see the vendor's real URL.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
 from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
+    "ALL_ROUTES",
     "INHOUSE_HOSTS",
     "INHOUSE_RETRYABLE_CODES",
     "INHOUSE_VENDOR",
+    "MORE_ROUTES",
     "ROUTES",
     "Emulator",
     "Route",
@@ -34,6 +42,8 @@ __all__ = [
 INHOUSE_VENDOR = "acme-ledger"
 INHOUSE_HOSTS = ("ledger.acme.internal",)
 INHOUSE_RETRYABLE_CODES = ("LEDGER_LOCKED",)
+
+_ROUTES_FILE = "emulator_routes.json"
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,9 @@ class Route:
     request_id: str | None
     retryable: bool
     retry_after: float | None = None
+    action: str = "call failed"  # what the call stands for in the application
+    source: str = ""  # where the vendor documents this response
+    retry_after_date: int | None = None  # send Retry-After as the HTTP-date this far ahead
 
     @property
     def vendor_url(self) -> str:
@@ -60,299 +73,46 @@ class Route:
         return f"http://{self.host}{self.path}"
 
 
-def _json(value: object) -> bytes:
-    return json.dumps(value, indent=2).encode()
+def _load_routes(key: str) -> tuple[Route, ...]:
+    """A list of ``emulator_routes.json``: each route a vendor's documented error response."""
+    data = json.loads(resources.files(__package__).joinpath(_ROUTES_FILE).read_text("utf-8"))
+    return tuple(_route(item) for item in data[key])
 
 
-_OPENAI = Route(
-    name="openai",
-    host="api.openai.com",
-    path="/v1/chat/completions",
-    method="POST",
-    status=429,
-    headers=(
-        ("Content-Type", "application/json"),
-        ("x-request-id", "req_7f3c9a1e52b84d0c9e6f1a2b3c4d5e6f"),
-        ("openai-organization", "org-demo"),
-        ("openai-processing-ms", "11"),
-        ("openai-version", "2020-10-01"),
-        ("x-ratelimit-limit-tokens", "30000"),
-        ("x-ratelimit-remaining-tokens", "0"),
-        ("x-ratelimit-reset-tokens", "1.4s"),
-        ("retry-after", "2"),
-        ("retry-after-ms", "1400"),
-    ),
-    body=_json(
-        {
-            "error": {
-                "message": (
-                    "Rate limit reached for gpt-4o in organization org-demo on tokens per"
-                    " min (TPM): Limit 30000, Used 29541, Requested 1210. Please try again"
-                    " in 1.4s. Visit https://platform.openai.com/account/rate-limits to"
-                    " learn more."
-                ),
-                "type": "tokens",
-                "param": None,
-                "code": "rate_limit_exceeded",
-            }
-        }
-    ),
-    vendor="openai",
-    code="rate_limit_exceeded",
-    request_id="req_7f3c9a1e52b84d0c9e6f1a2b3c4d5e6f",
-    retryable=True,
-    retry_after=1.4,
-)
+def _route(item: dict[str, Any]) -> Route:
+    parts = urlsplit(item["url"])
+    expect = item["expect"]
+    return Route(
+        name=item["name"],
+        host=parts.hostname or "",
+        path=parts.path + (f"?{parts.query}" if parts.query else ""),
+        method=item["method"],
+        status=item["status"],
+        # The emulator sends its own Date: a Retry-After date is counted from it.
+        headers=tuple((k, v) for k, v in item["headers"] if k.lower() != "date"),
+        body=item["body"].encode(),
+        vendor=expect["vendor"],
+        code=expect["code"],
+        request_id=expect["request_id"],
+        retryable=expect["retryable"],
+        retry_after=expect["retry_after"],
+        action=item["action"],
+        source=item["source"],
+        retry_after_date=item.get("retry_after_date"),
+    )
 
-_ANTHROPIC = Route(
-    name="anthropic",
-    host="api.anthropic.com",
-    path="/v1/messages",
-    method="POST",
-    status=529,
-    headers=(
-        ("Content-Type", "application/json"),
-        ("request-id", "req_011CXk8vQ2mZ7yTqg3hLdE4p"),
-        ("anthropic-organization-id", "4b1c3a2e-0d6f-4e8a-9b7c-5d2e1f0a3b4c"),
-        ("x-should-retry", "true"),
-    ),
-    body=_json(
-        {
-            "type": "error",
-            "error": {"type": "overloaded_error", "message": "Overloaded"},
-            "request_id": "req_011CXk8vQ2mZ7yTqg3hLdE4p",
-        }
-    ),
-    vendor="anthropic",
-    code="overloaded_error",
-    request_id="req_011CXk8vQ2mZ7yTqg3hLdE4p",
-    retryable=True,
-)
 
-_STRIPE = Route(
-    name="stripe",
-    host="api.stripe.com",
-    path="/v1/payment_intents",
-    method="POST",
-    status=402,
-    headers=(
-        ("Content-Type", "application/json"),
-        ("Request-Id", "req_Qm4v2Lk9XbT1sW"),
-        ("Stripe-Version", "2024-06-20"),
-        ("Idempotency-Key", "7d1f0c9e-order-20931"),
-    ),
-    body=_json(
-        {
-            "error": {
-                "charge": "ch_3PqR8sLkdIwHu7ix0n1b2c3d",
-                "code": "card_declined",
-                "decline_code": "generic_decline",
-                "doc_url": "https://stripe.com/docs/error-codes/card-declined",
-                "message": "Your card was declined.",
-                "request_log_url": "https://dashboard.stripe.com/test/logs/req_Qm4v2Lk9XbT1sW",
-                "type": "card_error",
-            }
-        }
-    ),
-    vendor="stripe",
-    code="card_declined",
-    request_id="req_Qm4v2Lk9XbT1sW",
-    retryable=False,
-)
+# The first nine, each an HTTP error status (the metrics tests call these); then more
+# vendors and shapes, 200s with errors among them. The demo calls them all.
+ROUTES: tuple[Route, ...] = _load_routes("routes")
+MORE_ROUTES: tuple[Route, ...] = _load_routes("more_routes")
+ALL_ROUTES: tuple[Route, ...] = ROUTES + MORE_ROUTES
+_BY_NAME = {route.name: route for route in ALL_ROUTES}
+_BY_HOST = {route.host: route for route in ALL_ROUTES}
 
-_AWS_S3 = Route(
-    name="aws",
-    host="reports-archive.s3.eu-west-1.amazonaws.com",
-    path="/2024/q3/revenue.csv",
-    method="GET",
-    status=404,
-    headers=(
-        ("Content-Type", "application/xml"),
-        ("x-amz-request-id", "4442587FB7D0A2F9"),
-        (
-            "x-amz-id-2",
-            "vlR7PnpV2Ce81l0PRw6jlUpck7Jo5ZsQjryTjKlc5aLWGVHPZLj5NeC6qMa0emYBDXOo6QBU0Wo=",
-        ),
-        ("Server", "AmazonS3"),
-    ),
-    body=(
-        b'<?xml version="1.0" encoding="UTF-8"?>\n'
-        b"<Error><Code>NoSuchKey</Code>"
-        b"<Message>The specified key does not exist.</Message>"
-        b"<Key>2024/q3/revenue.csv</Key>"
-        b"<RequestId>4442587FB7D0A2F9</RequestId>"
-        b"<HostId>vlR7PnpV2Ce81l0PRw6jlUpck7Jo5ZsQjryTjKlc5aLWGVHPZLj5NeC6qMa0emYBDXOo6QBU0Wo="
-        b"</HostId></Error>"
-    ),
-    vendor="aws",
-    code="NoSuchKey",
-    request_id="4442587FB7D0A2F9",
-    retryable=False,
-)
-
-_GOOGLE = Route(
-    name="google",
-    host="language.googleapis.com",
-    path="/v2/documents:analyzeSentiment",
-    method="POST",
-    status=400,
-    headers=(
-        ("Content-Type", "application/json; charset=UTF-8"),
-        ("Vary", "X-Origin, Referer, Origin,Accept-Encoding"),
-        ("Server", "ESF"),
-    ),
-    body=_json(
-        {
-            "error": {
-                "code": 400,
-                "message": (
-                    "Invalid value at 'document.type' (type.googleapis.com/"
-                    'google.cloud.language.v2.Document.Type), "HTML_PAGE"'
-                ),
-                "status": "INVALID_ARGUMENT",
-                "details": [
-                    {
-                        "@type": "type.googleapis.com/google.rpc.BadRequest",
-                        "fieldViolations": [
-                            {
-                                "field": "document.type",
-                                "description": (
-                                    "Invalid value at 'document.type' (type.googleapis.com/"
-                                    'google.cloud.language.v2.Document.Type), "HTML_PAGE"'
-                                ),
-                            }
-                        ],
-                    }
-                ],
-            }
-        }
-    ),
-    vendor="google",
-    code="INVALID_ARGUMENT",
-    request_id=None,
-    retryable=False,
-)
-
-_GITHUB = Route(
-    name="github",
-    host="api.github.com",
-    path="/repos/acme/checkout/issues",
-    method="POST",
-    status=422,
-    headers=(
-        ("Content-Type", "application/json; charset=utf-8"),
-        ("x-github-request-id", "C0DE:1A2B3:4C5D6E:7F8091:6650A1B2"),
-        ("x-github-media-type", "github.v3; format=json"),
-        ("x-github-api-version-selected", "2022-11-28"),
-        ("x-ratelimit-limit", "5000"),
-        ("x-ratelimit-remaining", "4987"),
-    ),
-    body=_json(
-        {
-            "message": "Validation Failed",
-            "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}],
-            "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue",
-            "status": "422",
-        }
-    ),
-    vendor="github",
-    code="missing_field",
-    request_id="C0DE:1A2B3:4C5D6E:7F8091:6650A1B2",
-    retryable=False,
-)
-
-_GATEWAY = Route(
-    name="gateway",
-    host="search.acme.internal",
-    path="/api/v2/search",
-    method="GET",
-    status=502,
-    headers=(("Content-Type", "text/html"), ("Server", "nginx/1.25.3")),
-    body=(
-        b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-        b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.25.3</center>\r\n"
-        b"</body>\r\n</html>\r\n"
-    ),
-    vendor=None,
-    code=None,
-    request_id=None,
-    retryable=True,
-)
-
-_SOAP = Route(
-    name="soap",
-    host="acme.my.salesforce.com",
-    path="/services/Soap/u/59.0",
-    method="POST",
-    status=500,
-    headers=(("Content-Type", "text/xml;charset=UTF-8"),),
-    body=(
-        b'<?xml version="1.0" encoding="UTF-8"?>'
-        b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"'
-        b' xmlns:sf="urn:fault.partner.soap.sforce.com"'
-        b' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        b"<soapenv:Body><soapenv:Fault>"
-        b"<faultcode>sf:INVALID_SESSION_ID</faultcode>"
-        b"<faultstring>INVALID_SESSION_ID: Invalid Session ID found in SessionHeader:"
-        b" Illegal Session</faultstring>"
-        b'<detail><sf:UnexpectedErrorFault xsi:type="sf:UnexpectedErrorFault">'
-        b"<sf:exceptionCode>INVALID_SESSION_ID</sf:exceptionCode>"
-        b"<sf:exceptionMessage>Invalid Session ID found in SessionHeader: Illegal Session"
-        b"</sf:exceptionMessage></sf:UnexpectedErrorFault></detail>"
-        b"</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
-    ),
-    vendor="salesforce",
-    code="INVALID_SESSION_ID",
-    request_id=None,
-    retryable=False,
-)
-
-# An in-house service with a shape of its own: the generic reader needs no rule to read
-# it; the rule above names it and makes its lock conflict retryable.
-_INHOUSE = Route(
-    name="inhouse",
-    host=INHOUSE_HOSTS[0],
-    path="/accounts/4411/postings",
-    method="POST",
-    status=409,
-    headers=(
-        ("Content-Type", "application/json"),
-        ("X-Correlation-ID", "checkout-5b0e2c7d"),
-        ("Retry-After", "5"),
-    ),
-    body=_json(
-        {
-            "result": "error",
-            "errorCode": "LEDGER_LOCKED",
-            "errorMessage": "Account 4411 is locked while the nightly batch closes the books",
-            "traceId": "ldg-20240513-000731",
-            "lockedUntil": "2024-05-13T02:15:00Z",
-        }
-    ),
-    vendor=INHOUSE_VENDOR,
-    code="LEDGER_LOCKED",
-    request_id="ldg-20240513-000731",
-    retryable=True,
-    retry_after=5.0,
-)
-
-ROUTES: tuple[Route, ...] = (
-    _OPENAI,
-    _ANTHROPIC,
-    _STRIPE,
-    _AWS_S3,
-    _GOOGLE,
-    _GITHUB,
-    _GATEWAY,
-    _SOAP,
-    _INHOUSE,
-)
-_BY_NAME = {route.name: route for route in ROUTES}
-_BY_HOST = {route.host: route for route in ROUTES}
-
-_NOT_FOUND = _json(
+_NOT_FOUND = json.dumps(
     {"error": {"code": "no_such_route", "message": "the emulator has no such route"}}
-)
+).encode()
 
 
 def route_for(target: str) -> Route | None:
@@ -395,7 +155,10 @@ class _Handler(BaseHTTPRequestHandler):
         # The vendor's own Server header, not http.server's.
         server = next((value for name, value in headers if name.lower() == "server"), None)
         self.send_header("Server", server or self.version_string())
-        self.send_header("Date", self.date_time_string())
+        now = int(time.time())
+        self.send_header("Date", formatdate(now, usegmt=True))
+        if route is not None and route.retry_after_date is not None:
+            self.send_header("Retry-After", formatdate(now + route.retry_after_date, usegmt=True))
         for name, value in headers:
             if name.lower() != "server":
                 self.send_header(name, value)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from errorlens._internal.text import cap
+from errorlens.cli._text import cap, printable
 
 __all__ = ["render_report", "run_report"]
 
@@ -29,12 +29,18 @@ _TIME_KEYS = ("timestamp", "@timestamp", "time", "ts", "asctime", "created")
 _TEXT_CAP = 400  # characters of any one value shown on the page
 _MAX_GROUPS = 10_000  # distinct keys counted per table; bounds memory on hostile input
 _MAX_MINUTES = 100_000
+_MAX_SECONDS = 7_200  # distinct seconds kept: a log shorter than two hours, to the second
 _MAX_REQUEST_IDS = 10_000
 _SHOWN_ROWS = 25
 _IDENT_CAP = 48
 _SHOWN_REQUEST_IDS = 50
 _MAX_BARS = 120
-_MIN_BARS = 30
+_MIN_BARS = 30  # fewer bars are drawn no wider than this many would be
+# Bucket widths in seconds, finest first: the first giving at most _MAX_BARS bars is used.
+_MINUTE, _HOUR, _DAY = 60, 3600, 86400
+_STEPS: tuple[int, ...] = (1, 2, 5, 10, 15, 30)
+_STEPS += (_MINUTE, 2 * _MINUTE, 5 * _MINUTE, 15 * _MINUTE, 30 * _MINUTE)
+_STEPS += (_HOUR, 3 * _HOUR, 6 * _HOUR, 12 * _HOUR, _DAY, 7 * _DAY)
 _EARLIEST = _dt.datetime(2, 1, 1, tzinfo=_dt.timezone.utc)
 
 
@@ -67,6 +73,9 @@ class _Summary:
     by_status: Counter[str] = field(default_factory=Counter)
     by_minute: Counter[int] = field(default_factory=Counter)
     retryable_by_minute: Counter[int] = field(default_factory=Counter)
+    by_second: Counter[int] = field(default_factory=Counter)
+    retryable_by_second: Counter[int] = field(default_factory=Counter)
+    seconds_complete: bool = True
     request_ids: dict[str, _RequestSeen] = field(default_factory=dict)
 
 
@@ -172,13 +181,7 @@ def _count(summary: _Summary, obj: dict[str, Any], error: dict[str, Any], order:
     when = _timestamp(obj)
 
     if when is not None:
-        summary.first = when if summary.first is None else min(summary.first, when)
-        summary.last = when if summary.last is None else max(summary.last, when)
-        minute = int(when.timestamp() // 60)
-        if minute in summary.by_minute or len(summary.by_minute) < _MAX_MINUTES:
-            summary.by_minute[minute] += 1
-            if retryable:
-                summary.retryable_by_minute[minute] += 1
+        _count_time(summary, when, retryable)
 
     summary.retryable += retryable
     _add(summary, summary.by_vendor, vendor)
@@ -208,6 +211,21 @@ def _count(summary: _Summary, obj: dict[str, Any], error: dict[str, Any], order:
             )
         else:
             summary.overflow += 1
+
+
+def _count_time(summary: _Summary, when: _dt.datetime, retryable: bool) -> None:
+    summary.first = when if summary.first is None else min(summary.first, when)
+    summary.last = when if summary.last is None else max(summary.last, when)
+    second = int(when.timestamp())
+    minute = second // 60
+    if minute in summary.by_minute or len(summary.by_minute) < _MAX_MINUTES:
+        summary.by_minute[minute] += 1
+        summary.retryable_by_minute[minute] += retryable
+    if second in summary.by_second or len(summary.by_second) < _MAX_SECONDS:
+        summary.by_second[second] += 1
+        summary.retryable_by_second[second] += retryable
+    else:
+        summary.seconds_complete = False
 
 
 def _add(summary: _Summary, counter: Counter[Any], key: Any) -> None:
@@ -270,10 +288,10 @@ def _parse_time(value: Any) -> _dt.datetime | None:
     return when if when >= _EARLIEST else None
 
 
-def _minute_time(minute: int) -> _dt.datetime | None:
-    """The UTC time of a minute since the epoch, None when the platform cannot say."""
+def _second_time(second: int) -> _dt.datetime | None:
+    """The UTC time of a second since the epoch, None when the platform cannot say."""
     try:
-        return _dt.datetime.fromtimestamp(minute * 60, tz=_dt.timezone.utc)
+        return _dt.datetime.fromtimestamp(second, tz=_dt.timezone.utc)
     except (ValueError, OverflowError, OSError):
         return None
 
@@ -282,7 +300,8 @@ def _minute_time(minute: int) -> _dt.datetime | None:
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    # Control characters are shown as escapes: a vendor's bytes never act on the page.
+    return html.escape(printable(str(value)), quote=True)
 
 
 def _pct(part: int, whole: int) -> str:
@@ -379,83 +398,127 @@ def _cards(summary: _Summary) -> str:
     return f'<section class="cards">{items}</section>'
 
 
+@dataclass(frozen=True)
+class _Buckets:
+    """The timeline's bars: ``totals[i]`` errors from ``start + i * step`` seconds."""
+
+    start: int
+    step: int
+    totals: list[int]
+    retryable: list[int]
+
+
+def _series(summary: _Summary) -> tuple[Counter[int], Counter[int], int]:
+    """Errors and retryable errors per time unit, and the unit in seconds (1 or 60)."""
+    if summary.seconds_complete and summary.by_second:
+        span = max(summary.by_second) - min(summary.by_second)
+        if span <= _MAX_SECONDS:
+            return summary.by_second, summary.retryable_by_second, 1
+    return summary.by_minute, summary.retryable_by_minute, 60
+
+
+def _buckets(summary: _Summary) -> _Buckets:
+    """Bars that cover the errors' span, first to last, at the finest step that fits."""
+    counts, retryable_counts, unit = _series(summary)
+    first, last = min(counts) * unit, max(counts) * unit + unit - 1
+    steps = [step for step in _STEPS if step % unit == 0]
+    step = next((s for s in steps if (last - first) // s + 1 <= _MAX_BARS), steps[-1])
+    start = first - first % step
+    buckets = (last - start) // step + 1
+    if buckets > _MAX_BARS * 4:  # a span of years: show the most recent part
+        start = last - last % step - (_MAX_BARS - 1) * step
+        buckets = _MAX_BARS
+    totals, retryable = [0] * buckets, [0] * buckets
+    for key, count in counts.items():
+        index = (key * unit - start) // step
+        if 0 <= index < buckets:
+            totals[index] += count
+            retryable[index] += retryable_counts.get(key, 0)
+    return _Buckets(start, step, totals, retryable)
+
+
+def _time_label(second: int, step: int, pattern: str) -> str:
+    when = _second_time(second)
+    if when is None:
+        return "-"
+    return when.strftime(pattern if step < 60 else pattern.replace(":%S", ""))
+
+
 def _timeline(summary: _Summary) -> str:
     if not summary.by_minute:
         return (
             '<section><h2>Timeline</h2><p class="empty">The lines carry no timestamp'
             " (<code>timestamp</code>, <code>time</code>, <code>ts</code>, ...).</p></section>"
         )
-    first, last = min(summary.by_minute), max(summary.by_minute)
-    span = last - first + 1
-    step = 1
-    for candidate in (1, 5, 15, 30, 60, 180, 360, 720, 1440, 10080):
-        step = candidate
-        if span / candidate <= _MAX_BARS:
-            break
-    start = first - first % step
-    buckets = (last - start) // step + 1
-    if buckets > _MAX_BARS * 4:  # a span of years: show the most recent part
-        start = last - last % step - (_MAX_BARS - 1) * step
-        buckets = _MAX_BARS
-    elif buckets < _MIN_BARS:  # a short log: keep bars narrow, the latest at the right
-        start -= (_MIN_BARS - buckets) * step
-        buckets = _MIN_BARS
-    totals = [0] * buckets
-    retryable = [0] * buckets
-    for minute, count in summary.by_minute.items():
-        index = (minute - start) // step
-        if 0 <= index < buckets:
-            totals[index] += count
-            retryable[index] += summary.retryable_by_minute.get(minute, 0)
-    top = max(totals) or 1
+    bars = _buckets(summary)
     width, height, pad_left, pad_bottom = 960, 180, 40, 22
     plot_w, plot_h = width - pad_left - 8, height - pad_bottom - 10
-    bar_w = plot_w / buckets
+    # A short log keeps narrow bars: the plot ends where the last bar does.
+    bar_w = plot_w / max(len(bars.totals), _MIN_BARS)
+    shapes = _bar_shapes(bars, pad_left, bar_w, plot_h)
+    axis = _axis(bars, pad_left, bar_w, plot_h, height)
+    legend = (
+        '<span class="key"><i class="swatch retryable"></i>retryable</span>'
+        '<span class="key"><i class="swatch permanent"></i>not retryable</span>'
+    )
+    return (
+        f'<section><h2>Timeline <span class="hint">errors per {_e(_unit(bars.step))}, UTC</span>'
+        f'<span class="legend">{legend}</span></h2>'
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="errors over time">'
+        f"{''.join(axis)}{''.join(shapes)}</svg></section>"
+    )
+
+
+def _unit(step: int) -> str:
+    if step < 60:
+        return "second" if step == 1 else f"{step} seconds"
+    if step < 3600:
+        return "minute" if step == 60 else f"{step // 60} minutes"
+    return f"{step // 3600} h"
+
+
+def _bar_shapes(bars: _Buckets, pad_left: int, bar_w: float, plot_h: int) -> list[str]:
+    top = max(bars.totals) or 1
     shapes: list[str] = []
-    for index, total in enumerate(totals):
+    for index, total in enumerate(bars.totals):
         if not total:
             continue
         x = pad_left + index * bar_w
         h_total = plot_h * total / top
-        h_retry = plot_h * retryable[index] / top
-        label = _minute_time(start + index * step)
-        when = f"{label:%Y-%m-%d %H:%M} UTC" if label is not None else "-"
-        tip = f"{when}: {total} errors, {retryable[index]} retryable"
+        h_retry = plot_h * bars.retryable[index] / top
+        when = _time_label(bars.start + index * bars.step, bars.step, "%Y-%m-%d %H:%M:%S UTC")
+        tip = f"{when}: {total} errors, {bars.retryable[index]} retryable"
         top_y, retry_y = 10 + plot_h - h_total, 10 + plot_h - h_retry
         shapes.append(
             f"<g><title>{_e(tip)}</title>"
             f"{_rect(x, top_y, bar_w, h_total - h_retry, 'permanent')}"
             f"{_rect(x, retry_y, bar_w, h_retry, 'retryable')}</g>"
         )
+    return shapes
+
+
+def _axis(bars: _Buckets, pad_left: int, bar_w: float, plot_h: int, height: int) -> list[str]:
+    count = len(bars.totals)
+    right = pad_left + count * bar_w
     axis = [
-        f'<line x1="{pad_left}" y1="{10 + plot_h}" x2="{width - 8}" y2="{10 + plot_h}"'
+        f'<line x1="{pad_left}" y1="{10 + plot_h}" x2="{right:.1f}" y2="{10 + plot_h}"'
         ' class="axis"/>',
-        f'<text x="{pad_left - 6}" y="16" class="tick" text-anchor="end">{top}</text>',
+        f'<text x="{pad_left - 6}" y="16" class="tick" text-anchor="end">{max(bars.totals)}</text>',
         f'<text x="{pad_left - 6}" y="{10 + plot_h}" class="tick" text-anchor="end">0</text>',
     ]
-    for index in sorted({0, buckets // 2, buckets - 1}):
-        label = _minute_time(start + index * step)
-        anchor = "start" if index == 0 else "end" if index == buckets - 1 else "middle"
-        x = (
-            pad_left
-            + index * bar_w
-            + (0 if anchor == "start" else bar_w if anchor == "end" else bar_w / 2)
-        )
+    # The left label is where the first bar starts, the right one where the last bar ends.
+    ticks: list[tuple[int, str, float, int]] = [(0, "start", pad_left, bars.start)]
+    if count > 2:
+        middle = count // 2
+        ticks.append((1, "middle", pad_left + middle * bar_w, bars.start + middle * bars.step))
+    ticks.append((2, "end", right, bars.start + count * bars.step))
+    for _, anchor, x, second in ticks:
+        label = _time_label(second, bars.step, "%m-%d %H:%M:%S")
         axis.append(
             f'<text x="{x:.1f}" y="{height - 4}" class="tick" text-anchor="{anchor}">'
-            f"{_e(f'{label:%m-%d %H:%M}' if label is not None else '-')}</text>"
+            f"{_e(label)}</text>"
         )
-    unit = "minute" if step == 1 else f"{step} minutes" if step < 60 else f"{step // 60} h"
-    legend = (
-        '<span class="key"><i class="swatch retryable"></i>retryable</span>'
-        '<span class="key"><i class="swatch permanent"></i>not retryable</span>'
-    )
-    return (
-        f'<section><h2>Timeline <span class="hint">errors per {_e(unit)}, UTC</span>'
-        f'<span class="legend">{legend}</span></h2>'
-        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="errors over time">'
-        f"{''.join(axis)}{''.join(shapes)}</svg></section>"
-    )
+    return axis
 
 
 def _rect(x: float, y: float, bar_w: float, height: float, tone: str) -> str:
