@@ -43,15 +43,31 @@ def _quoted(text: str) -> str:
 
 def facts_text(api_error: Mapping[str, Any], *, colors: bool = False) -> str:
     """The ``api_error`` facts as one or two indented lines (no trailing newline)."""
-    head: list[str] = []
-    for key in ("vendor", "status", "code"):
-        value = api_error.get(key)
-        if value is not None:
-            head.append(str(value))
+    label = _paint(_LABEL, _DIM, colors)
+    lines = [_INDENT + label + " ".join(_first_line(api_error, colors))]
+    second = _second_line(api_error)
+    if second:
+        pad = _INDENT + " " * len(_LABEL)
+        lines.extend(pad + _paint(part, _DIM, colors) for part in second)
+    return "\n".join(lines)
+
+
+def _head(api_error: Mapping[str, Any]) -> list[str]:
+    """``vendor status code (type)``."""
+    head = [
+        str(api_error[key])
+        for key in ("vendor", "status", "code")
+        if api_error.get(key) is not None
+    ]
     kind = api_error.get("type")
     if kind is not None and kind != api_error.get("code"):
         head.append(f"({kind})")
+    return head
+
+
+def _first_line(api_error: Mapping[str, Any], colors: bool) -> list[str]:
     first: list[str] = []
+    head = _head(api_error)
     if head:
         first.append(_paint(" ".join(head), _BOLD_RED, colors))
     message = api_error.get("message")
@@ -66,20 +82,25 @@ def facts_text(api_error: Mapping[str, Any], *, colors: bool = False) -> str:
         first.append(_paint(f"retry_after={retry_after:g}s", _YELLOW, colors))
     elif api_error.get("retryable"):
         first.append(_paint("retryable", _YELLOW, colors))
-    label = _paint(_LABEL, _DIM, colors)
-    lines = [_INDENT + label + " ".join(first)]
+    return first
 
+
+def _fields_text(fields: list[Any]) -> str:
+    shown = []
+    for item in fields[:10]:
+        if isinstance(item, Mapping):
+            name = str(item.get("field"))
+            text = item.get("message")
+            shown.append(f"{name} ({text})" if text else name)
+    more = f" +{len(fields) - 10}" if len(fields) > 10 else ""
+    return "fields: " + ", ".join(shown) + more
+
+
+def _second_line(api_error: Mapping[str, Any]) -> list[str]:
     second: list[str] = []
     fields = api_error.get("fields")
     if isinstance(fields, list) and fields:
-        shown = []
-        for item in fields[:10]:
-            if isinstance(item, Mapping):
-                name = str(item.get("field"))
-                text = item.get("message")
-                shown.append(f"{name} ({text})" if text else name)
-        more = f" +{len(fields) - 10}" if len(fields) > 10 else ""
-        second.append("fields: " + ", ".join(shown) + more)
+        second.append(_fields_text(fields))
     url = api_error.get("url")
     if url:
         method = api_error.get("method")
@@ -88,10 +109,7 @@ def facts_text(api_error: Mapping[str, Any], *, colors: bool = False) -> str:
     if details is not None and not fields:
         text = json.dumps(details, ensure_ascii=False, default=str, separators=(",", ":"))
         second.append("details: " + cap(text, _DETAILS_WIDTH))
-    if second:
-        pad = _INDENT + " " * len(_LABEL)
-        lines.extend(pad + _paint(part, _DIM, colors) for part in second)
-    return "\n".join(lines)
+    return second
 
 
 class ConsoleRenderer:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from errorlens._internal.config import _timestamp, configure, unconfigure
+from errorlens._internal.config import configure, unconfigure, utc_timestamp
 from errorlens._internal.reader.extract import extract, from_http
 from errorlens._internal.reader.vendors import register_vendor, unregister_vendor
 from errorlens._internal.text import cap
@@ -271,7 +271,7 @@ def _jsonl_handler(path: str) -> logging.Handler:
 class _JsonLineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "timestamp": _timestamp(record.created),
+            "timestamp": utc_timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "service": _SERVICE,
