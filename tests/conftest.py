@@ -34,6 +34,40 @@ def require(module: str) -> ModuleType:
 
 _IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# An internal failure of errorlens raises under the suite (in production it is one
+# warning on the "errorlens.internal" logger): no bug hides behind "never raises". Set
+# here, at import, so subprocesses started by tests inherit it too.
+os.environ["ERRORLENS_RAISE_INTERNAL"] = "1"
+
+
+TOLERATES = "tolerates_internal_errors"
+# Tests of other owners that feed hostile objects on purpose, until they carry the
+# marker themselves (the reader reports a headers object whose items() raises).
+_HOSTILE_INPUT_TESTS = (
+    "tests/reader/test_hostile.py::test_objects_whose_str_and_properties_raise",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{TOLERATES}: hostile input on purpose; errorlens may degrade, not raise"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(_HOSTILE_INPUT_TESTS):
+            item.add_marker(TOLERATES)
+
+
+@pytest.fixture(autouse=True)
+def _internal_errors_policy(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests marked ``tolerates_internal_errors`` see production behaviour (a warning)."""
+    if request.node.get_closest_marker(TOLERATES) is not None:
+        monkeypatch.delenv("ERRORLENS_RAISE_INTERNAL", raising=False)
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:

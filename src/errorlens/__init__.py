@@ -18,11 +18,14 @@ from errorlens._internal.events import ErrorEvent, record_error
 from errorlens._internal.reader.extract import extract, from_http
 from errorlens._internal.reader.vendors import VendorRule, register_vendor, unregister_vendor
 from errorlens._internal.scrub import add_pattern as add_redaction_pattern
+from errorlens._internal.version import VERSION as __version__
 from errorlens.processors import structlog_processor
 from errorlens.record import ErrorRecord, FieldError
 from errorlens.stdlib import attach, detach
 
-__version__ = "0.1.0"
+# Outputs register themselves with the event hub when imported. Spans and metrics are
+# always on: importing them here registers their sink before any error can be logged.
+from errorlens import otel as otel  # isort: skip
 
 __all__ = [
     "ErrorEvent",

@@ -38,30 +38,25 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
-from errorlens._internal.events import (
-    ErrorEvent,
-    ExcInfo,
-    clean_message,
-    emit,
-    exc_info_of,
-    format_traceback,
-    store_traceback,
-)
+from errorlens._internal.events import exc_info_of, format_traceback
 from errorlens._internal.guard import in_errorlens, report_internal
-from errorlens._internal.reader.extract import extract
+from errorlens._internal.observe import (
+    API_ERROR_KEY,
+    is_error_source,
+    last_clean,
+    observe,
+    put_trace_ids,
+)
 from errorlens._internal.scrub import (
+    REDACTED,
     is_secret_name,
     might_hold_secret,
     redact_structure,
-    redact_text,
-    redact_values,
     redact_values_in,
 )
-from errorlens.record import ErrorRecord, secret_values
 
 __all__ = [
     "ApiErrorProcessor",
@@ -74,8 +69,6 @@ __all__ = [
 
 EventDict = MutableMapping[str, Any]
 Processor = Callable[[Any, str, EventDict], EventDict]
-
-API_ERROR_KEY = "api_error"
 
 _LEVELS = {
     "critical": logging.CRITICAL,
@@ -91,25 +84,6 @@ _LEVELS = {
 }
 
 
-# -- trace context -------------------------------------------------------------------
-
-_get_current_span: Callable[[], Any] | None = None
-
-
-def _current_trace_ids() -> tuple[str, str] | None:
-    """``(trace_id, span_id)`` of the active OpenTelemetry span as lowercase hex, or None."""
-    global _get_current_span  # noqa: PLW0603 - imported once, on first use
-    get_span = _get_current_span
-    if get_span is None:
-        from opentelemetry.trace import get_current_span
-
-        get_span = _get_current_span = get_current_span
-    context = get_span().get_span_context()
-    if not context.is_valid:
-        return None
-    return f"{context.trace_id:032x}", f"{context.span_id:016x}"
-
-
 def add_trace_context(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     """Add ``trace_id`` and ``span_id`` (lowercase hex) when an OpenTelemetry span is active.
 
@@ -117,114 +91,8 @@ def add_trace_context(logger: Any, method_name: str, event_dict: EventDict) -> E
 
     .. versionadded:: 0.1.0
     """
-    _put_trace_ids(event_dict)
+    put_trace_ids(event_dict)
     return event_dict
-
-
-def _put_trace_ids(values: MutableMapping[str, Any]) -> None:
-    """Add the active span's ``trace_id``/``span_id`` unless ``values`` has both."""
-    if "trace_id" in values and "span_id" in values:
-        return
-    try:
-        ids = _current_trace_ids()
-    except Exception:
-        report_internal("reading the current trace context")
-        return
-    if ids is not None:
-        values.setdefault("trace_id", ids[0])
-        values.setdefault("span_id", ids[1])
-
-
-# -- one observed API error: the core shared with errorlens.stdlib -------------------
-
-
-class _Observation:
-    """What errorlens adds to one log line that carries an API error (all redacted).
-
-    Holds no exception: :mod:`errorlens.stdlib` keeps it until the thread's next record.
-    """
-
-    __slots__ = ("_record", "_summary", "api_error", "message")
-
-    def __init__(self, record: ErrorRecord, api_error: dict[str, Any], message: str | None) -> None:
-        self._record = record
-        self.api_error = api_error
-        self.message = message
-        self._summary: str | None = None
-
-    @property
-    def summary(self) -> str:
-        """The record's one-line summary, redacted (made on first use: plain formats)."""
-        if self._summary is None:
-            summary = redact_text(self._record.summary())
-            secrets = secret_values(self._record)
-            self._summary = redact_values(summary, secrets) if secrets else summary
-        return self._summary
-
-
-_PLAIN_TYPES = (str, bytes, bytearray, int, float, bool, dict, list, tuple, set)
-
-
-def _is_error_source(value: Any) -> bool:
-    """Whether an ``error`` field may hold an API error (not a string or a plain dict)."""
-    return value is not None and not isinstance(value, _PLAIN_TYPES)
-
-
-class _Clean(threading.local):
-    # The last ``api_error`` and traceback text this thread produced, clean already: the
-    # ``redact`` processor that meets these very objects leaves them out of its scan.
-    # Only an optimisation: any other object is scanned whole.
-    api_error: object = None
-    exception: object = None
-
-
-_clean = _Clean()
-
-
-def _observe(
-    source: Any,
-    exc_info: ExcInfo | None,
-    *,
-    level: int,
-    logger_name: str | None,
-    message: Any,
-    via_stdlib: bool,
-) -> _Observation | None:
-    """Read the API error of one log line, send it to the sinks, return what to write.
-
-    ``source`` (an ``error`` field) is read first, then the exception of ``exc_info``.
-    Values found under secret-named keys of the details are also removed from the
-    message and the traceback (the record is clean of them already).
-    """
-    record = extract(source) if source is not None else None
-    if record is None and exc_info is not None:
-        record = extract(exc_info[1])
-    if record is None:
-        return None
-    api_error = record.as_dict()
-    _clean.api_error = api_error
-    text = clean_message(message, record) if message is not None else None
-    traceback: str | None = None
-    secrets = secret_values(record)
-    if exc_info is not None and secrets:
-        traceback = format_traceback(exc_info)
-        cleaned = redact_values(traceback, secrets)
-        if cleaned != traceback:
-            traceback = cleaned
-            # Every later output (a formatter, a span event, Sentry) reads this cache.
-            store_traceback(exc_info[1], cleaned)
-    emit(
-        ErrorEvent(
-            record,
-            exc_info,
-            level=level,
-            logger_name=logger_name,
-            message=text,
-            via_stdlib=via_stdlib,
-            traceback=traceback,
-        )
-    )
-    return _Observation(record, api_error, text)
 
 
 # -- the processors ------------------------------------------------------------------
@@ -266,14 +134,14 @@ def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
         if current[1] is not None:
             exc_info = current
     error = event_dict.get("error")
-    source = error if _is_error_source(error) else None
+    source = error if is_error_source(error) else None
     if source is None and exc_info is None:
         return
     name = event_dict.get("logger")
     if not isinstance(name, str):
         name = getattr(logger, "name", None)
     event = event_dict.get("event")
-    observed = _observe(
+    observed = observe(
         source,
         exc_info,
         level=_LEVELS.get(method_name, logging.ERROR),
@@ -287,7 +155,7 @@ def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
     event_dict[API_ERROR_KEY] = observed.api_error
     if observed.message is not None and observed.message != event:
         event_dict["event"] = observed.message
-    _put_trace_ids(event_dict)
+    put_trace_ids(event_dict)
 
 
 class ApiErrorProcessor:
@@ -329,7 +197,7 @@ def format_exc_info(logger: Any, method_name: str, event_dict: EventDict) -> Eve
     """
     exc_info = exc_info_of(event_dict.pop("exc_info", None))
     if exc_info is not None:
-        event_dict["exception"] = _clean.exception = format_traceback(exc_info)
+        event_dict["exception"] = last_clean.exception = format_traceback(exc_info)
     return event_dict
 
 
@@ -351,12 +219,18 @@ def redact(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     .. versionadded:: 0.1.0
     """
     try:
-        if _nothing_to_redact(event_dict, _clean.exception):
+        if _nothing_to_redact(event_dict, last_clean.exception):
             return event_dict
         return _redacted(event_dict)
     except Exception:
         report_internal("redacting a log event")
-    return event_dict
+    # Fail closed: the line goes out with its plain fields and nothing else.
+    return {
+        key: value
+        if key in _PLAIN_KEYS or value is None or isinstance(value, _SCALARS)
+        else REDACTED
+        for key, value in event_dict.items()
+    }
 
 
 def _nothing_to_redact(event_dict: EventDict, clean_text: object = None) -> bool:
@@ -379,7 +253,7 @@ def _nothing_to_redact(event_dict: EventDict, clean_text: object = None) -> bool
 def _redacted(event_dict: EventDict) -> EventDict:
     # The api_error and the traceback errorlens produced for this line are clean: set
     # aside, they only lose the secrets found in the other fields.
-    clean = _clean
+    clean = last_clean
     aside: dict[str, Any] = {}
     rest: EventDict = {}
     for key, value in event_dict.items():
@@ -390,8 +264,8 @@ def _redacted(event_dict: EventDict) -> EventDict:
         else:
             rest[key] = value
     if not aside:
-        cleaned: EventDict = redact_structure(rest, [])
-        return event_dict if cleaned is rest else cleaned
+        cleaned: EventDict = redact_structure(event_dict, [])
+        return cleaned
     if _nothing_to_redact(rest):
         return event_dict
     secrets: list[str] = []

@@ -44,18 +44,17 @@ from collections.abc import Callable
 
 from errorlens._internal.events import format_traceback
 from errorlens._internal.guard import in_errorlens, report_internal
-from errorlens._internal.scrub import redact_text
-from errorlens.processors import (
+from errorlens._internal.observe import (
     API_ERROR_KEY,
-    _is_error_source,
-    _Observation,
-    _observe,
-    _put_trace_ids,
+    SUMMARY_ATTR,
+    Observation,
+    is_error_source,
+    observe,
+    put_trace_ids,
 )
+from errorlens._internal.scrub import redact_text
 
 __all__ = ["ApiErrorFilter", "attach", "detach"]
-
-SUMMARY_ATTR = "api_error_summary"
 
 # Python 3.12+: a handler's filter may hand the handler a changed copy of the record.
 _FILTER_MAY_REPLACE = sys.version_info >= (3, 12)
@@ -120,21 +119,21 @@ class ApiErrorFilter(logging.Filter):
             report_internal("annotating a log record")
         return True
 
-    def _annotate(self, record: logging.LogRecord) -> _Observation | None:
+    def _annotate(self, record: logging.LogRecord) -> Observation | None:
         values = record.__dict__
         if self.trace_context:
-            _put_trace_ids(values)
+            put_trace_ids(values)
         if self.summary and SUMMARY_ATTR not in values:
             values[SUMMARY_ATTR] = ""
         if API_ERROR_KEY in values:
             return None
         exc_info = record.exc_info if record.exc_info and record.exc_info[1] is not None else None
         error = values.get("error")
-        source = error if _is_error_source(error) else None
+        source = error if is_error_source(error) else None
         if source is None and exc_info is None:
             return None
         message = _message_of(record)
-        observed = _observe(
+        observed = observe(
             source,
             exc_info,
             level=record.levelno,
@@ -155,7 +154,7 @@ class ApiErrorFilter(logging.Filter):
             record.msg = cleaned
             record.args = None
         if observed is not None and not self.trace_context:
-            _put_trace_ids(values)  # records with an API error carry them regardless
+            put_trace_ids(values)  # records with an API error carry them regardless
         return observed
 
 
@@ -193,7 +192,7 @@ class _Seen(threading.local):
     # The record this thread's filters last read, so that its other handlers skip the
     # work, and what they found in it. Weakly held: a record's traceback must not
     # outlive its logging call (the observation holds no exception).
-    observed: _Observation | None = None
+    observed: Observation | None = None
 
     def __init__(self) -> None:
         self.record: Callable[[], logging.LogRecord | None] = _nothing
@@ -207,7 +206,9 @@ def _ignores_exc_text(formatter: logging.Formatter) -> bool:
     return any(cls.__module__.startswith("pythonjsonlogger") for cls in type(formatter).__mro__)
 
 
-def _covers(names: tuple[str, ...], name: str) -> bool:
+def _covers(names: tuple[str, ...], name: object) -> bool:
+    if not isinstance(name, str):
+        return False  # a hand-made record without a name belongs to no attached logger
     # A loop, not any(generator): this runs for every record, and is six times cheaper.
     for prefix in names:  # noqa: SIM110
         if not prefix or name == prefix or name.startswith(prefix + "."):

@@ -340,7 +340,7 @@ def test_metric_attributes_never_carry_ids_or_messages(sdk: Sdk) -> None:
 
 def test_codes_past_the_per_vendor_limit_fold_into_other(sdk: Sdk) -> None:
     vendor = "cardinality-test"
-    total = otel._MAX_CODES_PER_VENDOR + 10
+    total = otel.metrics._MAX_CODES_PER_VENDOR + 10
     for n in range(total):
         emit(ErrorEvent(errorlens.ErrorRecord(vendor=vendor, status=400, code=f"code_{n}")))
 
@@ -348,7 +348,7 @@ def test_codes_past_the_per_vendor_limit_fold_into_other(sdk: Sdk) -> None:
         p for p in sdk.points(otel.METRIC_ERRORS) if p.attributes.get(otel.ATTR_VENDOR) == vendor
     ]
     codes = {p.attributes[otel.ATTR_CODE]: p.value for p in points}
-    assert len(codes) == otel._MAX_CODES_PER_VENDOR + 1
+    assert len(codes) == otel.metrics._MAX_CODES_PER_VENDOR + 1
     assert codes[otel.OTHER] == 10
     assert sum(codes.values()) == total
     # Codes seen before the limit keep their own series.
@@ -720,3 +720,62 @@ def test_stdlib_attach_end_to_end(sdk: Sdk) -> None:
     stacktrace = event.attributes["exception.stacktrace"]
     assert record.attributes["exception.stacktrace"] == stacktrace
     assert stacktrace in line
+
+
+# -- issue #10 findings ------------------------------------------------------------------
+
+
+def test_bridged_log_body_and_extras_are_redacted(sdk: Sdk, bridged: logging.Logger) -> None:
+    bridged.info(
+        "calling https://api.example.com/v1?api_key=QueryKey998877 with Bearer BodyToken123456",
+        extra={"note": "sent sk-live0123456789abcdefgh"},
+    )
+    (log,) = sdk.logs.get_finished_logs()
+    shown = str(log.log_record.body) + repr(dict(log.log_record.attributes or {}))
+    for secret in ("QueryKey998877", "BodyToken123456", "sk-live0123456789abcdefgh"):
+        assert secret not in shown
+    assert "https://api.example.com/v1?api_key=[REDACTED]" in str(log.log_record.body)
+
+
+def test_one_exception_logged_again_is_recorded_once(sdk: Sdk) -> None:
+    logger = logging.getLogger("tests.otel.twice")
+    logger.addHandler(logging.StreamHandler(io.StringIO()))
+    logger.propagate = False
+    errorlens.attach(logger)
+    try:
+        with sdk.tracer.start_as_current_span("checkout"):
+            try:
+                try:
+                    raise rate_limited()
+                except httpx.HTTPStatusError:
+                    logger.exception("charge failed")
+                    raise
+            except httpx.HTTPStatusError:
+                logger.exception("charge failed, giving up")
+    finally:
+        errorlens.detach(logger)
+        logger.handlers.clear()
+        logger.propagate = True
+    (span,) = sdk.spans.get_finished_spans()
+    assert [event.name for event in span.events] == ["exception"]
+    assert sum(point.value for point in sdk.points(otel.METRIC_ERRORS)) == 1
+
+
+def test_a_signal_handler_logging_while_the_metrics_lock_is_held_goes_through(
+    sdk: Sdk,
+) -> None:
+    import signal
+
+    from errorlens.otel import metrics as otel_metrics
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        errorlens.record_error(errorlens.from_http(503, {}, b'{"error": {"code": "sig_busy"}}'))
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        with otel_metrics._labels.lock:  # the handler runs while this thread holds it
+            signal.raise_signal(signal.SIGALRM)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    codes = [point.attributes.get(otel.ATTR_CODE) for point in sdk.points(otel.METRIC_ERRORS)]
+    assert "sig_busy" in codes

@@ -840,3 +840,33 @@ def test_every_enriched_field_comes_from_the_record(receiver: SentryReceiver) ->
     expected["error_type"] = expected.pop("type")
     assert context == expected
     assert QUERY_SECRET not in receiver.raw_text()
+
+
+# --- issue #10: every event errorlens's setup sends is scrubbed, API error or not -------
+
+
+def test_an_event_without_an_api_error_is_scrubbed_with_its_breadcrumbs(
+    receiver: SentryReceiver,
+) -> None:
+    errorlens_sentry.setup(
+        receiver.dsn,
+        default_integrations=False,
+        integrations=sentry_integrations(logging_integration=True),
+        shutdown_timeout=1,
+    )
+    logger = logging.getLogger("shop.db")
+    logger.setLevel(logging.INFO)
+    logger.info("connecting with Bearer CrumbToken0123456 to ?api_key=CrumbQuery998877")
+    try:
+        raise requests.ConnectionError(
+            "Max retries exceeded with url: https://svc:Pass@word9988@db.example.com/x"
+        )
+    except requests.ConnectionError:
+        logger.exception("database unreachable")
+    (event,) = received(receiver, 1)
+    assert "api_error" not in event.get("contexts", {})
+    text = receiver.raw_text()
+    for secret in ("CrumbToken0123456", "CrumbQuery998877", "Pass@word9988", "word9988"):
+        assert secret not in text, text[max(0, text.find(secret) - 300) : text.find(secret) + 50]
+    crumbs = event["breadcrumbs"]["values"]
+    assert any("connecting with Bearer [REDACTED]" in str(c.get("message")) for c in crumbs)

@@ -20,8 +20,9 @@ from typing import IO, Any
 import structlog
 
 from errorlens._internal.guard import guarded, internal_logger, report_internal
+from errorlens._internal.observe import SUMMARY_ATTR
 from errorlens.processors import format_exc_info, redact
-from errorlens.stdlib import SUMMARY_ATTR, ApiErrorFilter
+from errorlens.stdlib import ApiErrorFilter
 
 __all__ = [
     "ENV_FORMAT",
@@ -29,6 +30,7 @@ __all__ = [
     "ENV_SERVICE",
     "configure",
     "unconfigure",
+    "utc_timestamp",
 ]
 
 ENV_LEVEL = "ERRORLENS_LEVEL"
@@ -102,7 +104,7 @@ class _Clock(threading.local):
 _clock = _Clock()
 
 
-def _timestamp(created: float) -> str:
+def utc_timestamp(created: float) -> str:
     """``created`` as ISO 8601 in UTC with microseconds, as structlog's TimeStamper."""
     second = int(created)
     if second != _clock.second:
@@ -124,29 +126,15 @@ class _LineFields:
         record = event_dict.get("_record")
         if not isinstance(record, logging.LogRecord):
             return event_dict
-        values = record.__dict__
         line: dict[str, Any] = {
-            "timestamp": _timestamp(record.created),
+            "timestamp": utc_timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
         }
         if self._service:
             line["service"] = self._service
         line["event"] = event_dict.get("event")
-        fields = values.get(_FIELDS_ATTR)
-        if isinstance(fields, dict):  # a structlog line: its fields, context included
-            for key, value in fields.items():
-                line.setdefault(key, value)
-            # What errorlens's filter put on the record (``error`` rode along there).
-            for key in _ERRORLENS_ATTRS:
-                if key in values:
-                    line.setdefault(key, values[key])
-        else:  # a stdlib line: its extra= fields (errorlens's among them), bound context
-            for key, value in values.items():
-                if key not in _RECORD_KEYS and not key.startswith("_"):
-                    line.setdefault(key, value)
-            for key, value in structlog.contextvars.get_contextvars().items():
-                line.setdefault(key, value)
+        _add_fields(line, record.__dict__)
         for key in ("_record", "_from_structlog", "exc_info"):
             if key in event_dict:
                 line[key] = event_dict[key]
@@ -154,6 +142,25 @@ class _LineFields:
         if stack:
             line["stack"] = stack
         return line
+
+
+def _add_fields(line: dict[str, Any], values: dict[str, Any]) -> None:
+    """The line's own fields, kept where ``line`` has none of that name."""
+    fields = values.get(_FIELDS_ATTR)
+    if isinstance(fields, dict):  # a structlog line: its fields, context included
+        for key, value in fields.items():
+            line.setdefault(key, value)
+        # What errorlens's filter put on the record (``error`` rode along there).
+        for key in _ERRORLENS_ATTRS:
+            if key in values:
+                line.setdefault(key, values[key])
+        return
+    # A stdlib line: its extra= fields (errorlens's among them), bound context.
+    for key, value in values.items():
+        if key not in _RECORD_KEYS and not key.startswith("_"):
+            line.setdefault(key, value)
+    for key, value in structlog.contextvars.get_contextvars().items():
+        line.setdefault(key, value)
 
 
 def _to_stdlib(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:

@@ -34,6 +34,14 @@ _LABEL = "api_error  "
 _DETAILS_WIDTH = 200
 
 
+def _paint(text: str, style: str, colors: bool) -> str:
+    return f"{style}{text}{_RESET}" if colors else text
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False) if " " in text else text
+
+
 # Control characters (C0, DEL, C1, bidi overrides) from a vendor must not drive the terminal.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -51,25 +59,33 @@ def _safe(value: object, pattern: re.Pattern[str] = _CONTROL) -> str:
     return pattern.sub(_escape, str(value))
 
 
-def _paint(text: str, style: str, colors: bool) -> str:
-    return f"{style}{text}{_RESET}" if colors else text
-
-
-def _quoted(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False) if " " in text else text
-
-
 def facts_text(api_error: Mapping[str, Any], *, colors: bool = False) -> str:
     """The ``api_error`` facts as one or two indented lines (no trailing newline)."""
-    head: list[str] = []
-    for key in ("vendor", "status", "code"):
-        value = api_error.get(key)
-        if value is not None:
-            head.append(_safe(value))
+    label = _paint(_LABEL, _DIM, colors)
+    lines = [_INDENT + label + " ".join(_first_line(api_error, colors))]
+    second = _second_line(api_error)
+    if second:
+        pad = _INDENT + " " * len(_LABEL)
+        lines.extend(pad + _paint(part, _DIM, colors) for part in second)
+    return "\n".join(lines)
+
+
+def _head(api_error: Mapping[str, Any]) -> list[str]:
+    """``vendor status code (type)``."""
+    head = [
+        _safe(api_error[key])
+        for key in ("vendor", "status", "code")
+        if api_error.get(key) is not None
+    ]
     kind = api_error.get("type")
     if kind is not None and kind != api_error.get("code"):
         head.append(f"({_safe(kind)})")
+    return head
+
+
+def _first_line(api_error: Mapping[str, Any], colors: bool) -> list[str]:
     first: list[str] = []
+    head = _head(api_error)
     if head:
         first.append(_paint(" ".join(head), _BOLD_RED, colors))
     message = api_error.get("message")
@@ -84,20 +100,25 @@ def facts_text(api_error: Mapping[str, Any], *, colors: bool = False) -> str:
         first.append(_paint(f"retry_after={retry_after:g}s", _YELLOW, colors))
     elif api_error.get("retryable"):
         first.append(_paint("retryable", _YELLOW, colors))
-    label = _paint(_LABEL, _DIM, colors)
-    lines = [_INDENT + label + " ".join(first)]
+    return first
 
+
+def _fields_text(fields: list[Any]) -> str:
+    shown = []
+    for item in fields[:10]:
+        if isinstance(item, Mapping):
+            name = _safe(item.get("field"))
+            text = item.get("message")
+            shown.append(f"{name} ({_safe(text)})" if text else name)
+    more = f" +{len(fields) - 10}" if len(fields) > 10 else ""
+    return "fields: " + ", ".join(shown) + more
+
+
+def _second_line(api_error: Mapping[str, Any]) -> list[str]:
     second: list[str] = []
     fields = api_error.get("fields")
     if isinstance(fields, list) and fields:
-        shown = []
-        for item in fields[:10]:
-            if isinstance(item, Mapping):
-                name = _safe(item.get("field"))
-                text = item.get("message")
-                shown.append(f"{name} ({_safe(text)})" if text else name)
-        more = f" +{len(fields) - 10}" if len(fields) > 10 else ""
-        second.append("fields: " + ", ".join(shown) + more)
+        second.append(_fields_text(fields))
     url = api_error.get("url")
     if url:
         method = api_error.get("method")
@@ -106,10 +127,7 @@ def facts_text(api_error: Mapping[str, Any], *, colors: bool = False) -> str:
     if details is not None and not fields:
         text = json.dumps(details, ensure_ascii=False, default=str, separators=(",", ":"))
         second.append("details: " + _safe(cap(text, _DETAILS_WIDTH)))
-    if second:
-        pad = _INDENT + " " * len(_LABEL)
-        lines.extend(pad + _paint(part, _DIM, colors) for part in second)
-    return "\n".join(lines)
+    return second
 
 
 class ConsoleRenderer:

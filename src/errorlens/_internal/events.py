@@ -1,10 +1,14 @@
-"""Outputs: fan one observed API error out to spans, metrics and other sinks.
+"""The event hub: one observed API error, fanned out to the sinks that registered.
 
 Every errorlens path that sees an API error (the structlog processor, the stdlib
 filter installed by ``attach``, ``configure``'s chain, or an explicit
-:func:`record_error`) builds one :class:`ErrorEvent` and calls :func:`emit`. Sinks (the
-OpenTelemetry span/metric sink, the Sentry sink) each get the same event: the record is
-read once and the traceback formatted at most once.
+:func:`record_error`) builds one :class:`ErrorEvent` and calls :func:`emit`. Outputs
+(OpenTelemetry spans and metrics, Sentry, the testing capture) register a sink with
+:func:`add_sink`; this module imports none of them. Each sink gets the same event: the
+record is read once and the traceback formatted at most once.
+
+An exception is recorded once, however many times it is logged (log, re-raise, log
+again): the first event marks it, and later events of the same exception reach no sink.
 """
 
 from __future__ import annotations
@@ -12,17 +16,30 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
-import threading
 import traceback as _tb
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
 from errorlens._internal.guard import busy, in_errorlens, report_internal
+from errorlens._internal.locks import SafeLock
 from errorlens._internal.scrub import redact_text, redact_values
 from errorlens.record import ErrorRecord, secret_values
 
-__all__ = ["ErrorEvent", "add_sink", "emit", "record_error", "remove_sink"]
+__all__ = [
+    "ErrorEvent",
+    "ExcInfo",
+    "Sink",
+    "add_sink",
+    "emit",
+    "exc_info_of",
+    "format_traceback",
+    "recorded",
+    "record_error",
+    "remove_sink",
+    "store_traceback",
+    "traceback_of",
+]
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
@@ -107,6 +124,12 @@ def format_traceback(exc_info: ExcInfo) -> str:
     return text
 
 
+def traceback_of(exc: BaseException) -> str | None:
+    """The redacted traceback text errorlens formatted for ``exc``, if it did."""
+    cached = getattr(exc, _FORMATTED_ATTR, None)
+    return cached if isinstance(cached, str) else None
+
+
 def store_traceback(exc: BaseException, text: str) -> None:
     """Make ``text`` the traceback every later output of ``exc`` reads.
 
@@ -118,44 +141,56 @@ def store_traceback(exc: BaseException, text: str) -> None:
 
 
 Sink = Callable[[ErrorEvent], None]
-_sinks: list[Sink] = []
-_sinks_lock = threading.Lock()
-_defaults_loaded = False
+# Copy on write: emit() reads the tuple without a lock (a signal handler may emit).
+_sinks: tuple[Sink, ...] = ()
+_sinks_lock = SafeLock()
 
 
 def add_sink(sink: Sink) -> None:
     """Call ``sink(event)`` for every API error errorlens observes. Idempotent."""
+    global _sinks  # noqa: PLW0603
     with _sinks_lock:
         if sink not in _sinks:
-            _sinks.append(sink)
+            _sinks = (*_sinks, sink)
 
 
 def remove_sink(sink: Sink) -> None:
+    global _sinks  # noqa: PLW0603
     with _sinks_lock:
-        if sink in _sinks:
-            _sinks.remove(sink)
+        _sinks = tuple(s for s in _sinks if s is not sink)
 
 
-def _load_defaults() -> None:
-    # Spans and metrics are always on: opentelemetry-api is a core dependency and is a
-    # cheap no-op without an SDK.
-    global _defaults_loaded  # noqa: PLW0603
-    _defaults_loaded = True
-    try:
-        from errorlens.otel import otel_sink
-    except ImportError:
-        return
-    add_sink(otel_sink)
+_RECORDED_ATTR = "__errorlens_record__"
+
+
+def recorded(exc: BaseException) -> ErrorRecord | None:
+    """The record ``exc`` was sent to the sinks with, or None if it never was."""
+    found = getattr(exc, _RECORDED_ATTR, None)
+    return found if isinstance(found, ErrorRecord) else None
+
+
+def _mark_recorded(exc: BaseException, record: ErrorRecord) -> bool:
+    """Mark ``exc`` as recorded; False when it already was (nothing to send again).
+
+    An exception that takes no attribute (``__slots__``) cannot be marked: it is
+    recorded each time it is logged.
+    """
+    if recorded(exc) is not None:
+        return False
+    with contextlib.suppress(AttributeError, TypeError):
+        setattr(exc, _RECORDED_ATTR, record)
+    return True
 
 
 def emit(event: ErrorEvent) -> None:
-    """Hand ``event`` to every sink. Never raises; never re-enters itself."""
+    """Hand ``event`` to every sink, once per exception. Never raises into the caller."""
     if in_errorlens():
         return
-    if not _defaults_loaded:
-        _load_defaults()
+    exc = event.exception
+    if exc is not None and not _mark_recorded(exc, event.record):
+        return
     with busy():
-        for sink in tuple(_sinks):
+        for sink in _sinks:
             try:
                 sink(event)
             except Exception:

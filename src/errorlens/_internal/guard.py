@@ -1,19 +1,26 @@
-"""Keep errorlens's own failures away from the host application.
+"""Keep errorlens's own failures away from the host application, but visible.
 
-Every risky step runs under :func:`guarded` or reports through
-:func:`report_internal`: the failure becomes one warning on a private,
-non-propagating logger (once per place), never the application's exception.
+Every risky step runs under :func:`guarded` or calls :func:`report_internal` from its
+``except`` block. In production the failure becomes one warning, with its traceback,
+on the private, non-propagating logger ``errorlens.internal`` (once per place), never
+the application's exception. With ``ERRORLENS_RAISE_INTERNAL=1`` (the test suite sets
+it) the failure is raised instead, so a bug cannot hide behind "never raises".
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["guarded", "internal_logger", "report_internal"]
+from errorlens._internal.locks import SafeLock
+
+__all__ = ["RAISE_ENV", "busy", "guarded", "in_errorlens", "internal_logger", "report_internal"]
+
+RAISE_ENV = "ERRORLENS_RAISE_INTERNAL"
 
 internal_logger = logging.getLogger("errorlens.internal")
 # Our own warnings must not come back through a handler that errorlens decorates.
@@ -24,8 +31,9 @@ if not internal_logger.handlers:
     internal_logger.addHandler(_handler)
 internal_logger.setLevel(logging.WARNING)
 
+_MAX_PLACES = 256
 _reported: set[str] = set()
-_reported_lock = threading.Lock()
+_reported_lock = SafeLock()
 
 
 class _Local(threading.local):
@@ -38,32 +46,45 @@ class _Local(threading.local):
 _local = _Local()
 
 
+def _raising() -> bool:
+    return os.environ.get(RAISE_ENV, "") not in ("", "0")
+
+
+def _first_time(where: str) -> bool:
+    with _reported_lock:
+        if where in _reported or len(_reported) >= _MAX_PLACES:
+            return False
+        _reported.add(where)
+        return True
+
+
 def report_internal(where: str) -> None:
-    """Record that ``where`` failed: one warning per place, never an exception."""
+    """Report the exception being handled as a failure of errorlens while ``where``.
+
+    Call it from an ``except`` block. Raises that exception again when
+    ``ERRORLENS_RAISE_INTERNAL`` is set; otherwise logs it once per ``where``.
+    """
+    if _raising():
+        raise  # noqa: PLE0704 - called from the caller's except block
     try:
-        exc = sys.exc_info()[1]
-        with _reported_lock:
-            if where in _reported or len(_reported) > 256:
-                return
-            _reported.add(where)
-        if _local.active:
+        if _local.active or not _first_time(where):
             return
         _local.active = True
         try:
             internal_logger.warning(
-                "internal error while %s (%s); continuing with less information",
+                "internal error while %s; continuing with less information",
                 where,
-                type(exc).__name__ if exc is not None else "unknown",
+                exc_info=sys.exc_info(),
             )
         finally:
             _local.active = False
     except Exception:
-        pass
+        pass  # a broken handler on our own logger: nothing left to tell
 
 
 @contextmanager
 def guarded(where: str) -> Iterator[None]:
-    """Run a block whose exceptions are reported, not raised."""
+    """Run a block whose exceptions are reported (see :func:`report_internal`)."""
     try:
         yield
     except Exception:

@@ -1,16 +1,22 @@
-"""Keep secrets out of everything errorlens emits.
+"""Keep secrets out of everything errorlens emits: one set of patterns, one walker.
 
-Three mechanisms, used by every output: secret-named headers are dropped, urls lose
-their userinfo and secret query values, and text loses well-known token formats.
-Users add their own text patterns with :func:`add_pattern`.
+Every output (log lines, span attributes, OpenTelemetry log bodies, Sentry events and
+breadcrumbs, the console) cleans what it writes here. Text loses well-known token
+formats, secret assignments (``api_key="..."``, ``"password": "..."``) and url
+credentials (:func:`redact_text`); JSON-like values are walked once, with bounded depth
+and size, and lose the values of secret-named keys (:func:`redact_structure`).
+
+Redaction fails closed: a value the walker cannot judge (one whose ``__eq__``,
+``__bool__`` or ``__repr__`` raises) is replaced, never written as it is. Users add
+their own text patterns with :func:`add_pattern`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "REDACTED",
@@ -21,6 +27,7 @@ __all__ = [
     "redact_url",
     "redact_values",
     "redact_values_in",
+    "scrub",
 ]
 
 REDACTED = "[REDACTED]"
@@ -75,78 +82,18 @@ _SEPARATORS = str.maketrans("", "", "-_. ")
 # Header names whose values are credentials, as they appear in text.
 _HEADER_NAME_SOURCE = (
     r"(?i:\b(?:proxy-authorization|authorization|set-cookie|cookie|x-api-key|api-key|"
-    r"x-goog-api-key|ocp-apim-subscription-key|x-auth-token|x-amz-security-token))"
+    r"x-goog-api-key|ocp-apim-subscription-key|x-auth-token|x-amz-security-token|"
+    r"private-token))"
 )
-_HEADER_PREFIX = re.compile(_HEADER_NAME_SOURCE + r"""["']?\s*[:=]\s*["']?""")
+# "Authorization: ..." as plain text; a quoted name ("Authorization": ...) is a JSON or
+# repr key, judged with its quoted value by the quoted-pair pattern.
+_HEADER_PREFIX = re.compile(_HEADER_NAME_SOURCE + r"""\s*[:=]\s*["']?""")
 # Urls inside free text (exception messages: requests' "... for url: https://...").
 _URL_IN_TEXT = re.compile(r"""\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'<>]+""")
+# The key just before "=" (or before a quoted pair's colon), percent-encoding allowed.
+_KEY_BEFORE = re.compile(r"([A-Za-z0-9_\-.%]{1,48})[ \t]*$")
 
-# Well-known credential formats, each with the lowercase literals one of which must
-# occur in a text for the pattern to be worth running: most messages hold none, and
-# then redaction costs a few substring checks.
-_TOKEN_PATTERNS: list[tuple[str, tuple[str, ...]]] = [
-    # Authorization header values written out in text.
-    (r"(?i:\bbearer\s+)[A-Za-z0-9\-._~+/]{8,}=*", ("bearer ",)),
-    # "Basic"/"Token"/"Digest" are also plain words: only a value with a digit counts.
-    (
-        r"(?i:\b(?:basic|token|digest)\s+)(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{8,}=*",
-        ("basic ", "token ", "digest "),
-    ),
-    # OpenAI / Anthropic / generic "sk-" keys, Stripe secret/restricted/publishable keys.
-    (
-        r"\b(?:sk|rk|pk)[-_](?:ant-|proj-|live_|test_|svcacct-|admin-)?[A-Za-z0-9\-_]{12,}",
-        ("sk-", "sk_", "rk-", "rk_", "pk-", "pk_"),
-    ),
-    (r"\bwhsec_[A-Za-z0-9]{8,}", ("whsec_",)),
-    # Slack tokens and webhooks.
-    (r"\bxox[abposr]-[A-Za-z0-9-]{10,}", ("xox",)),
-    (r"hooks\.slack\.com/services/[A-Za-z0-9/]+", ("hooks.slack.com",)),
-    # GitHub and GitLab tokens.
-    (r"\bgh[pousr]_[A-Za-z0-9]{20,}", ("gh",)),
-    (r"\bgithub_pat_[A-Za-z0-9_]{20,}", ("github_pat_",)),
-    (r"\bglpat-[A-Za-z0-9\-_]{16,}", ("glpat-",)),
-    # AWS access key ids.
-    (
-        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
-        ("akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"),
-    ),
-    # Google API keys.
-    (r"\bAIza[0-9A-Za-z\-_]{35}\b", ("aiza",)),
-    # JSON Web Tokens.
-    (r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}", ("eyj",)),
-    # key=value pairs whose key is secret-named, in text (query strings, log lines). The
-    # pattern starts at the "=" (a literal the regex engine scans for fast); the key
-    # before it is judged by ``is_secret_name`` in ``_assignment``.
-    (r"=[^\s&#\"']+", ("=",)),
-    # userinfo in urls inside text.
-    (r"(?<=://)[^\s/@:]+:[^\s/@]+(?=@)", ("@",)),
-    # Credential headers written out in text: "Authorization: ...", "'Cookie': '...'" (a
-    # repr of a headers dict). The value runs to the closing quote or the line's end.
-    (
-        _HEADER_NAME_SOURCE + r"""["']?\s*[:=]\s*["']?[^"'\r\n]+""",
-        ("authoriz", "cookie", "api-key", "auth-token", "security-token"),
-    ),
-]
-
-_compiled: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
-    (re.compile(source), triggers) for source, triggers in _TOKEN_PATTERNS
-]
-_ASSIGNMENT = next(p for p, triggers in _compiled if triggers == ("=",))
-# (trigger, pattern index) in one flat tuple: one substring check each, in a tight loop.
-_triggers: tuple[tuple[str, int], ...] = tuple(
-    (trigger, index) for index, (_, triggers) in enumerate(_compiled) for trigger in triggers
-)
-
-
-_KEY_BEFORE = re.compile(r"[A-Za-z0-9_\-.]{1,40}$")
-
-
-def _assignment(match: re.Match[str]) -> str:
-    start = match.start()
-    key = _KEY_BEFORE.search(match.string, max(0, start - 40), start)
-    if key is not None and is_secret_name(key.group(0)):
-        return "=" + REDACTED
-    return match.group(0)
+Replace = Callable[[re.Match[str]], str]
 
 
 def _keep_prefix(match: re.Match[str]) -> str:
@@ -158,10 +105,109 @@ def _keep_prefix(match: re.Match[str]) -> str:
     for prefix in ("bearer ", "basic ", "token ", "digest "):
         if lower.startswith(prefix):
             return text[: len(prefix)] + REDACTED
-    eq = text.find("=")
-    if 0 < eq < 40 and not text.startswith("eyJ"):
-        return text[: eq + 1] + REDACTED
     return REDACTED
+
+
+def _assignment(match: re.Match[str]) -> str:
+    # key=value, key="value", key = 'value': the key before "=" decides; the quotes and
+    # what surrounds them stay, so a traceback's source line remains readable.
+    start = match.start()
+    key = _KEY_BEFORE.search(match.string, max(0, start - 56), start)
+    if key is None or not is_secret_name(unquote(key.group(1))):
+        return match.group(0)
+    value = match.group(2)
+    quote = value[0] if value[0] in "\"'" else ""
+    return "=" + match.group(1) + quote + REDACTED + quote
+
+
+def _quoted_pair(match: re.Match[str]) -> str:
+    # "password": "...", 'client_secret': '...' (JSON, a dict's repr).
+    if not is_secret_name(match.group(2)):
+        return match.group(0)
+    value = match.group(4)
+    quote = value[0] if value[0] in "\"'" else ""
+    return match.group(0)[: match.start(4) - match.start()] + quote + REDACTED + quote
+
+
+def _userinfo(match: re.Match[str]) -> str:
+    return REDACTED + "@"
+
+
+# Well-known credential formats, each with the lowercase literals one of which must
+# occur in a text for the pattern to be worth running (most messages hold none, and
+# then redaction costs a few substring checks), and how a match is replaced.
+_TOKEN_PATTERNS: list[tuple[str, tuple[str, ...], Replace]] = [
+    # Authorization header values written out in text.
+    (r"(?i:\bbearer\s+)[A-Za-z0-9\-._~+/]{8,}=*", ("bearer ",), _keep_prefix),
+    # "Basic"/"Token"/"Digest" are also plain words: only a value with a digit counts.
+    (
+        r"(?i:\b(?:basic|token|digest)\s+)(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{8,}=*",
+        ("basic ", "token ", "digest "),
+        _keep_prefix,
+    ),
+    # OpenAI / Anthropic / generic "sk-" keys, Stripe secret/restricted/publishable keys.
+    (
+        r"\b(?:sk|rk|pk)[-_](?:ant-|proj-|live_|test_|svcacct-|admin-)?[A-Za-z0-9\-_]{12,}",
+        ("sk-", "sk_", "rk-", "rk_", "pk-", "pk_"),
+        _keep_prefix,
+    ),
+    (r"\bwhsec_[A-Za-z0-9]{8,}", ("whsec_",), _keep_prefix),
+    # Slack tokens and webhooks.
+    (r"\bxox[abposr]-[A-Za-z0-9-]{10,}", ("xox",), _keep_prefix),
+    (r"hooks\.slack\.com/services/[A-Za-z0-9/]+", ("hooks.slack.com",), _keep_prefix),
+    # GitHub and GitLab tokens.
+    (r"\bgh[pousr]_[A-Za-z0-9]{20,}", ("gh",), _keep_prefix),
+    (r"\bgithub_pat_[A-Za-z0-9_]{20,}", ("github_pat_",), _keep_prefix),
+    (r"\bglpat-[A-Za-z0-9\-_]{16,}", ("glpat-",), _keep_prefix),
+    # AWS access key ids.
+    (
+        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
+        ("akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"),
+        _keep_prefix,
+    ),
+    # Google API keys.
+    (r"\bAIza[0-9A-Za-z\-_]{35}\b", ("aiza",), _keep_prefix),
+    # JSON Web Tokens.
+    (
+        r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}",
+        ("eyj",),
+        _keep_prefix,
+    ),
+    # key=value pairs whose key is secret-named (query strings, log lines, keyword
+    # arguments on a traceback's source line). The pattern starts at the "=" (a literal
+    # the engine scans for fast; "==" is a comparison); ``_assignment`` judges the key.
+    (
+        r"""(?<![=!<>])=(?!=)([ \t]*)("[^"\r\n]*"|'[^'\r\n]*'|[^\s&#"',;()]+)""",
+        ("=",),
+        _assignment,
+    ),
+    # "key": "value" pairs (JSON, a dict's repr) whose key is secret-named.
+    (
+        r"""(["'])([A-Za-z0-9_\-.]{1,48})\1([ \t]*:[ \t]*)"""
+        r"""("(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*'|-?[0-9][\w.+-]*)""",
+        ('":', "':", '" :', "' :"),
+        _quoted_pair,
+    ),
+    # userinfo in urls inside text: everything before the authority's last "@", so
+    # neither a bare token (https://TOKEN@host) nor an "@" inside a password leaks.
+    (r"(?<=://)[^\s/?#]*@", ("@",), _userinfo),
+    # Credential headers written out in text: "Authorization: ...". The value runs to a
+    # quote or the line's end.
+    (
+        _HEADER_NAME_SOURCE + r"""\s*[:=]\s*["']?[^"'\r\n]+""",
+        ("authoriz", "cookie", "api-key", "auth-token", "security-token", "private-token"),
+        _keep_prefix,
+    ),
+]
+
+# The reader keys its caches of redacted text on len(_compiled): add_pattern grows it.
+_compiled: list[tuple[re.Pattern[str], tuple[str, ...], Replace]] = [
+    (re.compile(source), triggers, replace) for source, triggers, replace in _TOKEN_PATTERNS
+]
+# (trigger, pattern index) in one flat tuple: one substring check each, in a tight loop.
+_triggers: tuple[tuple[str, int], ...] = tuple(
+    (trigger, index) for index, (_, triggers, _r) in enumerate(_compiled) for trigger in triggers
+)
 
 
 def redact_text(text: str) -> str:
@@ -170,8 +216,8 @@ def redact_text(text: str) -> str:
     done = -1
     for trigger, index in _triggers:
         if index != done and trigger in lower:
-            pattern = _compiled[index][0]
-            text = pattern.sub(_assignment if pattern is _ASSIGNMENT else _keep_prefix, text)
+            pattern, _, replace = _compiled[index]
+            text = pattern.sub(replace, text)
             done = index
     if "://" in text and "?" in text:
         text = _URL_IN_TEXT.sub(_redact_query_in_match, text)
@@ -192,7 +238,7 @@ def _redact_query_in_match(match: re.Match[str]) -> str:
     changed = False
     for index, pair in enumerate(pairs):
         name, eq, value = pair.partition("=")
-        if eq and value and value != REDACTED and is_secret_name(name):
+        if eq and value and value != REDACTED and is_secret_name(unquote(name)):
             pairs[index] = name + "=" + REDACTED
             changed = True
     if not changed:
@@ -211,8 +257,12 @@ def add_pattern(pattern: str | re.Pattern[str]) -> None:
     global _triggers  # noqa: PLW0603 - rebuilt once per added pattern
     compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
     # A user pattern has no known trigger: the empty string is in every text.
-    _compiled.append((compiled, ("",)))
+    _compiled.append((compiled, ("",), _whole))
     _triggers = (*_triggers, ("", len(_compiled) - 1))
+
+
+def _whole(match: re.Match[str]) -> str:
+    return REDACTED
 
 
 def is_secret_name(name: str) -> bool:
@@ -261,66 +311,6 @@ def redact_values(text: str, values: Iterable[str]) -> str:
     return text
 
 
-# How deep errorlens follows nested dicts and lists before it gives up on a value.
-_STRUCTURE_DEPTH = 12
-
-
-def scrub(value: Any, secrets: list[str]) -> Any:
-    """A JSON-safe value with secret-named keys' values replaced; collects them.
-
-    The values collected into ``secrets`` are also removed from the value's other text
-    (a message that echoes the password sent beside it).
-    """
-    found = len(secrets)
-    value = _scrub(value, secrets, 0)
-    return redact_values_in(value, secrets) if len(secrets) > found else value
-
-
-def _scrub(value: Any, secrets: list[str], depth: int) -> Any:
-    if depth > _STRUCTURE_DEPTH:
-        return None
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            key = str(k)
-            if is_secret_name(key) and v not in (None, "", [], {}):
-                if isinstance(v, str):
-                    secrets.append(v)
-                out[key] = REDACTED
-            else:
-                out[key] = _scrub(v, secrets, depth + 1)
-        return out
-    if isinstance(value, list):
-        return [_scrub(v, secrets, depth + 1) for v in value]
-    if isinstance(value, str):
-        return redact_text(value)
-    return value
-
-
-def redact_values_in(value: Any, secrets: Iterable[str]) -> Any:
-    """``value`` (nested dicts and lists) with each of ``secrets`` replaced in its text.
-
-    Only those values change (no token formats): for text that is redacted already.
-    Returns ``value`` itself when nothing changed.
-    """
-    secrets = tuple(secrets)
-    return _values_in(value, secrets, 0) if secrets else value
-
-
-def _values_in(value: Any, secrets: tuple[str, ...], depth: int) -> Any:
-    if isinstance(value, str):
-        return redact_values(value, secrets)
-    if depth > _STRUCTURE_DEPTH:
-        return value
-    if isinstance(value, dict):
-        out = {key: _values_in(item, secrets, depth + 1) for key, item in value.items()}
-        return value if all(out[key] is item for key, item in value.items()) else out
-    if isinstance(value, list):
-        items = [_values_in(item, secrets, depth + 1) for item in value]
-        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
-    return value
-
-
 _trigger_scan: tuple[object, re.Pattern[str] | None] | None = None
 
 
@@ -344,73 +334,142 @@ def might_hold_secret(text: str) -> bool:
     return scan[1] is None or scan[1].search(text.lower()) is not None
 
 
+# -- the walker: one bounded pass over JSON-like values ---------------------------------
+
+# How deep and how many containers and objects one walk visits before the rest is
+# elided: a wide cycle (a dict that holds itself fifty times) ends in bounded time.
+_MAX_DEPTH = 12
+_MAX_NODES = 5000
+_MAX_SECRETS = 64
+_BYTES_SHOWN = 4096
+ELIDED = "\u2026"
+UNREPRESENTABLE = "<unrepresentable>"
+_SCALARS = (bool, int, float)
+
+
+def _left_as_is(value: Any) -> bool:
+    """Values under a secret-named key that are kept: nothing, or a flag.
+
+    Judged by type alone: a value's own ``__eq__`` or ``__bool__`` may raise.
+    """
+    if value is None or type(value) is bool:
+        return True
+    return type(value) in (str, list, dict, tuple) and len(value) == 0
+
+
+class _Walk:
+    """One walk: the budget left, the secrets met, and how text is cleaned."""
+
+    __slots__ = ("budget", "clean_text", "secrets")
+
+    def __init__(self, clean_text: Callable[[str], str], secrets: list[str]) -> None:
+        self.budget = _MAX_NODES
+        self.clean_text = clean_text
+        self.secrets = secrets
+
+    def value(self, value: Any, depth: int) -> Any:
+        if type(value) is str:
+            cleaned = self.clean_text(value)
+            return value if cleaned == value else cleaned
+        if value is None or isinstance(value, _SCALARS):
+            return value
+        self.budget -= 1
+        if depth > _MAX_DEPTH or self.budget < 0:
+            return ELIDED
+        if isinstance(value, Mapping):
+            return self.mapping(value, depth)
+        if isinstance(value, list | tuple | set | frozenset):
+            return self.sequence(value, depth)
+        if isinstance(value, bytes | bytearray):
+            text = bytes(value[:_BYTES_SHOWN]).decode("utf-8", "replace")
+            cleaned = self.clean_text(text)
+            return value if cleaned == text and len(value) <= _BYTES_SHOWN else cleaned
+        return self.other(value, depth)
+
+    def mapping(self, value: Mapping[Any, Any], depth: int) -> Any:
+        try:
+            items = list(value.items())
+        except Exception:
+            return REDACTED  # a mapping that will not show its items: not judged, not sent
+        out: dict[Any, Any] = {}
+        changed = False
+        for key, item in items:
+            if isinstance(key, str) and is_secret_name(key) and not _left_as_is(item):
+                if type(item) is str and item != REDACTED and len(self.secrets) < _MAX_SECRETS:
+                    self.secrets.append(item)
+                cleaned: Any = REDACTED
+            else:
+                cleaned = self.value(item, depth + 1)
+            changed = changed or cleaned is not item
+            out[key] = cleaned
+        return out if changed or not isinstance(value, dict) else value
+
+    def sequence(self, value: Any, depth: int) -> Any:
+        try:
+            items = list(value)
+        except Exception:
+            return REDACTED
+        cleaned = [self.value(item, depth + 1) for item in items]
+        if type(value) in (list, tuple) and all(
+            a is b for a, b in zip(cleaned, items, strict=True)
+        ):
+            return value
+        return tuple(cleaned) if isinstance(value, tuple) else cleaned
+
+    def other(self, value: Any, depth: int) -> Any:
+        # Outputs show other objects by their repr (an exception's holds its url): the
+        # object stays when its repr is clean, else the cleaned repr replaces it.
+        try:
+            shown = repr(value)
+        except Exception:
+            return UNREPRESENTABLE
+        if type(shown) is not str:
+            return UNREPRESENTABLE
+        cleaned = self.clean_text(shown)
+        return value if cleaned == shown else cleaned
+
+
+def _walk(value: Any, secrets: list[str]) -> Any:
+    def clean(text: str) -> str:
+        text = redact_text(text)
+        return redact_values(text, secrets) if secrets else text
+
+    found = len(secrets)
+    cleaned = _Walk(clean, secrets).value(value, 0)
+    if len(secrets) > found:
+        # Values met under secret-named keys leave the text met before them as well.
+        cleaned = redact_values_in(cleaned, secrets[found:])
+    return cleaned
+
+
 def redact_structure(value: Any, secrets: list[str]) -> Any:
-    """``value`` (a log event: nested dicts and lists) with nothing secret left in it.
+    """``value`` (nested mappings, lists, text, objects) with nothing secret left in it.
 
     Values under secret-named keys become ``[REDACTED]`` and are also removed wherever
     else they appear; text loses token formats, url credentials and each value of
     ``secrets`` (to which the values found are added). Other objects are replaced by
-    their redacted ``repr`` only when that repr held a secret. Returns ``value`` itself
-    when nothing changed.
+    their redacted ``repr`` only when that repr held a secret, by a placeholder when it
+    cannot be made. The walk is bounded (depth 12, a few thousand containers): what lies
+    beyond is elided. Returns ``value`` itself when nothing changed.
 
     >>> redact_structure({"password": "hunter2hunter2", "event": "hunter2hunter2 rejected"}, [])
     {'password': '[REDACTED]', 'event': '[REDACTED] rejected'}
     """
-    _collect_named(value, secrets, 0)
-    return _redact_structure(value, secrets, 0)
+    return _walk(value, secrets)
 
 
-def _collect_named(value: Any, secrets: list[str], depth: int) -> None:
-    if depth > _STRUCTURE_DEPTH or len(secrets) >= 64:
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str) and is_secret_name(key):
-                if isinstance(item, str) and item != REDACTED and item not in secrets:
-                    secrets.append(item)
-            elif isinstance(item, dict | list | tuple):
-                _collect_named(item, secrets, depth + 1)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            if isinstance(item, dict | list | tuple):
-                _collect_named(item, secrets, depth + 1)
+def scrub(value: Any, secrets: list[str]) -> Any:
+    """:func:`redact_structure`, for a vendor's details (the values found go to ``secrets``)."""
+    return _walk(value, secrets)
 
 
-def _redact_structure(value: Any, secrets: list[str], depth: int) -> Any:
-    if isinstance(value, str):
-        cleaned = redact_text(value)
-        if secrets:
-            cleaned = redact_values(cleaned, secrets)
-        return cleaned if cleaned != value else value
-    if value is None or isinstance(value, bool | int | float):
+def redact_values_in(value: Any, secrets: Iterable[str]) -> Any:
+    """``value`` (nested dicts and lists) with each of ``secrets`` replaced in its text.
+
+    Only those values change (no token formats): for text that is redacted already.
+    Returns ``value`` itself when nothing changed.
+    """
+    found = tuple(secrets)
+    if not found:
         return value
-    if depth > _STRUCTURE_DEPTH:
-        return "\u2026"
-    if isinstance(value, dict):
-        out: dict[Any, Any] = {}
-        changed = False
-        for key, item in value.items():
-            if (
-                isinstance(key, str)
-                and item is not None
-                and item != ""
-                and not isinstance(item, bool)
-                and is_secret_name(key)
-            ):
-                cleaned_item: Any = REDACTED
-            else:
-                cleaned_item = _redact_structure(item, secrets, depth + 1)
-            changed = changed or cleaned_item is not item
-            out[key] = cleaned_item
-        return out if changed else value
-    if isinstance(value, list | tuple):
-        items = [_redact_structure(item, secrets, depth + 1) for item in value]
-        if all(a is b for a, b in zip(items, value, strict=True)):
-            return value
-        return items if isinstance(value, list) else tuple(items)
-    try:
-        shown = repr(value)
-    except Exception:
-        return "<unrepresentable>"
-    cleaned = _redact_structure(shown, secrets, depth + 1)
-    return cleaned if cleaned is not shown else value
+    return _Walk(lambda text: redact_values(text, found), []).value(value, 0)

@@ -1,0 +1,222 @@
+"""Enrichment: tags, the ``api_error`` context and a fingerprint on API error events."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from errorlens._internal.events import recorded
+from errorlens._internal.guard import guarded, internal_logger
+from errorlens._internal.records import code_or_status, record_from_mapping
+from errorlens._internal.scrub import redact_structure
+from errorlens._internal.text import cap
+from errorlens.record import ErrorRecord, secret_values
+from errorlens.sentry import pairing
+from errorlens.sentry.options import FingerprintRule, settings
+from errorlens.sentry.pairing import INTERNAL_MODULES
+from errorlens.sentry.scrub import Event, scrub_event, scrub_request
+
+__all__ = ["CALL_SITE_KEY", "HINT_KEY", "context_of", "enrich_event"]
+
+Hint = dict[str, Any]
+# The hint errorlens's own captures carry: the record, and where it was logged.
+HINT_KEY = "errorlens_record"
+CALL_SITE_KEY = "errorlens_call_site"
+# Set on an exception that holds no API error: read once.
+_NOT_AN_API_ERROR = "__errorlens_not_api_error__"
+# Sentry's tag rules: keys up to 32 characters, values up to 200, no newlines.
+_TAG_VALUE_MAX = 200
+
+
+def enrich_event(event: Event, hint: Hint) -> bool:
+    """Add tags, context and fingerprint to ``event`` if it carries an API error.
+
+    Also scrubs secrets from the event. Returns True when ``event`` carries an API
+    error. Idempotent: an event already enriched is left as it is.
+
+    .. versionadded:: 0.1.0
+    """
+    if not isinstance(event, dict) or event.get("type") in ("transaction", "check_in"):
+        return False
+    contexts = event.get("contexts")
+    if isinstance(contexts, dict) and "api_error" in contexts:
+        # A second pass (before_send after the processor): scrub what the framework
+        # integrations' processors added since, the request data.
+        scrub_request(event.get("request"))
+        return True
+    found = None
+    try:
+        found = _record_for(hint if isinstance(hint, dict) else {})
+    finally:
+        if found is None:
+            # Not an API error: it leaves without secrets all the same.
+            scrub_event(event, ())
+    if found is None:
+        return False
+    record, call_site, exc_info = found
+    try:
+        if exc_info is not None and not (event.get("exception") or event.get("threads")):
+            # A structlog line rendered before it reached stdlib logging has lost its
+            # exception on the way: give Sentry's event the stack trace back.
+            _attach_exception(event, exc_info)
+        _add_tags(event, record)
+        if not isinstance(contexts, dict):
+            contexts = event["contexts"] = {}
+        contexts["api_error"] = context_of(record)
+        if event.get("fingerprint") is None:
+            fingerprint = _fingerprint(record, event, call_site)
+            if fingerprint:
+                event["fingerprint"] = fingerprint
+    finally:
+        # Whatever failed above, the event leaves without secrets.
+        scrub_event(event, secret_values(record))
+    return True
+
+
+_Found = tuple[ErrorRecord, "str | None", "tuple[Any, Any, Any] | None"]
+
+
+def _record_for(hint: Hint) -> _Found | None:
+    """The record of the event's API error, where it was logged, and an exception to add."""
+    record = hint.get(HINT_KEY)
+    if isinstance(record, ErrorRecord):
+        return record, _as_str(hint.get(CALL_SITE_KEY)), None
+    log_record = hint.get("log_record")
+    pending = pairing.take(log_record)
+    exc_info = hint.get("exc_info")
+    exc = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) == 3 else None
+    if isinstance(exc, BaseException):
+        if pending is not None and pending[0].exception is exc:
+            return pending[0].record, None, None
+        found = _record_of_exception(exc)
+        if found is not None:
+            return found, None, None
+    if pending is not None:
+        seen, site = pending
+        return seen.record, site or _log_record_site(log_record), seen.exc_info
+    if isinstance(log_record, logging.LogRecord):
+        carried = _record_on_log_record(log_record)
+        if carried is not None:
+            return carried, _log_record_site(log_record), None
+    return None
+
+
+def _record_of_exception(exc: BaseException) -> ErrorRecord | None:
+    """The record errorlens recorded ``exc`` with, else read now (once per exception:
+    the processor and before_send both ask)."""
+    found = recorded(exc)
+    if found is not None or getattr(exc, _NOT_AN_API_ERROR, False):
+        return found
+    from errorlens._internal.reader.extract import extract
+
+    found = extract(exc)
+    if found is None:
+        with contextlib.suppress(AttributeError, TypeError):
+            setattr(exc, _NOT_AN_API_ERROR, True)
+    return found
+
+
+def _attach_exception(event: Event, exc_info: tuple[Any, Any, Any]) -> None:
+    import sentry_sdk
+    from sentry_sdk.utils import event_from_exception
+
+    with guarded("adding an exception to a Sentry event"):
+        built, _ = event_from_exception(
+            exc_info,
+            client_options=sentry_sdk.get_client().options,
+            mechanism={"type": "logging", "handled": True},
+        )
+        event["exception"] = built["exception"]
+
+
+def _record_on_log_record(log_record: logging.LogRecord) -> ErrorRecord | None:
+    value = getattr(log_record, "api_error", None)
+    if isinstance(value, ErrorRecord):
+        return value
+    if isinstance(value, Mapping):
+        # A mapping may come from the application's ``extra=``, not from errorlens.
+        scrubbed = redact_structure(value, [])
+        return record_from_mapping(scrubbed) if isinstance(scrubbed, Mapping) else None
+    return None
+
+
+def _log_record_site(log_record: Any) -> str | None:
+    if not isinstance(log_record, logging.LogRecord):
+        return None
+    module = str(getattr(log_record, "module", "") or "")
+    if module.split(".", 1)[0] in INTERNAL_MODULES or log_record.pathname.find("structlog") >= 0:
+        return log_record.name
+    return f"{log_record.name}:{module}.{log_record.funcName}"
+
+
+def _as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _code_of(record: ErrorRecord) -> str:
+    return code_or_status(record) or "unknown"
+
+
+def _tag_value(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return cap(text, _TAG_VALUE_MAX, "...") if text else None
+
+
+def _add_tags(event: Event, record: ErrorRecord) -> None:
+    tags = event.get("tags")
+    if not isinstance(tags, dict):
+        tags = event["tags"] = {}
+    for key, value in (
+        ("api_error.vendor", record.vendor),
+        ("api_error.code", record.code),
+        ("api_error.request_id", record.request_id),
+        ("http.status_code", record.status),
+    ):
+        text = _tag_value(value)
+        if text is not None:
+            tags[key] = text
+
+
+def context_of(record: ErrorRecord) -> dict[str, Any]:
+    data = record.as_dict()  # clean already: the record redacts itself
+    # In a Sentry context ``type`` names the kind of context (``os``, ``trace``): the
+    # vendor's category must not take that place.
+    if "type" in data:
+        data["error_type"] = data.pop("type")
+    return data
+
+
+def _fingerprint(record: ErrorRecord, event: Event, call_site: str | None) -> list[str] | None:
+    rule = settings.fingerprint
+    if rule is False:
+        return None
+    if callable(rule):
+        return _custom_fingerprint(rule, record, event)
+    vendor = record.vendor or "unknown"
+    code = _code_of(record)
+    if event.get("exception") or event.get("threads") or event.get("stacktrace"):
+        # Sentry's default grouping of a stack trace ignores the message text.
+        return ["{{ default }}", vendor, code]
+    # A message event is grouped by its text by default, and texts carry request ids:
+    # group by where it was logged instead.
+    where = call_site or str(event.get("logger") or "")
+    return ["api_error", where, vendor, code]
+
+
+def _custom_fingerprint(
+    rule: FingerprintRule, record: ErrorRecord, event: Event
+) -> list[str] | None:
+    # The application's code, not errorlens's: when it fails, the event keeps its
+    # default grouping and the application hears of it once.
+    try:
+        custom = rule(record, event)
+        return [str(part) for part in custom] if custom else None
+    except Exception:
+        if not settings.rule_failed:
+            settings.rule_failed = True
+            internal_logger.warning("a custom Sentry fingerprint rule failed", exc_info=True)
+        return None

@@ -1,0 +1,181 @@
+"""Secrets out of every Sentry event errorlens's setup sends, API error or not.
+
+Texts (messages, exception values, breadcrumbs) go through errorlens's one scrubber;
+request data, frame variables and ``extra`` through its one walker. Frames of HTTP
+clients and vendor SDKs lose their variables (they hold the request's credentials).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+from errorlens._internal.scrub import (
+    REDACTED,
+    is_secret_name,
+    redact_query,
+    redact_structure,
+    redact_text,
+    redact_url,
+    redact_values,
+)
+
+__all__ = ["Event", "scrub_event", "scrub_request"]
+
+Event = dict[str, Any]
+
+# HTTP clients and vendor SDKs: their frames' locals hold the request's headers,
+# cookies and credentials, so an API error event sends those frames without locals.
+# fmt: off
+_CLIENT_PACKAGES = frozenset({
+    "requests", "urllib3", "urllib", "http", "httpx", "httpcore", "aiohttp", "h11", "h2",
+    "botocore", "boto3", "aiobotocore", "google", "azure", "openai", "anthropic", "stripe",
+    "twilio", "grpc",
+})
+# fmt: on
+
+
+def _clean(value: Any) -> Any:
+    """A copy of ``value`` with secret-named entries and token text redacted, when it
+    held any (the objects Sentry reads, frame locals, are never changed in place)."""
+    return redact_structure(value, [])
+
+
+def _scrub_text_field(container: Any, key: str, secrets: tuple[str, ...] = ()) -> None:
+    if isinstance(container, dict) and isinstance(container.get(key), str):
+        container[key] = redact_values(redact_text(container[key]), secrets)
+
+
+def scrub_event(event: Event, secrets: tuple[str, ...]) -> None:
+    """Remove credentials from the parts of ``event`` that may hold them.
+
+    ``secrets``: values the record's details held, also removed from the event's texts.
+    """
+    _scrub_text_field(event, "message", secrets)
+    logentry = event.get("logentry")
+    if isinstance(logentry, dict):
+        _scrub_text_field(logentry, "message", secrets)
+        _scrub_text_field(logentry, "formatted", secrets)
+        params = logentry.get("params")
+        if isinstance(params, list | tuple | Mapping):
+            logentry["params"] = _clean(params)
+    for section in ("exception", "threads"):
+        block = event.get(section)
+        values = block.get("values") if isinstance(block, dict) else None
+        if isinstance(values, list):
+            for entry in values:
+                if isinstance(entry, dict):
+                    _scrub_text_field(entry, "value", secrets)
+                    _scrub_frames(entry.get("stacktrace"))
+    _scrub_frames(event.get("stacktrace"))
+    scrub_request(event.get("request"))
+    extra = event.get("extra")
+    if isinstance(extra, Mapping):
+        event["extra"] = _clean(extra)
+    crumbs = event.get("breadcrumbs")
+    if isinstance(crumbs, dict) and isinstance(crumbs.get("values"), list):
+        crumbs["values"] = [_clean_breadcrumb(c) for c in crumbs["values"]]
+
+
+def _scrub_frames(stacktrace: Any) -> None:
+    frames = stacktrace.get("frames") if isinstance(stacktrace, dict) else None
+    if not isinstance(frames, list):
+        return
+    for frame in frames:
+        if isinstance(frame, dict):
+            _scrub_source(frame)
+            _scrub_variables(frame)
+
+
+def _scrub_source(frame: dict[str, Any]) -> None:
+    # The source lines around the call: ``Client(api_key="...")`` loses its key only.
+    _scrub_text_field(frame, "context_line")
+    for key in ("pre_context", "post_context"):
+        lines = frame.get(key)
+        if isinstance(lines, list):
+            frame[key] = [redact_text(line) if isinstance(line, str) else line for line in lines]
+
+
+def _scrub_variables(frame: dict[str, Any]) -> None:
+    variables = frame.get("vars")
+    if not isinstance(variables, dict):
+        return
+    module = frame.get("module")
+    if isinstance(module, str) and module.split(".", 1)[0] in _CLIENT_PACKAGES:
+        del frame["vars"]
+        return
+    clean: dict[str, Any] = {}
+    for name, value in variables.items():
+        clean[name] = REDACTED if is_secret_name(str(name)) else _clean(value)
+    frame["vars"] = clean
+
+
+def scrub_request(request: Any) -> None:
+    if not isinstance(request, dict):
+        return
+    headers = request.get("headers")
+    if isinstance(headers, Mapping):
+        request["headers"] = {
+            str(k): REDACTED if is_secret_name(str(k)) else _clean(v) for k, v in headers.items()
+        }
+    if request.get("cookies"):
+        request["cookies"] = _redact_cookies(request["cookies"])
+    if isinstance(request.get("url"), str):
+        request["url"] = redact_url(request["url"])
+    query = request.get("query_string")
+    if isinstance(query, str) and query:
+        request["query_string"] = _scrub_query(query)
+    if "data" in request:
+        request["data"] = _clean(request["data"])
+
+
+def _redact_cookies(cookies: Any) -> Any:
+    """Cookie names kept (Sentry's accepted shapes), every value redacted."""
+    if isinstance(cookies, Mapping):
+        return {str(name): REDACTED for name in cookies}
+    if isinstance(cookies, str):
+        names = (part.split("=", 1)[0].strip() for part in cookies.split(";"))
+        return {name: REDACTED for name in names if name}
+    if isinstance(cookies, list | tuple):
+        return {
+            str(pair[0]): REDACTED for pair in cookies if isinstance(pair, list | tuple) and pair
+        }
+    return {}
+
+
+def _scrub_query(query: str) -> str:
+    return redact_text(redact_query(query))
+
+
+# The scope hands the same breadcrumb objects to every event: each is cleaned once.
+# Keyed by id(); the entry keeps the original alive so its id is not reused meanwhile.
+_clean_crumbs: dict[int, tuple[Any, Any]] = {}
+_CLEAN_CRUMBS_MAX = 512
+
+
+def _clean_breadcrumb(crumb: Any) -> Any:
+    key = id(crumb)
+    cached = _clean_crumbs.get(key)
+    if cached is not None and cached[0] is crumb:
+        return cached[1]
+    clean = _scrub_breadcrumb(crumb)
+    if len(_clean_crumbs) >= _CLEAN_CRUMBS_MAX:
+        with contextlib.suppress(StopIteration, KeyError, RuntimeError):
+            _clean_crumbs.pop(next(iter(_clean_crumbs)))
+    _clean_crumbs[key] = (crumb, clean)
+    return clean
+
+
+def _scrub_breadcrumb(crumb: Any) -> Any:
+    if not isinstance(crumb, dict):
+        return crumb
+    clean = dict(crumb)  # the scope keeps its own copy for later events
+    _scrub_text_field(clean, "message")
+    if isinstance(clean.get("data"), Mapping):
+        clean["data"] = _clean(clean["data"])
+        for key in ("url", "http.query"):
+            value = clean["data"].get(key)
+            if isinstance(value, str):
+                clean["data"][key] = redact_url(value) if key == "url" else _scrub_query(value)
+    return clean

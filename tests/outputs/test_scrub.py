@@ -1,0 +1,150 @@
+"""The one scrubber: patterns it must know, and how it fails (closed)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import structlog
+
+from errorlens import processors
+from errorlens._internal.config import configure, unconfigure
+from errorlens._internal.scrub import REDACTED, redact_structure, redact_text, redact_url
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "kept"),
+    [
+        ("GET https://tok3nVALUE99@api.example.com/v1", "tok3nVALUE99", "@api.example.com/v1"),
+        ("url https://svc:p@ss@word99@db.example.com/x", "ss@word99", "@db.example.com/x"),
+        ("GET /v1/x?api%5Fkey=PctEncodedKey77&page=2", "PctEncodedKey77", "page=2"),
+        (
+            '    client = Client(api_key="QuotedSourceKey55", timeout=3)',
+            "QuotedSourceKey55",
+            'Client(api_key="[REDACTED]", timeout=3)',
+        ),
+        ("    connect(password='SingleQuoted66')", "SingleQuoted66", "connect(password='"),
+        ('body {"password": "JsonPassword88", "user": "bob"}', "JsonPassword88", '"user": "bob"'),
+        ("repr {'client_secret': 'ReprSecret33'}", "ReprSecret33", "repr {'client_secret': '"),
+        ("PRIVATE-TOKEN: glpat_like_value_1234\nnext", "glpat_like_value_1234", "\nnext"),
+        ("Private-Token: gitlab0987654321", "gitlab0987654321", "Private-Token: "),
+    ],
+)
+def test_patterns_missed_before(text: str, secret: str, kept: str) -> None:
+    cleaned = redact_text(text)
+    assert secret not in cleaned
+    assert REDACTED in cleaned
+    assert kept in cleaned
+
+
+def test_traceback_source_line_stays_readable() -> None:
+    line = '    resp = session.post(url, headers={"Authorization": auth}, api_key="K3yK3yK3y")'
+    assert redact_text(line) == (
+        '    resp = session.post(url, headers={"Authorization": auth}, api_key="[REDACTED]")'
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "user bob@example.com signed in",
+        '{"user": "bob", "count": 3}',
+        "call f(x=1, y=2)",
+        "see https://example.com/a@b for details",
+    ],
+)
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_redact_url_with_at_in_password() -> None:
+    assert "ss@word" not in redact_url("https://svc:p@ss@word@db.example.com/x")
+
+
+class Unjudgeable:
+    """A numpy-like value: comparing, truth-testing or printing it raises."""
+
+    def __eq__(self, other: object) -> bool:
+        raise ValueError("The truth value of an array is ambiguous")
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        raise ValueError("The truth value of an array is ambiguous")
+
+    def __str__(self) -> str:
+        raise ValueError("no str")
+
+    def __repr__(self) -> str:
+        raise ValueError("no repr")
+
+
+def test_a_value_it_cannot_judge_under_a_secret_name_is_redacted() -> None:
+    cleaned = redact_structure({"password": Unjudgeable(), "n": 1}, [])
+    assert cleaned == {"password": REDACTED, "n": 1}
+
+
+def test_an_unprintable_value_is_not_kept_raw() -> None:
+    value = Unjudgeable()
+    cleaned = redact_structure({"payload": value}, [])
+    assert cleaned["payload"] is not value
+    assert isinstance(cleaned["payload"], str)
+
+
+def test_the_walk_is_bounded_on_wide_cycles() -> None:
+    node: dict[str, Any] = {}
+    for index in range(50):
+        node[f"k{index}"] = node
+    cleaned = redact_structure(node, [])
+    assert json.dumps(cleaned, default=str)  # finished, finite
+
+
+@pytest.fixture
+def json_out() -> Iterator[io.StringIO]:
+    out = io.StringIO()
+    configure(json=True, stream=out, cache_logger_on_first_use=False)
+    yield out
+    unconfigure()
+
+
+def test_a_raising_redaction_step_never_prints_the_line_raw(
+    json_out: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An internal failure in redaction is a bug (it raises under the suite): here it is
+    # made on purpose, and the line must still leave without the token.
+    monkeypatch.delenv("ERRORLENS_RAISE_INTERNAL", raising=False)
+
+    def broken(value: Any, secrets: list[str]) -> Any:
+        raise RuntimeError("redaction bug")
+
+    monkeypatch.setattr(processors, "redact_structure", broken)
+    structlog.get_logger("app").info(
+        "calling with sk-live0123456789abcdefgh", password=Unjudgeable()
+    )
+    text = json_out.getvalue()
+    assert text, "the line was dropped whole"
+    assert "sk-live0123456789abcdefgh" not in text
+
+
+def test_numpy_like_value_under_a_secret_key_keeps_the_line_redacted(
+    json_out: io.StringIO,
+) -> None:
+    structlog.get_logger("app").info(
+        "calling with sk-live0123456789abcdefgh", password=Unjudgeable()
+    )
+    line = json.loads(json_out.getvalue())
+    assert line["password"] == REDACTED
+    assert "sk-live0123456789abcdefgh" not in line["event"]
+
+
+def test_stdlib_line_with_an_unjudgeable_extra_is_redacted(json_out: io.StringIO) -> None:
+    logging.getLogger("app").warning(
+        "token=PlainTokenValue12 rejected", extra={"api_key": Unjudgeable()}
+    )
+    text = json_out.getvalue()
+    assert "PlainTokenValue12" not in text
+    assert json.loads(text)["api_key"] == REDACTED
