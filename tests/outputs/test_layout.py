@@ -108,8 +108,11 @@ def test_the_event_hub_imports_no_output() -> None:
 def test_no_import_cycle_through_the_core_and_outputs() -> None:
     # Imports of the package root itself (the public API, which imports everything) are
     # left out: no module inside imports it.
+    # Tools built on the public API (the CLI, the retry hooks) may import it, as an
+    # application would, as long as the package root does not import them back.
     graph = edges()
-    assert sorted(m for m, targets in graph.items() if "errorlens" in targets) == []
+    from_root = reachable(graph, "errorlens")
+    assert sorted(m for m in from_root if "errorlens" in graph.get(m, ())) == []
     ours = [m for m in MODULES if not inside(m, "errorlens._internal.reader")]
     cycles = sorted(m for m in ours if m in reachable(graph, m))
     assert cycles == []

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 import errorlens
 from errorlens import ErrorRecord
-from errorlens.cli._text import json_text, printable
+from errorlens.cli.text import json_text, printable
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FOUND", "EXIT_NOT_FOUND", "main", "parse_raw_response"]
 

@@ -33,7 +33,7 @@ from errorlens import (
     unconfigure,
     unregister_vendor,
 )
-from errorlens.cli._text import cap, printable
+from errorlens.cli.text import cap, printable
 from errorlens.cli.emulator import (
     ALL_ROUTES,
     INHOUSE_HOSTS,

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from errorlens.cli._text import cap, printable
+from errorlens.cli.text import cap, printable
 
 __all__ = ["render_report", "run_report"]
 
