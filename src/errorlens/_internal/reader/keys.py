@@ -16,6 +16,7 @@ __all__ = [
     "FIELD",
     "FIELD_MAP",
     "KEYS",
+    "NAME",
     "MESSAGE",
     "NORMALISE",
     "REQUEST_ID",
@@ -27,14 +28,15 @@ __all__ = [
     "TYPE",
     "UNKNOWN",
     "add_alias",
+    "json_roles",
     "normalise",
     "role_of",
 ]
 
 # Roles a key can play in an error node.
 CODE, TYPE, MESSAGE, DETAILS, REQUEST_ID, CORRELATION, RETRY_AFTER, RETRY_MS = range(8)
-RETRYABLE, STATUS_NAME, FIELD, CONTAINER, ENTRIES, FIELD_MAP = range(8, 14)
-ROLE_COUNT = 14
+RETRYABLE, STATUS_NAME, FIELD, CONTAINER, ENTRIES, FIELD_MAP, NAME = range(8, 15)
+ROLE_COUNT = 15
 
 # Ranks, best first.
 STANDARD = 0  # the field's own name: "code", "message", "details", "__type"
@@ -55,9 +57,12 @@ KEYS: dict[str, tuple[int, int]] = {
     "errcode": (CODE, VARIANT),
     "errorkey": (CODE, BROAD),
     "errno": (CODE, SHAPED),
-    "reason": (CODE, INCIDENTAL),
-    "name": (CODE, NAMING),
-    "id": (CODE, NAMING),
+    "errorcodes": (CODE, LISTED),
+    ".tag": (CODE, SHAPED),
+    "reason": (NAME, INCIDENTAL),
+    "errorname": (NAME, BROAD),
+    "name": (NAME, NAMING),
+    "id": (NAME, NAMING),
     "type": (TYPE, STANDARD),
     "errortype": (TYPE, STANDARD),
     "category": (TYPE, BROAD),
@@ -66,6 +71,7 @@ KEYS: dict[str, tuple[int, int]] = {
     "faultstring": (MESSAGE, STANDARD),
     "msg": (MESSAGE, VARIANT),
     "errormsg": (MESSAGE, VARIANT),
+    "errmsg": (MESSAGE, VARIANT),
     "developermessage": (MESSAGE, VARIANT),
     "errordescription": (MESSAGE, VARIANT),
     "errorsummary": (MESSAGE, VARIANT),
@@ -83,6 +89,7 @@ KEYS: dict[str, tuple[int, int]] = {
     "meta": (DETAILS, LISTED),
     "metadata": (DETAILS, LISTED),
     "context": (DETAILS, HEADLINE),
+    "parameters": (DETAILS, NAMING),
     "requestid": (REQUEST_ID, STANDARD),
     "xrequestid": (REQUEST_ID, STANDARD),
     "debugid": (REQUEST_ID, VARIANT),
@@ -119,6 +126,9 @@ KEYS: dict[str, tuple[int, int]] = {
     "errorcauses": (ENTRIES, SHAPED),
     "suberrors": (ENTRIES, SHAPED),
     "issues": (ENTRIES, LISTED),
+    "causes": (ENTRIES, LISTED),
+    "params": (ENTRIES, LISTED),
+    "invalidparameters": (ENTRIES, VARIANT),
     "fields": (FIELD_MAP, BROAD),
 }
 # XML documents also nest errors in a SOAP envelope.
@@ -148,6 +158,11 @@ def role_of(key: str, xml: bool) -> tuple[int, int]:
     return found
 
 
+def json_roles() -> dict[str, tuple[int, int]]:
+    """The cache of raw JSON keys already classified (read it before calling role_of)."""
+    return _json_roles
+
+
 def _classify(key: str, xml: bool) -> tuple[int, int]:
     if key == "__type":  # AWS JSON protocols
         return (CODE, STANDARD)
@@ -157,6 +172,8 @@ def _classify(key: str, xml: bool) -> tuple[int, int]:
         found = _XML_CONTAINERS.get(norm)
     if found is None and norm.endswith("requestid") and len(norm) < 24:
         found = (REQUEST_ID, SHAPED)  # "paypal_request_id", "upstreamRequestId"
+    if found is None and norm.endswith("errorcode") and len(norm) < 24:
+        found = (CODE, VARIANT)  # Chargebee's "api_error_code"
     return found or UNKNOWN
 
 

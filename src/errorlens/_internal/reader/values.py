@@ -31,6 +31,7 @@ _STATUS_TYPE_HOSTS = ("tools.ietf.org", "rfc-editor.org", "datatracker.ietf.org"
 _GENERIC_SEGMENTS = frozenset({"error", "errors", "problem", "problems", "types", "type"})
 _HEX = frozenset("0123456789abcdefABCDEF-")
 _ID_CAP = 256
+_SMALL_NUMBER = 1_000_000
 _CODE_CAP = 200
 # Python refuses int -> str beyond 4300 digits (about 14,000 bits).
 _MAX_INT_BITS = 14_000
@@ -66,8 +67,8 @@ def as_id(value: Any) -> str | None:
     if isinstance(value, str):
         value = value.strip()
         return cap(value, _ID_CAP) if value else None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return as_code(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= _SMALL_NUMBER:
+        return as_code(value)  # a small number is an error number, not an id
     return None
 
 

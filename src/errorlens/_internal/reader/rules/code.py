@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from errorlens._internal.reader.body import Body
 from errorlens._internal.reader.evidence import Evidence
-from errorlens._internal.reader.keys import CODE, DETAILS, INCIDENTAL, STATUS_NAME, TYPE
+from errorlens._internal.reader.keys import CODE, DETAILS, NAME, NAMING, STATUS_NAME, TYPE
 from errorlens._internal.reader.node import NodeScan
 from errorlens._internal.reader.values import (
     as_code,
@@ -50,15 +50,23 @@ def _body_code(body: Body) -> str | None:
 
 def _identifier_beside(ev: Evidence) -> bool:
     body = ev.body
-    return body.typed[0] is not None or isinstance(body.best(STATUS_NAME), str)
+    merged = body.merged
+    return (
+        isinstance(merged[STATUS_NAME], str)
+        or merged[NAME] is not None
+        or isinstance(merged[TYPE], str)
+        or body.typed[0] is not None
+    )
 
 
 def _only_a_number(ev: Evidence, code: str) -> bool:
-    # The numeric-code rule: a number that repeats the status, or a gRPC-style number
-    # beside a string identifier, says less than that identifier.
+    # The numeric-code rule: a number that repeats the status, or a gRPC-style (or
+    # negative sentinel, like -1) number beside a string identifier, says less than it.
     if ev.status is not None and code == str(ev.status):
         return True
-    return code.isdigit() and int(code) in _GRPC_CODES and _identifier_beside(ev)
+    small = code.isdigit() and int(code) in _GRPC_CODES
+    sentinel = code.startswith("-") and code[1:].isdigit()
+    return (small or sentinel) and _identifier_beside(ev)
 
 
 def explicit_code(ev: Evidence) -> str | None:
@@ -80,11 +88,20 @@ def status_name(ev: Evidence) -> str | None:
     return value if isinstance(value, str) and identifier(value) else None
 
 
+def name_code(ev: Evidence) -> str | None:
+    # An identifier-shaped "reason", "name" or "id" beside the message.
+    value = ev.body.best(NAME)
+    return normalised(value, ev.body.xml) if isinstance(value, str) else None
+
+
 def lead_entry_code(ev: Evidence) -> str | None:
     lead = ev.body.lead
-    if lead is None or lead.ranks[CODE] > INCIDENTAL:
+    if lead is None:
         return None
-    return normalised(as_code(lead.values[CODE]), ev.body.xml)
+    value = lead.values[CODE]
+    if value is None and lead.ranks[NAME] < NAMING:
+        value = lead.values[NAME]  # "reason", not "name": in a list that names a field
+    return normalised(as_code(value), ev.body.xml)
 
 
 def details_code(ev: Evidence) -> str | None:
@@ -178,12 +195,13 @@ CODE_RULES: tuple[Callable[[Evidence], str | None], ...] = (
     explicit_code,
     typed_reason,
     status_name,
+    name_code,
     lead_entry_code,
     details_code,
-    numeric_code,
     xml_root_name,
     problem_type,
     category,
+    numeric_code,
     lead_entry_type,
     string_body,
     source_code,

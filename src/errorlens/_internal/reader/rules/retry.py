@@ -35,6 +35,13 @@ def body_retry_after_ms(ev: Evidence) -> float | None:
     return seconds(value, unit=0.001) if value is not None else None
 
 
+def details_retry_after(ev: Evidence) -> float | None:
+    # Telegram: {"parameters": {"retry_after": 35}}.
+    scan = ev.body.details_scan
+    value = scan.values[RETRY_AFTER] if scan is not None else None
+    return seconds(value) if value is not None else None
+
+
 def retry_info(ev: Evidence) -> float | None:
     # google.rpc.RetryInfo's retryDelay.
     return ev.body.typed[1] if ev.body.scans else None
@@ -52,6 +59,7 @@ RETRY_AFTER_RULES: tuple[Callable[[Evidence], float | None], ...] = (
     header_retry_after,
     body_retry_after,
     body_retry_after_ms,
+    details_retry_after,
     retry_info,
     rate_limit_reset,
 )
