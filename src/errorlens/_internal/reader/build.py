@@ -16,6 +16,14 @@ from errorlens._internal.reader.document import decode
 from errorlens._internal.reader.evidence import Evidence, first
 from errorlens._internal.reader.fields import read_fields
 from errorlens._internal.reader.headers import read_headers
+from errorlens._internal.reader.keys import (
+    CORRELATION,
+    DETAILS,
+    ENTRIES,
+    RETRY_AFTER,
+    RETRY_MS,
+    RETRYABLE,
+)
 from errorlens._internal.reader.parts import HttpParts
 from errorlens._internal.reader.rules.code import CODE_RULES, normalised
 from errorlens._internal.reader.rules.ids import CORRELATION_RULES, REQUEST_ID_RULES
@@ -103,8 +111,8 @@ def build_record(parts: HttpParts) -> ErrorRecord:
         status,
         code,
         type_,
-        explicit=first(RETRYABLE_RULES, ev),
-        soap_class=soap_fault_class(ev),
+        explicit=first(RETRYABLE_RULES, ev) if _may_say_retryable(ev) else None,
+        soap_class=soap_fault_class(ev) if body.xml else None,
         vendor=vendor,
     )
     method = parts.method.upper()[:16] if isinstance(parts.method, str) and parts.method else None
@@ -118,12 +126,40 @@ def build_record(parts: HttpParts) -> ErrorRecord:
         type_,
         message,
         first(REQUEST_ID_RULES, ev),
-        first(CORRELATION_RULES, ev),
-        first(RETRY_AFTER_RULES, ev),
+        first(CORRELATION_RULES, ev) if _may_name_correlation(ev) else None,
+        first(RETRY_AFTER_RULES, ev) if _may_say_when(ev) else None,
         retryable,
         method,
         url,
         lazy,
+    )
+
+
+# Most errors say nothing of retries or correlation: one look at where such a fact
+# could be skips the whole rule chain.
+def _may_say_when(ev: Evidence) -> bool:
+    facts, merged = ev.facts, ev.body.merged
+    return bool(
+        facts.retry_after
+        or facts.retry_after_ms
+        or facts.rate_reset
+        or merged[RETRY_AFTER] is not None
+        or merged[RETRY_MS] is not None
+        or merged[DETAILS] is not None
+        or merged[ENTRIES] is not None
+    )
+
+
+def _may_name_correlation(ev: Evidence) -> bool:
+    merged = ev.body.merged
+    return bool(ev.facts.correlation_id or merged[CORRELATION] or merged[DETAILS] is not None)
+
+
+def _may_say_retryable(ev: Evidence) -> bool:
+    return (
+        ev.facts.should_retry is not None
+        or ev.body.merged[RETRYABLE] is not None
+        or ev.parts.retryable is not None
     )
 
 

@@ -45,7 +45,7 @@ def error_type_header(ev: Evidence) -> str | None:
 
 
 def _body_code(body: Body) -> str | None:
-    return normalised(as_code(body.best(CODE)), body.xml)
+    return normalised(as_code(body.merged[CODE]), body.xml)
 
 
 def _identifier_beside(ev: Evidence) -> bool:
@@ -84,13 +84,13 @@ def typed_reason(ev: Evidence) -> str | None:
 
 def status_name(ev: Evidence) -> str | None:
     # Google's "status": "PERMISSION_DENIED".
-    value = ev.body.best(STATUS_NAME)
+    value = ev.body.merged[STATUS_NAME]
     return value if isinstance(value, str) and identifier(value) else None
 
 
 def name_code(ev: Evidence) -> str | None:
     # An identifier-shaped "reason", "name" or "id" beside the message.
-    value = ev.body.best(NAME)
+    value = ev.body.merged[NAME]
     return normalised(value, ev.body.xml) if isinstance(value, str) else None
 
 
@@ -107,7 +107,7 @@ def lead_entry_code(ev: Evidence) -> str | None:
 def details_code(ev: Evidence) -> str | None:
     # {"details": {"code": ...}} when the node itself has no code at all.
     body = ev.body
-    if body.best(CODE) is not None:
+    if body.merged[CODE] is not None:
         return None
     for scan in (body.details_scan, _lead_details(body)):
         if scan is not None:
@@ -138,7 +138,7 @@ def xml_root_name(ev: Evidence) -> str | None:
 
 def problem_type(ev: Evidence) -> str | None:
     # RFC 9457: "type": "https://example.com/probs/out-of-credit" -> "out-of-credit".
-    value = ev.body.best(TYPE)
+    value = ev.body.merged[TYPE]
     if isinstance(value, str) and is_problem_type(value):
         return problem_slug(value)
     return None
@@ -146,7 +146,7 @@ def problem_type(ev: Evidence) -> str | None:
 
 def category(ev: Evidence) -> str | None:
     # No explicit code anywhere: the category is the most specific identifier.
-    value = ev.body.best(TYPE)
+    value = ev.body.merged[TYPE]
     if isinstance(value, str) and not is_problem_type(value):
         return value
     return None

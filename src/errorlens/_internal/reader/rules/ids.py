@@ -12,7 +12,7 @@ __all__ = ["CORRELATION_RULES", "REQUEST_ID_RULES"]
 
 
 def body_request_id(ev: Evidence) -> str | None:
-    return as_id(ev.body.best(REQUEST_ID))
+    return as_id(ev.body.merged[REQUEST_ID])
 
 
 def lead_entry_request_id(ev: Evidence) -> str | None:
@@ -34,7 +34,7 @@ def source_request_id(ev: Evidence) -> str | None:
 
 
 def body_correlation_id(ev: Evidence) -> str | None:
-    return as_id(ev.body.best(CORRELATION))
+    return as_id(ev.body.merged[CORRELATION])
 
 
 def details_correlation_id(ev: Evidence) -> str | None:

@@ -15,14 +15,14 @@ _TYPE_CAP = 200
 
 def body_type(ev: Evidence) -> str | None:
     # OpenAI/Stripe "type", Claid "error_type", an RFC 9457 type URI.
-    value = ev.body.best(TYPE)
+    value = ev.body.merged[TYPE]
     return cap(value, _TYPE_CAP) if isinstance(value, str) and value else None
 
 
 def status_beside_reason(ev: Evidence) -> str | None:
     # Google: when ErrorInfo's reason is the code, "status" is the category.
     reason = ev.body.typed[0]
-    value = ev.body.best(STATUS_NAME)
+    value = ev.body.merged[STATUS_NAME]
     if reason is not None and ev.code == reason and isinstance(value, str):
         return value
     return None

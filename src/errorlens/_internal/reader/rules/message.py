@@ -27,7 +27,7 @@ def _with_reasons(ev: Evidence, message: str | None, own: bool) -> str | None:
     entries = body.entries
     if entries is None and (inner is None or inner.values[FIELD_MAP] is None):
         return message
-    found = reasons(entries, body.best(FIELD_MAP), message, own)
+    found = reasons(entries, body.merged[FIELD_MAP], message, own)
     if not found:
         return message
     if message is None:
@@ -37,7 +37,7 @@ def _with_reasons(ev: Evidence, message: str | None, own: bool) -> str | None:
 
 def own_message(ev: Evidence) -> str | None:
     # The error node's own text, with the reasons of its list of errors when generic.
-    message = _text(ev.body.best(MESSAGE))
+    message = _text(ev.body.merged[MESSAGE])
     return _with_reasons(ev, message, True) if message is not None else None
 
 

@@ -26,12 +26,12 @@ def header_retry_after(ev: Evidence) -> float | None:
 
 
 def body_retry_after(ev: Evidence) -> float | None:
-    value = ev.body.best(RETRY_AFTER)
+    value = ev.body.merged[RETRY_AFTER]
     return seconds(value) if value is not None else None
 
 
 def body_retry_after_ms(ev: Evidence) -> float | None:
-    value = ev.body.best(RETRY_MS)
+    value = ev.body.merged[RETRY_MS]
     return seconds(value, unit=0.001) if value is not None else None
 
 
@@ -102,7 +102,7 @@ def header_should_retry(ev: Evidence) -> bool | None:
 
 
 def body_retryable(ev: Evidence) -> bool | None:
-    value = ev.body.best(RETRYABLE)
+    value = ev.body.merged[RETRYABLE]
     return value if isinstance(value, bool) else None
 
 
