@@ -1,35 +1,57 @@
-"""Parts -> record: combine what the source, the headers and the body say."""
+"""Parts -> record: per field, the first rule that yields wins.
+
+The source gave parts; the headers are read once, the body decoded once and walked
+once (``body.read_body``); then each field's ordered rules (``rules/``) pick its value
+from that evidence. Details and fields are built only when asked for.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from errorlens._internal import scrub as _redact
+from errorlens._internal.reader.body import Body, read_body
+from errorlens._internal.reader.details import body_details, details_value
 from errorlens._internal.reader.document import decode
-from errorlens._internal.reader.headers import parse_retry_after, read_headers
+from errorlens._internal.reader.evidence import Evidence, first
+from errorlens._internal.reader.fields import read_fields
+from errorlens._internal.reader.headers import read_headers
+from errorlens._internal.reader.keys import (
+    CORRELATION,
+    DETAILS,
+    ENTRIES,
+    RETRY_AFTER,
+    RETRY_MS,
+    RETRYABLE,
+)
 from errorlens._internal.reader.parts import HttpParts
-from errorlens._internal.reader.shapes import (
-    _NOTHING,
-    Reading,
-    _details_value,
-    read_document,
-    strip_namespace,
+from errorlens._internal.reader.rules.code import CODE_RULES, normalised
+from errorlens._internal.reader.rules.ids import CORRELATION_RULES, REQUEST_ID_RULES
+from errorlens._internal.reader.rules.kind import TYPE_RULES
+from errorlens._internal.reader.rules.message import MESSAGE_RULES, field_map_node
+from errorlens._internal.reader.rules.retry import (
+    RETRY_AFTER_RULES,
+    RETRYABLE_RULES,
+    retryable_by_status,
+    retryable_by_words,
+    soap_fault_class,
 )
 from errorlens._internal.reader.vendors import rule_for, vendor_for_url
 from errorlens._internal.scrub import redact_text, redact_url
+from errorlens._internal.text import cap
 from errorlens.record import ErrorRecord, FieldError
 
-__all__ = ["build_record", "is_retryable"]
+__all__ = ["build_record", "is_retryable", "strip_namespace"]
 
-# Words in a code or type that decide retryability whatever the status.
-_PERMANENT = re.compile(r"quota|billing|insufficient|credit|payment_required")
-_TRANSIENT = re.compile(
-    r"overload|rate_?limit|rate-limit|throttl|too_?many_?requests|slow_?down|unavailable|"
-    r"time_?out|timed_out|try_?again|throughputexceeded|limitexceeded|internal_server_error"
-)
-_word_cache: dict[tuple[str | None, str | None], bool | None] = {}
 _SOAP_RETRY = frozenset({"server", "receiver"})
+_MESSAGE_CAP = 2048
+_NO_BODY = Body()
+LazyParts = Any
+
+
+def strip_namespace(code: str) -> str:
+    """AWS's ``ns#Name`` and ``Name:uri`` -> ``Name`` (kept for callers of the old name)."""
+    return normalised(code) or code
 
 
 def is_retryable(
@@ -52,21 +74,8 @@ def is_retryable(
             return False
     if soap_class is not None:
         return soap_class.lower() in _SOAP_RETRY
-    if code is not None or type_ is not None:
-        key = (code, type_)
-        verdict = _word_cache.get(key, 0)
-        if verdict == 0:
-            words = f"{code or ''} {type_ or ''}".lower()
-            verdict = (
-                False if _PERMANENT.search(words) else True if _TRANSIENT.search(words) else None
-            )
-            if len(_word_cache) < 4096:
-                _word_cache[key] = verdict
-        if verdict is not None:
-            return bool(verdict)
-    if status is None:
-        return False
-    return status in (408, 425, 429) or (500 <= status <= 599 and status not in (501, 505))
+    verdict = retryable_by_words(code, type_)
+    return verdict if verdict is not None else retryable_by_status(status)
 
 
 def _valid_status(status: Any) -> int | None:
@@ -86,67 +95,83 @@ def build_record(parts: HttpParts) -> ErrorRecord:
     status = _valid_status(parts.status)
     facts = read_headers(parts.headers)
     document = decode(parts.body, facts.content_type)
-    reading: Reading = _NOTHING
-    lazy = None
-    kind = document.kind
-    if kind in ("json", "xml"):
-        reading, lazy = read_document(document.data, status, xml=kind == "xml")
-
-    code = reading.code
-    if (code is None or reading.code_is_weak) and facts.error_type:
-        # An explicit code in a header beats a category read from the body.
-        code = strip_namespace(facts.error_type.partition(":")[0].strip()) or None
-    if code is None and parts.code is not None:
-        code = parts.code
-    type_ = reading.type if reading.type is not None else parts.type
-    message = reading.message
-    if message is None:
-        message = document.text or parts.message
-    if code is None and document.text:
-        code = _code_in_text(document.text)
-    request_id = reading.request_id or facts.request_id or parts.request_id
-    correlation_id = reading.correlation_id or facts.correlation_id
-    retry_after = None
-    if facts.retry_after_ms:
-        ms = parse_retry_after(facts.retry_after_ms)
-        retry_after = ms / 1000.0 if ms is not None else None
-    if retry_after is None and facts.retry_after:
-        retry_after = parse_retry_after(facts.retry_after, facts.date)
-    if retry_after is None:
-        retry_after = reading.retry_after
-    if retry_after is None and status == 429 and facts.rate_reset:
-        retry_after = parse_retry_after(facts.rate_reset)
+    body = _NO_BODY
+    if document.data is not None:
+        body = read_body(document.data, xml=document.kind == "xml")
+    ev = Evidence(status, facts, body, document.text, parts)
+    ev.code = code = first(CODE_RULES, ev)
+    type_ = first(TYPE_RULES, ev)
+    message = first(MESSAGE_RULES, ev)
+    if message is not None:
+        message = _redacted(cap(message.strip(), _MESSAGE_CAP))
 
     url, url_vendor = _url_facts(parts.url) if parts.url else (None, None)
     vendor = parts.vendor or url_vendor or facts.vendor
-    explicit = facts.should_retry
-    if explicit is None:
-        explicit = reading.retryable if reading.retryable is not None else parts.retryable
     retryable = is_retryable(
-        status, code, type_, explicit=explicit, soap_class=reading.soap_class, vendor=vendor
+        status,
+        code,
+        type_,
+        explicit=first(RETRYABLE_RULES, ev) if _may_say_retryable(ev) else None,
+        soap_class=soap_fault_class(ev) if body.xml else None,
+        vendor=vendor,
     )
-    if message is not None:
-        message = _redacted(message)
     method = parts.method.upper()[:16] if isinstance(parts.method, str) and parts.method else None
-
-    extra_fields = parts.fields
-    extra_details = parts.details
-    if extra_fields or extra_details is not None:
-        lazy = _with_extras(lazy, extra_fields, extra_details)
+    lazy = _later(ev, type_, message) if body.scans else None
+    if parts.fields or parts.details is not None:
+        lazy = _with_extras(lazy, parts.fields, parts.details)
     return ErrorRecord._deferred(
         vendor,
         status,
         code,
         type_,
         message,
-        request_id,
-        correlation_id,
-        retry_after,
+        first(REQUEST_ID_RULES, ev),
+        first(CORRELATION_RULES, ev) if _may_name_correlation(ev) else None,
+        first(RETRY_AFTER_RULES, ev) if _may_say_when(ev) else None,
         retryable,
         method,
         url,
         lazy,
     )
+
+
+# Most errors say nothing of retries or correlation: one look at where such a fact
+# could be skips the whole rule chain.
+def _may_say_when(ev: Evidence) -> bool:
+    facts, merged = ev.facts, ev.body.merged
+    return bool(
+        facts.retry_after
+        or facts.retry_after_ms
+        or facts.rate_reset
+        or merged[RETRY_AFTER] is not None
+        or merged[RETRY_MS] is not None
+        or merged[DETAILS] is not None
+        or merged[ENTRIES] is not None
+    )
+
+
+def _may_name_correlation(ev: Evidence) -> bool:
+    merged = ev.body.merged
+    return bool(ev.facts.correlation_id or merged[CORRELATION] or merged[DETAILS] is not None)
+
+
+def _may_say_retryable(ev: Evidence) -> bool:
+    return (
+        ev.facts.should_retry is not None
+        or ev.body.merged[RETRYABLE] is not None
+        or ev.parts.retryable is not None
+    )
+
+
+def _later(ev: Evidence, type_: str | None, message: str | None) -> LazyParts:
+    # Details and fields cost more than the rest together: built on first use.
+    words = (ev.code, type_, message)
+
+    def parts() -> tuple[Any, tuple[FieldError, ...], tuple[str, ...]]:
+        value, secrets = details_value(body_details(ev.body))
+        return value, read_fields(ev.body, ev.status, words, field_map_node(ev)), secrets
+
+    return parts
 
 
 # Vendors repeat their messages and applications call the same few endpoints: the
@@ -197,23 +222,7 @@ def _with_extras(lazy: Any, fields: tuple[FieldError, ...], details: Any) -> Any
         named = {f.field for f in body_fields}
         merged = body_fields + tuple(f for f in fields if f.field not in named)
         if body_details is None and details is not None:
-            body_details, secrets = _details_value(details)
+            body_details, secrets = details_value(details)
         return body_details, merged, secrets
 
     return combined
-
-
-def _code_in_text(text: str) -> str | None:
-    # Gateways print "error code: 1020" (Cloudflare) and similar.
-    lowered = text.lower()
-    index = lowered.find("error code")
-    if index < 0:
-        return None
-    rest = text[index + 10 :].lstrip(" :#")
-    token = rest.split(None, 1)[0] if rest else ""
-    token = token.strip(".,;)")
-    return (
-        token
-        if token and len(token) <= 40 and token.replace("_", "").replace("-", "").isalnum()
-        else None
-    )

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-__all__ = ["HeaderFacts", "iter_headers", "parse_retry_after", "read_headers"]
+__all__ = [
+    "HeaderFacts",
+    "bearer_error",
+    "iter_headers",
+    "parse_rate_reset",
+    "parse_retry_after",
+    "read_headers",
+]
 
 # Request-id headers, best first. Other "*-request-id" names rank after these, and
 # Cloudflare's cf-ray (an edge id, not the origin's) is the last resort.
@@ -64,10 +71,13 @@ class HeaderFacts:
     """What the headers say, read in one pass."""
 
     __slots__ = (
+        "auth_error",
         "content_type",
         "correlation_id",
         "date",
+        "error_message",
         "error_type",
+        "query_error",
         "rate_reset",
         "request_id",
         "retry_after",
@@ -85,6 +95,9 @@ class HeaderFacts:
         self.should_retry: bool | None = None
         self.vendor: str | None = None
         self.error_type: str | None = None
+        self.query_error: str | None = None
+        self.error_message: str | None = None
+        self.auth_error: str | None = None
         self.content_type: str | None = None
         self.date: str | None = None
 
@@ -131,15 +144,21 @@ def iter_headers(headers: Any) -> Iterable[tuple[Any, Any]]:
 _RETRY_AFTER, _RETRY_AFTER_MS, _CONTENT_TYPE, _DATE, _ERROR_TYPE, _RATE_RESET, _CF_RAY = range(
     -1, -8, -1
 )
+_QUERY_ERROR, _ERROR_MESSAGE, _AUTHENTICATE = range(-8, -11, -1)
 _NAMED = {
     "retry-after": _RETRY_AFTER,
     "retry-after-ms": _RETRY_AFTER_MS,
     "content-type": _CONTENT_TYPE,
     "date": _DATE,
     "x-amzn-errortype": _ERROR_TYPE,
+    "x-amzn-query-error": _QUERY_ERROR,
+    "x-amzn-errormessage": _ERROR_MESSAGE,
+    "www-authenticate": _AUTHENTICATE,
     "x-ratelimit-reset-after": _RATE_RESET,
     "x-rate-limit-reset-after": _RATE_RESET,
     "ratelimit-reset": _RATE_RESET,
+    "x-ratelimit-reset": _RATE_RESET,
+    "x-rate-limit-reset": _RATE_RESET,
     "cf-ray": _CF_RAY,
 }
 _NAMED.update(_REQUEST_ID_RANK)
@@ -161,12 +180,9 @@ def read_headers(headers: Any) -> HeaderFacts:
 
 
 def _read_pairs(facts: HeaderFacts, pairs: Iterable[tuple[Any, Any]]) -> None:
-    request_rank = _CF_RAY_RANK + 1
-    correlation_rank = 99
-    count = 0
-    for raw_name, raw_value in pairs:
-        count += 1
-        if count > _MAX_HEADERS:
+    ranks = _Ranks()
+    for count, (raw_name, raw_value) in enumerate(pairs):
+        if count >= _MAX_HEADERS:
             break
         known = _names.get(raw_name) if type(raw_name) is str else None
         if known is None:
@@ -180,46 +196,91 @@ def _read_pairs(facts: HeaderFacts, pairs: Iterable[tuple[Any, Any]]) -> None:
         value = raw_value if type(raw_value) is str else _text(raw_value)
         if not value:
             continue
-        if len(value) > _MAX_VALUE:
-            value = value[:_MAX_VALUE]
         if facts.vendor is None and vendor is not None:
             facts.vendor = vendor
-        if role == _IGNORED:
-            continue
-        if role is None:
-            # A name that only hints at its meaning: "x-foo-request-id", "...-should-retry".
-            if name in _CORRELATION_HEADERS:
-                rank = _CORRELATION_HEADERS[name]
-                if rank < correlation_rank:
-                    facts.correlation_id, correlation_rank = value.strip(), rank
-            elif name.endswith("should-retry"):
-                lowered = value.strip().lower()
-                if lowered in ("true", "1", "yes"):
-                    facts.should_retry = True
-                elif lowered in ("false", "0", "no"):
-                    facts.should_retry = False
-            elif name.endswith(("request-id", "requestid", "req-id")):
-                if request_rank > _GENERIC_REQUEST_ID_RANK:
-                    facts.request_id, request_rank = value.strip(), _GENERIC_REQUEST_ID_RANK
-            elif "correlation" in name and correlation_rank > 50:
-                facts.correlation_id, correlation_rank = value.strip(), 50
-        elif role >= 0:
-            if role < request_rank:
-                facts.request_id, request_rank = value.strip(), role
-        elif role == _RETRY_AFTER:
-            facts.retry_after = value
-        elif role == _RETRY_AFTER_MS:
-            facts.retry_after_ms = value
-        elif role == _CONTENT_TYPE:
-            facts.content_type = value.lower()
-        elif role == _DATE:
-            facts.date = value
-        elif role == _ERROR_TYPE:
-            facts.error_type = value.strip()
-        elif role == _RATE_RESET:
-            facts.rate_reset = value
-        elif role == _CF_RAY and request_rank > _CF_RAY_RANK:
-            facts.request_id, request_rank = value.strip(), _CF_RAY_RANK
+        if role != _IGNORED:
+            _take(facts, ranks, name, role, value[:_MAX_VALUE])
+
+
+class _Ranks:
+    """The rank of the request and correlation ids taken so far (lower is better)."""
+
+    __slots__ = ("correlation", "request")
+
+    def __init__(self) -> None:
+        self.request = _CF_RAY_RANK + 1
+        self.correlation = 99
+
+
+def _take(facts: HeaderFacts, ranks: _Ranks, name: str, role: int | None, value: str) -> None:
+    if role is None:
+        _take_hinted(facts, ranks, name, value)
+    elif role >= 0:
+        _offer_request_id(facts, ranks, role, value)
+    elif role == _CF_RAY:
+        _offer_request_id(facts, ranks, _CF_RAY_RANK, value)
+    else:
+        setattr(facts, _FACT_OF_ROLE[role], _FACT_READERS.get(role, str.strip)(value))
+
+
+def _offer_request_id(facts: HeaderFacts, ranks: _Ranks, rank: int, value: str) -> None:
+    if rank < ranks.request:
+        facts.request_id, ranks.request = value.strip(), rank
+
+
+def _offer_correlation_id(facts: HeaderFacts, ranks: _Ranks, rank: int, value: str) -> None:
+    if rank < ranks.correlation:
+        facts.correlation_id, ranks.correlation = value.strip(), rank
+
+
+def _take_hinted(facts: HeaderFacts, ranks: _Ranks, name: str, value: str) -> None:
+    # A name that only hints at its meaning: "x-foo-request-id", "...-should-retry".
+    if name in _CORRELATION_HEADERS:
+        _offer_correlation_id(facts, ranks, _CORRELATION_HEADERS[name], value)
+    elif name.endswith("should-retry"):
+        facts.should_retry = _YES_NO.get(value.strip().lower())
+    elif name.endswith(("request-id", "requestid", "req-id")):
+        _offer_request_id(facts, ranks, _GENERIC_REQUEST_ID_RANK, value)
+    elif "correlation" in name:
+        _offer_correlation_id(facts, ranks, 50, value)
+
+
+_YES_NO = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def bearer_error(value: str) -> str | None:
+    """RFC 6750: ``Bearer realm="x", error="invalid_token"`` -> ``invalid_token``."""
+    index = value.find("error=")
+    while index > 0 and value[index - 1] not in " ,":
+        index = value.find("error=", index + 6)  # not "x_error=" or "error_description="
+    if index < 0:
+        return None
+    rest = value[index + 6 :].lstrip()
+    token = rest[1:].partition('"')[0] if rest.startswith('"') else rest.partition(",")[0]
+    token = token.strip()
+    return token if token and len(token) <= 100 else None
+
+
+# Named headers read into one fact each: the fact's name and how its value is read.
+_FACT_OF_ROLE = {
+    _RETRY_AFTER: "retry_after",
+    _RETRY_AFTER_MS: "retry_after_ms",
+    _CONTENT_TYPE: "content_type",
+    _DATE: "date",
+    _ERROR_TYPE: "error_type",
+    _QUERY_ERROR: "query_error",
+    _ERROR_MESSAGE: "error_message",
+    _AUTHENTICATE: "auth_error",
+    _RATE_RESET: "rate_reset",
+}
+_FACT_READERS: dict[int, Callable[[str], str | None]] = {
+    _CONTENT_TYPE: str.lower,
+    _AUTHENTICATE: bearer_error,
+    _RETRY_AFTER: str,
+    _RETRY_AFTER_MS: str,
+    _DATE: str,
+    _RATE_RESET: str,
+}
 
 
 _IGNORED = -100
@@ -271,3 +332,35 @@ def parse_retry_after(value: str | None, date: str | None = None) -> float | Non
     if math.isnan(seconds):
         return None
     return min(max(seconds, 0.0), 1e7)
+
+
+_EPOCH_FROM = 1e9  # a reset this large is a Unix time (2001 on), not a delay
+_DAY = 86400.0
+
+
+def parse_rate_reset(value: str | None, date: str | None = None) -> float | None:
+    """Seconds until a RateLimit-Reset: delay seconds, or an epoch time relative to Date.
+
+    A reset in the past or more than a day away is no wait worth reporting.
+    """
+    if not value:
+        return None
+    try:
+        reset = float(value.strip())
+    except ValueError:
+        return None
+    if reset >= _EPOCH_FROM:
+        reset -= _now(date)
+    if math.isnan(reset) or reset < 0 or reset > _DAY:
+        return None
+    return round(reset, 3)
+
+
+def _now(date: str | None) -> float:
+    # The server's clock when it says (Date), else ours.
+    if date:
+        try:
+            return parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            pass
+    return time.time()

@@ -84,17 +84,17 @@ def register_vendor(
 
     .. versionadded:: 0.1.0
     """
-    from errorlens._internal.reader import shapes as _shapes
+    from errorlens._internal.reader import keys as _keys
 
     role_names = {
-        "code": _shapes.CODE,
-        "type": _shapes.TYPE,
-        "message": _shapes.MESSAGE,
-        "details": _shapes.DETAILS,
-        "request_id": _shapes.REQUEST_ID,
-        "correlation_id": _shapes.CORRELATION,
-        "retry_after": _shapes.RETRY_AFTER,
-        "retryable": _shapes.RETRYABLE,
+        "code": _keys.CODE,
+        "type": _keys.TYPE,
+        "message": _keys.MESSAGE,
+        "details": _keys.DETAILS,
+        "request_id": _keys.REQUEST_ID,
+        "correlation_id": _keys.CORRELATION,
+        "retry_after": _keys.RETRY_AFTER,
+        "retryable": _keys.RETRYABLE,
     }
     rule = VendorRule(
         name=name.lower(),
@@ -107,10 +107,7 @@ def register_vendor(
         if role_name not in role_names:
             raise ValueError(f"unknown record field {role_name!r}; use one of {sorted(role_names)}")
         for alias in aliases:
-            norm = alias.lower().translate(_shapes._NORMALISE)
-            # A user alias ranks just after the standard spellings.
-            _shapes._KEYS[norm] = (role_names[role_name], 1)
-    _shapes._role_cache.clear()
+            _keys.add_alias(alias, role_names[role_name])
     with _lock:
         _rules[rule.name] = rule
     return rule

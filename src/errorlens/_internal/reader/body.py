@@ -1,0 +1,191 @@
+"""A decoded body, walked once: its error nodes from the root inwards, each scanned once.
+
+The walk follows error containers (``error``, ``fault``, ``Error``, a SOAP
+``Envelope``/``Body``); ``scans[-1]`` is the innermost node. ``best(role)`` is the
+innermost node's candidate, the outer ones filling gaps. The lead entry of a list of
+errors, the ``details`` node and google.rpc typed details are looked at only when a rule
+asks for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from errorlens._internal.reader.keys import (
+    CODE,
+    CONTAINER,
+    DETAILS,
+    ENTRIES,
+    FIELD,
+    FIELD_MAP,
+    ROLE_COUNT,
+)
+from errorlens._internal.reader.node import MAX_ENTRIES, NodeScan
+from errorlens._internal.reader.values import seconds
+
+__all__ = ["Body", "read_body"]
+
+_MAX_DEPTH = 6
+_NO_VALUES: list[Any] = [None] * ROLE_COUNT
+_UNSET: Any = object()
+
+
+class Body:
+    """What the rules read from a body: nodes, lists of errors, and the raw shape."""
+
+    __slots__ = (
+        "_details_scan",
+        "_lead",
+        "_typed",
+        "merged",
+        "root_name",
+        "scans",
+        "strings",
+        "text",
+        "top_entries",
+        "xml",
+    )
+
+    def __init__(self, xml: bool = False) -> None:
+        self.xml = xml
+        self.scans: list[NodeScan] = []
+        self.merged = _NO_VALUES
+        self.text: str | None = None  # a body that is one JSON string
+        self.strings: list[str] | None = None  # a top-level array of strings
+        self.top_entries: list[dict[Any, Any]] | None = None  # a top-level array of errors
+        self.root_name: str | None = None  # the XML root element's name
+        self._lead: Any = _UNSET
+        self._details_scan: Any = _UNSET
+        self._typed: Any = _UNSET
+
+    def best(self, role: int) -> Any:
+        return self.merged[role]
+
+    @property
+    def inner(self) -> NodeScan | None:
+        return self.scans[-1] if self.scans else None
+
+    @property
+    def entries(self) -> Any:
+        """The list of errors: the node's own, else the rest of a top-level array."""
+        entries = self.merged[ENTRIES]
+        if entries is None and self.top_entries is not None and len(self.top_entries) > 1:
+            return self.top_entries[1:]
+        return entries
+
+    @property
+    def lead(self) -> NodeScan | None:
+        """The first object of the list of errors, scanned."""
+        if self._lead is _UNSET:
+            self._lead = _lead_scan(self.entries, self.xml)
+        lead: NodeScan | None = self._lead
+        return lead
+
+    @property
+    def details(self) -> Any:
+        return self.merged[DETAILS]
+
+    @property
+    def details_scan(self) -> NodeScan | None:
+        if self._details_scan is _UNSET:
+            details = self.details
+            self._details_scan = NodeScan(details, self.xml) if isinstance(details, dict) else None
+        scan: NodeScan | None = self._details_scan
+        return scan
+
+    @property
+    def typed(self) -> tuple[str | None, float | None]:
+        """google.rpc typed details: (ErrorInfo reason, RetryInfo delay)."""
+        if self._typed is _UNSET:
+            details = self.details
+            self._typed = _typed_details(details if isinstance(details, list) else self.entries)
+        typed: tuple[str | None, float | None] = self._typed
+        return typed
+
+    def has_parts(self) -> bool:
+        """True when details or fields may be found later (worth a lazy builder)."""
+        merged = self.merged
+        return (
+            merged[DETAILS] is not None
+            or self.entries is not None
+            or merged[FIELD] is not None
+            or merged[FIELD_MAP] is not None
+            or len(self.scans) > 1
+        )
+
+
+def read_body(data: Any, xml: bool = False) -> Body:
+    """Walk ``data`` (a decoded JSON value, or XML as nested dicts). Bounded work."""
+    body = Body(xml)
+    if isinstance(data, str):
+        body.text = data.strip() or None
+        return body
+    if isinstance(data, list):
+        data = _top_level_array(body, data)
+    if not isinstance(data, dict):
+        return body
+    if xml and len(data) == 1:
+        name, root_value = next(iter(data.items()))
+        if isinstance(root_value, dict):
+            body.root_name = name
+            data = root_value  # the root element only wraps the document
+    _walk(body, data)
+    return body
+
+
+def _top_level_array(body: Body, data: list[Any]) -> Any:
+    entries = [e for e in data[:MAX_ENTRIES] if isinstance(e, dict)]
+    if entries:
+        body.top_entries = entries
+        return entries[0]
+    strings = [e for e in data[:10] if isinstance(e, str)]
+    body.strings = strings or None
+    return None
+
+
+def _walk(body: Body, node: dict[Any, Any]) -> None:
+    scans = [NodeScan(node, body.xml)]
+    for _ in range(_MAX_DEPTH):
+        inner = scans[-1].values[CONTAINER]
+        if not isinstance(inner, dict) or not inner:
+            break
+        scans.append(NodeScan(inner, body.xml))
+    body.scans = scans
+    merged = scans[0].values
+    for scan in scans[1:]:
+        merged = [o if i is None else i for o, i in zip(merged, scan.values, strict=True)]
+    body.merged = merged
+
+
+def _lead_scan(entries: Any, xml: bool) -> NodeScan | None:
+    if isinstance(entries, list):
+        for entry in entries[:MAX_ENTRIES]:
+            if isinstance(entry, dict):
+                return NodeScan(entry, xml)
+    return None
+
+
+def _typed_details(items: Any) -> tuple[str | None, float | None]:
+    # google.rpc.Status: details is a list of {"@type": ..., ...} messages.
+    reason: str | None = None
+    delay: float | None = None
+    if not isinstance(items, list):
+        return None, None
+    for item in items[:MAX_ENTRIES]:
+        kind = item.get("@type") if isinstance(item, dict) else None
+        if not isinstance(kind, str):
+            continue
+        if reason is None and kind.endswith("ErrorInfo"):
+            value = item.get("reason")
+            reason = value if isinstance(value, str) and value else None
+        elif delay is None and kind.endswith("RetryInfo"):
+            delay = seconds(item.get("retryDelay"))
+    return reason, delay
+
+
+def code_rank(body: Body) -> int | None:
+    """The rank of the code key in the innermost node that has one."""
+    for scan in reversed(body.scans):
+        if scan.values[CODE] is not None:
+            return scan.ranks[CODE]
+    return None

@@ -1,0 +1,124 @@
+"""``fields``: per-field validation failures, from every common shape, built on demand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from errorlens._internal.reader.body import Body
+from errorlens._internal.reader.entries import entry_field, entry_message, map_items
+from errorlens._internal.reader.keys import DETAILS, ENTRIES, FIELD, FIELD_MAP, STANDARD
+from errorlens._internal.reader.node import MAX_ENTRIES, NodeScan
+from errorlens._internal.text import cap
+from errorlens.record import FieldError
+
+__all__ = ["FieldCollector", "read_fields"]
+
+_MAX_FIELDS = 100
+_VALIDATION_STATUSES = frozenset({400, 422})
+_VALIDATION_WORDS = ("validat", "required", "unprocessable", "missing", "constraint")
+
+
+class FieldCollector:
+    """An ordered, de-duplicated, bounded list of field errors."""
+
+    __slots__ = ("out", "seen")
+
+    def __init__(self) -> None:
+        self.out: list[FieldError] = []
+        self.seen: set[tuple[str, str | None]] = set()
+
+    def add(self, field: str | None, message: str | None) -> None:
+        if not field:
+            return
+        item = FieldError(cap(field, 200), cap(message, 500) if message else None)
+        if (item.field, item.message) not in self.seen and len(self.out) < _MAX_FIELDS:
+            self.seen.add((item.field, item.message))
+            self.out.append(item)
+
+    def add_items(self, items: list[tuple[str, str | None]] | None) -> None:
+        for field, message in items or ():
+            self.add(field, message)
+
+    def add_entries(self, entries: Any) -> None:
+        if isinstance(entries, list):
+            for entry in entries[:MAX_ENTRIES]:
+                if isinstance(entry, dict):
+                    self.add_entry(entry)
+
+    def add_entry(self, entry: dict[str, Any]) -> None:
+        violations = entry.get("fieldViolations")
+        if isinstance(violations, list):  # google.rpc.BadRequest
+            for item in violations[:MAX_ENTRIES]:
+                if isinstance(item, dict):
+                    self.add(entry_field(item), entry_message(item))
+            return
+        if entry.get("@type") is not None:
+            return
+        message = entry_message(entry)
+        names = entry.get("fields")
+        if isinstance(names, list) and names and all(isinstance(f, str) for f in names[:20]):
+            for name in names[:20]:  # Salesforce: {"fields": ["Name", "Email"]}
+                self.add(name, message)
+            return
+        self.add(entry_field(entry), message)
+
+
+def read_fields(
+    body: Body,
+    status: int | None,
+    words: tuple[str | None, ...],
+    field_map: dict[Any, Any] | None,
+) -> tuple[FieldError, ...]:
+    """Every field error the body names. ``words`` are the code, type and message."""
+    found = FieldCollector()
+    found.add_entries(body.entries)
+    if not found.out:
+        _node_field(body, words[-1], found)
+    for scan in reversed(body.scans):
+        if isinstance(scan.values[FIELD_MAP], dict):
+            found.add_items(map_items(scan.values[FIELD_MAP]))
+    if isinstance(body.details, dict):
+        _details_fields(body, status, words, found)
+    if field_map is not None:
+        found.add_items(map_items(field_map))
+    return tuple(found.out)
+
+
+def _node_field(body: Body, message: str | None, found: FieldCollector) -> None:
+    # The node's own field (Stripe's "param", an OData "target") only when no entry
+    # names a more specific one.
+    inner = body.inner
+    value = inner.values[FIELD] if inner is not None else None
+    names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    for name in names[:MAX_ENTRIES]:
+        if isinstance(name, str):
+            found.add(name, message)
+
+
+def _details_fields(
+    body: Body, status: int | None, words: tuple[str | None, ...], found: FieldCollector
+) -> None:
+    details: dict[str, Any] = body.details
+    # Only an unmistakable field key: {"name": "is required"} is a field map.
+    own = entry_field(details, max_rank=2)
+    if own is not None:
+        found.add(own, entry_message(details) or words[-1])
+        return
+    nested = body.details_scan or NodeScan(details, body.xml)
+    found.add_entries(nested.values[ENTRIES])
+    if isinstance(nested.values[FIELD_MAP], dict):
+        found.add_items(map_items(nested.values[FIELD_MAP]))
+    elif nested.values[ENTRIES] is None and _plain(body) and _validation(status, words):
+        found.add_items(map_items(details))
+
+
+def _plain(body: Body) -> bool:
+    # Only a key named "details" may hold a bare field map ("metadata" may not).
+    return body.scans[-1].ranks[DETAILS] == STANDARD or body.scans[0].ranks[DETAILS] == STANDARD
+
+
+def _validation(status: int | None, words: tuple[str | None, ...]) -> bool:
+    if status in _VALIDATION_STATUSES:
+        return True
+    text = " ".join(t for t in words if t).lower()
+    return any(w in text for w in _VALIDATION_WORDS)

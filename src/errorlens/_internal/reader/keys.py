@@ -1,0 +1,183 @@
+"""The key table: which role a body key plays in an error node, and how strongly.
+
+A key is normalised once (lowercase, without ``_ - @ $`` and spaces) and looked up in
+one dict; the answer is cached per raw key, so a known vendor's keys cost one lookup.
+Within a role the lower rank wins; the ranks are named for what they mean.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CODE",
+    "CONTAINER",
+    "CORRELATION",
+    "DETAILS",
+    "ENTRIES",
+    "FIELD",
+    "FIELD_MAP",
+    "KEYS",
+    "NAME",
+    "MESSAGE",
+    "NORMALISE",
+    "REQUEST_ID",
+    "RETRYABLE",
+    "RETRY_AFTER",
+    "RETRY_MS",
+    "ROLE_COUNT",
+    "STATUS_NAME",
+    "TYPE",
+    "UNKNOWN",
+    "add_alias",
+    "json_roles",
+    "normalise",
+    "role_of",
+]
+
+# Roles a key can play in an error node.
+CODE, TYPE, MESSAGE, DETAILS, REQUEST_ID, CORRELATION, RETRY_AFTER, RETRY_MS = range(8)
+RETRYABLE, STATUS_NAME, FIELD, CONTAINER, ENTRIES, FIELD_MAP, NAME = range(8, 15)
+ROLE_COUNT = 15
+
+# Ranks, best first.
+STANDARD = 0  # the field's own name: "code", "message", "details", "__type"
+VARIANT = 1  # a common other spelling: "errcode", "msg"; a registered alias
+BROAD = 2  # a wider word that usually means the field: "detail", "category"
+SHAPED = 3  # a key read by its value's shape: "error": "not_found" is a code
+LISTED = 4  # the same from a list key: "errors": "not_found"
+HEADLINE = 5  # a headline rather than the text: "title"
+INCIDENTAL = 6  # a key that is the field only when its value fits: "reason"
+NAMING = 7  # a name that is rarely the field: "name", "id"
+NONE_YET = 99  # no candidate seen
+
+# Normalised key -> (role, rank).
+KEYS: dict[str, tuple[int, int]] = {
+    "code": (CODE, STANDARD),
+    "errorcode": (CODE, STANDARD),
+    "faultcode": (CODE, STANDARD),
+    "errcode": (CODE, VARIANT),
+    "errorkey": (CODE, BROAD),
+    "errno": (CODE, SHAPED),
+    "errorcodes": (CODE, LISTED),
+    ".tag": (CODE, SHAPED),
+    "reason": (NAME, INCIDENTAL),
+    "errorname": (NAME, BROAD),
+    "name": (NAME, NAMING),
+    "id": (NAME, NAMING),
+    "type": (TYPE, STANDARD),
+    "errortype": (TYPE, STANDARD),
+    "category": (TYPE, BROAD),
+    "message": (MESSAGE, STANDARD),
+    "errormessage": (MESSAGE, STANDARD),
+    "faultstring": (MESSAGE, STANDARD),
+    "msg": (MESSAGE, VARIANT),
+    "errormsg": (MESSAGE, VARIANT),
+    "errmsg": (MESSAGE, VARIANT),
+    "developermessage": (MESSAGE, VARIANT),
+    "errordescription": (MESSAGE, VARIANT),
+    "errorsummary": (MESSAGE, VARIANT),
+    "errormessages": (MESSAGE, VARIANT),
+    "detail": (MESSAGE, BROAD),
+    "description": (MESSAGE, SHAPED),
+    "usermessage": (MESSAGE, SHAPED),
+    "text": (MESSAGE, LISTED),
+    "title": (MESSAGE, HEADLINE),
+    "details": (DETAILS, STANDARD),
+    "errordetails": (DETAILS, STANDARD),
+    "extensions": (DETAILS, VARIANT),
+    "innererror": (DETAILS, BROAD),
+    "data": (DETAILS, SHAPED),
+    "meta": (DETAILS, LISTED),
+    "metadata": (DETAILS, LISTED),
+    "context": (DETAILS, HEADLINE),
+    "parameters": (DETAILS, NAMING),
+    "requestid": (REQUEST_ID, STANDARD),
+    "xrequestid": (REQUEST_ID, STANDARD),
+    "debugid": (REQUEST_ID, VARIANT),
+    "errorid": (REQUEST_ID, LISTED),
+    "traceid": (REQUEST_ID, HEADLINE),
+    "correlationid": (CORRELATION, STANDARD),
+    "retryafter": (RETRY_AFTER, STANDARD),
+    "retryafterseconds": (RETRY_AFTER, STANDARD),
+    "retrydelay": (RETRY_AFTER, VARIANT),
+    "retryin": (RETRY_AFTER, BROAD),
+    "retryafterms": (RETRY_MS, STANDARD),
+    "retryable": (RETRYABLE, STANDARD),
+    "isretryable": (RETRYABLE, STANDARD),
+    "retriable": (RETRYABLE, STANDARD),
+    "isretriable": (RETRYABLE, STANDARD),
+    "shouldretry": (RETRYABLE, STANDARD),
+    "transient": (RETRYABLE, VARIANT),
+    "istransient": (RETRYABLE, VARIANT),
+    "status": (STATUS_NAME, STANDARD),
+    "param": (FIELD, STANDARD),
+    "field": (FIELD, STANDARD),
+    "parameter": (FIELD, VARIANT),
+    "target": (FIELD, BROAD),
+    "error": (CONTAINER, STANDARD),
+    "fault": (CONTAINER, VARIANT),
+    "errorresponse": (CONTAINER, BROAD),
+    "errors": (ENTRIES, STANDARD),
+    "invalidparams": (ENTRIES, VARIANT),
+    "fieldviolations": (ENTRIES, VARIANT),
+    "validationerrors": (ENTRIES, VARIANT),
+    "fielderrors": (ENTRIES, VARIANT),
+    "fieldlist": (ENTRIES, VARIANT),
+    "violations": (ENTRIES, BROAD),
+    "errorcauses": (ENTRIES, SHAPED),
+    "suberrors": (ENTRIES, SHAPED),
+    "issues": (ENTRIES, LISTED),
+    "causes": (ENTRIES, LISTED),
+    "params": (ENTRIES, LISTED),
+    "invalidparameters": (ENTRIES, VARIANT),
+    "fields": (FIELD_MAP, BROAD),
+}
+# XML documents also nest errors in a SOAP envelope.
+_XML_CONTAINERS = {"envelope": (CONTAINER, SHAPED), "body": (CONTAINER, LISTED)}
+
+NORMALISE = str.maketrans("", "", "_-@$ ")
+UNKNOWN = (-1, NONE_YET)
+_CACHE_LIMIT = 8192
+# Raw JSON key -> (role, rank). XML keys are not cached (their table differs).
+_json_roles: dict[str, tuple[int, int]] = {}
+
+
+def normalise(key: str) -> str:
+    """``"Error_Code"`` -> ``"errorcode"``: the form the table is keyed by."""
+    return key.lower().translate(NORMALISE)
+
+
+def role_of(key: str, xml: bool) -> tuple[int, int]:
+    """(role, rank) of a raw key; ``UNKNOWN`` for keys that play no role."""
+    if not xml:
+        known = _json_roles.get(key)
+        if known is not None:
+            return known
+    found = _classify(key, xml)
+    if not xml and len(_json_roles) < _CACHE_LIMIT:
+        _json_roles[key] = found
+    return found
+
+
+def json_roles() -> dict[str, tuple[int, int]]:
+    """The cache of raw JSON keys already classified (read it before calling role_of)."""
+    return _json_roles
+
+
+def _classify(key: str, xml: bool) -> tuple[int, int]:
+    if key == "__type":  # AWS JSON protocols
+        return (CODE, STANDARD)
+    norm = normalise(key)
+    found = KEYS.get(norm)
+    if found is None and xml:
+        found = _XML_CONTAINERS.get(norm)
+    if found is None and norm.endswith("requestid") and len(norm) < 24:
+        found = (REQUEST_ID, SHAPED)  # "paypal_request_id", "upstreamRequestId"
+    if found is None and norm.endswith("errorcode") and len(norm) < 24:
+        found = (CODE, VARIANT)  # Chargebee's "api_error_code"
+    return found or UNKNOWN
+
+
+def add_alias(key: str, role: int) -> None:
+    """Teach the table a user's key for ``role``, ranked just after the standard names."""
+    KEYS[normalise(key)] = (role, VARIANT)
+    _json_roles.clear()

@@ -1,0 +1,248 @@
+"""One error node, its keys classified once: the best candidate value per role.
+
+The key table says what a key usually is; a few keys change role with their value's
+shape (``"error": "not_found"`` is a code, ``"error": {...}`` a nested node,
+``"errors": ["Forbidden"]`` a message). Each such reshaping is one small function,
+chosen by the role the table gave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from errorlens._internal.reader.keys import (
+    BROAD,
+    CODE,
+    CONTAINER,
+    CORRELATION,
+    DETAILS,
+    ENTRIES,
+    FIELD,
+    FIELD_MAP,
+    HEADLINE,
+    INCIDENTAL,
+    LISTED,
+    MESSAGE,
+    NAME,
+    NAMING,
+    NONE_YET,
+    REQUEST_ID,
+    RETRY_AFTER,
+    RETRY_MS,
+    RETRYABLE,
+    ROLE_COUNT,
+    SHAPED,
+    STANDARD,
+    STATUS_NAME,
+    TYPE,
+    VARIANT,
+    json_roles,
+    role_of,
+)
+from errorlens._internal.reader.values import identifier, name_like, soap_code, xml_text
+
+__all__ = ["MAX_ENTRIES", "NodeScan"]
+
+MAX_KEYS = 256
+MAX_ENTRIES = 50
+_USELESS_TYPES = frozenset({"error", "errors", "exception", "fail", "failure", "failed"})
+_STATUS_WORDS = frozenset({"error", "fail", "failed", "failure", "ok", "success"})
+
+_PLAIN_ROLES = (REQUEST_ID, CORRELATION, RETRY_AFTER, RETRY_MS, RETRYABLE, FIELD)
+_JSON_TYPES = (str, int, float, bool, list, dict)
+
+# A reshaped candidate: (role, rank, value), or None when the key gives nothing.
+Candidate = tuple[int, int, Any] | None
+Shaper = Callable[[str, Any, int, bool, "NodeScan"], Candidate]
+
+
+class NodeScan:
+    """The best candidate per role in one node (``values[role]``, ``ranks[role]``)."""
+
+    __slots__ = ("node", "ranks", "values")
+
+    def __init__(self, node: dict[Any, Any], xml: bool) -> None:
+        self.node = node
+        self.values: list[Any] = [None] * ROLE_COUNT
+        self.ranks = [NONE_YET] * ROLE_COUNT
+        values, ranks = self.values, self.ranks
+        known = {} if xml else json_roles()
+        for count, (key, value) in enumerate(node.items()):
+            if count >= MAX_KEYS:
+                break
+            if value is None or type(key) is not str:
+                continue
+            role, rank = known.get(key) or role_of(key, xml)
+            if role < 0:
+                continue
+            # Most values are taken as they are; a few keys change role with the shape.
+            if (role, rank, type(value)) not in _AS_IS:
+                candidate = _SHAPERS[role](key, value, rank, xml, self)
+                if candidate is None:
+                    continue
+                role, rank, value = candidate
+            if rank < ranks[role]:
+                values[role], ranks[role] = value, rank
+
+    def offer(self, role: int, rank: int, value: Any) -> None:
+        """Keep ``value`` for ``role`` when it ranks better than what is there."""
+        if rank < self.ranks[role]:
+            self.values[role] = value
+            self.ranks[role] = rank
+
+    def get(self, role: int) -> Any:
+        return self.values[role]
+
+
+def _container(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    # "error": a nested node, a code ("not_found"), a message, or a list of errors.
+    if isinstance(value, dict):
+        return CONTAINER, rank, value
+    if isinstance(value, str):
+        return (CODE, SHAPED, value) if identifier(value) else (MESSAGE, LISTED, value)
+    if isinstance(value, list):
+        return ENTRIES, VARIANT, value
+    return None
+
+
+def _message(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    if isinstance(value, str):
+        return MESSAGE, rank, value
+    if isinstance(value, dict):
+        return _message_node(key, value, xml)
+    if isinstance(value, list) and value:
+        if all(isinstance(v, str) for v in value[:MAX_ENTRIES]):
+            return MESSAGE, rank, "; ".join(value[:10])
+        if isinstance(value[0], dict):
+            return ENTRIES, BROAD, value
+    return None
+
+
+def _message_node(key: str, value: dict[str, Any], xml: bool) -> Candidate:
+    if xml:
+        text = xml_text(value)  # SOAP 1.2 <Reason><Text>...</Text></Reason>
+        return (MESSAGE, LISTED, text) if text is not None else None
+    if key.lower() in ("detail", "details"):
+        if _error_node(value):
+            return CONTAINER, LISTED, value  # FastAPI-style {"detail": {"message": ...}}
+        return DETAILS, VARIANT, value
+    return FIELD_MAP, VARIANT, value  # "message": {"email": ["is invalid"]}
+
+
+def _code(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    if isinstance(value, dict):
+        code = soap_code(value)  # SOAP 1.2 <Code><Value>..</Value><Subcode>..
+        return (CODE, rank, code) if code is not None else None
+    if isinstance(value, list):  # "error_codes": ["payment_source_required"]
+        return (CODE, rank, value[0]) if value and isinstance(value[0], str) else None
+    if key == ".tag" and isinstance(value, str):
+        return CODE, rank, _tag_path(scan.node, value)
+    return None if isinstance(value, bool) else (CODE, rank, value)
+
+
+def _tag_path(node: dict[Any, Any], tag: str) -> str:
+    # Tagged unions: {".tag": "path", "path": {".tag": "not_found"}} -> "path/not_found".
+    path = [tag]
+    for _ in range(4):
+        inner = node.get(tag)
+        if not isinstance(inner, dict) or not isinstance(inner.get(".tag"), str):
+            break
+        node, tag = inner, inner[".tag"]
+        path.append(tag)
+    return "/".join(path)
+
+
+def _name(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    # "reason", "name", "id": a code only when identifier-shaped ("NotFound", "not_found").
+    if isinstance(value, dict) and rank == INCIDENTAL:
+        text = xml_text(value)  # SOAP 1.2 <Reason><Text>...</Text></Reason>
+        return (MESSAGE, LISTED, text) if text is not None else None
+    if not isinstance(value, str):
+        return None
+    if name_like(value) if rank == NAMING else identifier(value):
+        return NAME, rank, value
+    return (MESSAGE, INCIDENTAL, value) if key.lower() == "reason" else None
+
+
+def _error_node(value: dict[Any, Any]) -> bool:
+    # A nested object with its own text is an error node, not a bag of details.
+    return any(isinstance(k, str) and role_of(k, False)[0] == MESSAGE for k in list(value)[:20])
+
+
+def _type(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    if not isinstance(value, str) or value.lower() in _USELESS_TYPES:
+        return None
+    return TYPE, rank, value
+
+
+def _details(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    if isinstance(value, list) and key.lower() != "data":
+        # A list under "details" is typed details (google.rpc) or per-field errors: both.
+        if value and isinstance(value[0], dict):
+            scan.offer(ENTRIES, HEADLINE, value)
+    elif isinstance(value, str):
+        if key.lower() in ("details", "errordetails"):
+            return MESSAGE, SHAPED, value
+        return None
+    return DETAILS, rank, value
+
+
+def _entries(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    if isinstance(value, list):
+        if value and all(isinstance(v, str) for v in value[:MAX_ENTRIES]):
+            return MESSAGE, SHAPED, "; ".join(value[:10])  # {"errors": ["Forbidden"]}
+        return (ENTRIES, rank, value) if value else None
+    if isinstance(value, dict):
+        if xml or "Error" in value or "error" in value:
+            return CONTAINER, SHAPED, value  # <Errors><Error>...</Error></Errors>
+        return FIELD_MAP, STANDARD if key.lower() == "errors" else VARIANT, value
+    if isinstance(value, str):
+        return (CODE, LISTED, value) if identifier(value) else (MESSAGE, SHAPED, value)
+    return None
+
+
+def _status_name(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    # Google's "status": "PERMISSION_DENIED"; never "error" or a number.
+    if not isinstance(value, str) or value.lower() in _STATUS_WORDS or value.isdigit():
+        return None
+    return STATUS_NAME, rank, value
+
+
+def _field_map(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    if isinstance(value, dict):
+        return FIELD_MAP, rank, value
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return FIELD, SHAPED, value  # Salesforce: "fields": ["Name", "Email"]
+    return None
+
+
+def _as_is(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    return role_of(key, xml)[0], rank, value
+
+
+_SHAPERS: dict[int, Shaper] = {
+    REQUEST_ID: _as_is,
+    CORRELATION: _as_is,
+    RETRY_AFTER: _as_is,
+    RETRY_MS: _as_is,
+    RETRYABLE: _as_is,
+    FIELD: _as_is,
+    CONTAINER: _container,
+    MESSAGE: _message,
+    CODE: _code,
+    NAME: _name,
+    TYPE: _type,
+    DETAILS: _details,
+    ENTRIES: _entries,
+    STATUS_NAME: _status_name,
+    FIELD_MAP: _field_map,
+}
+
+# (role, rank, value type) taken without reshaping: the common cases, one set lookup.
+_AS_IS = frozenset(
+    {(role, rank, kind) for role in _PLAIN_ROLES for rank in range(8) for kind in _JSON_TYPES}
+    | {(CODE, rank, kind) for rank in range(INCIDENTAL) for kind in (str, int)}
+    - {(CODE, SHAPED, str)}  # ".tag" follows its union
+    | {(MESSAGE, rank, str) for rank in range(8)}
+)

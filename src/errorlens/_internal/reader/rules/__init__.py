@@ -1,0 +1,1 @@
+"""Per record field, an ordered tuple of small candidate rules: the first that yields wins."""

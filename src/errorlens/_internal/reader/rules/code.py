@@ -1,0 +1,210 @@
+"""``code``: the most specific machine-readable identifier, in DESIGN's order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from errorlens._internal.reader.body import Body
+from errorlens._internal.reader.evidence import Evidence
+from errorlens._internal.reader.keys import CODE, DETAILS, NAME, NAMING, STATUS_NAME, TYPE
+from errorlens._internal.reader.node import NodeScan
+from errorlens._internal.reader.values import (
+    as_code,
+    aws_code_name,
+    identifier,
+    is_problem_type,
+    problem_slug,
+    strip_prefix,
+)
+
+__all__ = ["CODE_RULES", "normalised"]
+
+_GRPC_CODES = range(17)  # google.rpc.Code: 0 (OK) .. 16 (UNAUTHENTICATED)
+_ERROR_NAME_SUFFIXES = ("Exception", "Error", "Fault", "Failure")
+
+
+def normalised(code: str | None, xml: bool = False) -> str | None:
+    """A code as the record holds it: no XML prefix, no AWS namespace or URI."""
+    if code is None:
+        return None
+    if xml:
+        code = strip_prefix(code)
+    return aws_code_name(code) or None
+
+
+def query_error_header(ev: Evidence) -> str | None:
+    # AWS query-compatible: "x-amzn-query-error: Customized;Sender".
+    value = ev.facts.query_error
+    return normalised(value.partition(";")[0].strip()) if value else None
+
+
+def error_type_header(ev: Evidence) -> str | None:
+    # AWS JSON and REST protocols name the error in "x-amzn-errortype".
+    value = ev.facts.error_type
+    return normalised(value.strip()) if value else None
+
+
+def _body_code(body: Body) -> str | None:
+    return normalised(as_code(body.merged[CODE]), body.xml)
+
+
+def _identifier_beside(ev: Evidence) -> bool:
+    body = ev.body
+    merged = body.merged
+    return (
+        isinstance(merged[STATUS_NAME], str)
+        or merged[NAME] is not None
+        or isinstance(merged[TYPE], str)
+        or body.typed[0] is not None
+    )
+
+
+def _only_a_number(ev: Evidence, code: str) -> bool:
+    # The numeric-code rule: a number that repeats the status, or a gRPC-style (or
+    # negative sentinel, like -1) number beside a string identifier, says less than it.
+    if ev.status is not None and code == str(ev.status):
+        return True
+    small = code.isdigit() and int(code) in _GRPC_CODES
+    sentinel = code.startswith("-") and code[1:].isdigit()
+    return (small or sentinel) and _identifier_beside(ev)
+
+
+def explicit_code(ev: Evidence) -> str | None:
+    # The innermost node's own code ("code", "errorCode", "__type", "faultcode", <Code>).
+    code = _body_code(ev.body)
+    if code is None or _only_a_number(ev, code):
+        return None
+    return code
+
+
+def typed_reason(ev: Evidence) -> str | None:
+    # google.rpc.ErrorInfo's reason is the identifier beside a numeric code.
+    return ev.body.typed[0]
+
+
+def status_name(ev: Evidence) -> str | None:
+    # Google's "status": "PERMISSION_DENIED".
+    value = ev.body.merged[STATUS_NAME]
+    return value if isinstance(value, str) and identifier(value) else None
+
+
+def name_code(ev: Evidence) -> str | None:
+    # An identifier-shaped "reason", "name" or "id" beside the message.
+    value = ev.body.merged[NAME]
+    return normalised(value, ev.body.xml) if isinstance(value, str) else None
+
+
+def lead_entry_code(ev: Evidence) -> str | None:
+    lead = ev.body.lead
+    if lead is None:
+        return None
+    value = lead.values[CODE]
+    if value is None and lead.ranks[NAME] < NAMING:
+        value = lead.values[NAME]  # "reason", not "name": in a list that names a field
+    return normalised(as_code(value), ev.body.xml)
+
+
+def details_code(ev: Evidence) -> str | None:
+    # {"details": {"code": ...}} when the node itself has no code at all.
+    body = ev.body
+    if body.merged[CODE] is not None:
+        return None
+    for scan in (body.details_scan, _lead_details(body)):
+        if scan is not None:
+            code = as_code(scan.values[CODE])
+            if code is not None:
+                return normalised(code, body.xml)
+    return None
+
+
+def _lead_details(body: Body) -> NodeScan | None:
+    lead = body.lead
+    details = lead.values[DETAILS] if lead is not None else None
+    return NodeScan(details, body.xml) if isinstance(details, dict) else None
+
+
+def numeric_code(ev: Evidence) -> str | None:
+    # A number that repeats the status is still the vendor's code when nothing beats it.
+    return _body_code(ev.body)
+
+
+def xml_root_name(ev: Evidence) -> str | None:
+    # <ThrottlingException><Message>...</Message></ThrottlingException>
+    name = ev.body.root_name
+    if name and name.endswith(_ERROR_NAME_SUFFIXES) and name not in _ERROR_NAME_SUFFIXES:
+        return name
+    return None
+
+
+def problem_type(ev: Evidence) -> str | None:
+    # RFC 9457: "type": "https://example.com/probs/out-of-credit" -> "out-of-credit".
+    value = ev.body.merged[TYPE]
+    if isinstance(value, str) and is_problem_type(value):
+        return problem_slug(value)
+    return None
+
+
+def category(ev: Evidence) -> str | None:
+    # No explicit code anywhere: the category is the most specific identifier.
+    value = ev.body.merged[TYPE]
+    if isinstance(value, str) and not is_problem_type(value):
+        return value
+    return None
+
+
+def lead_entry_type(ev: Evidence) -> str | None:
+    lead = ev.body.lead
+    value = lead.values[TYPE] if lead is not None else None
+    return value if isinstance(value, str) and not is_problem_type(value) else None
+
+
+def string_body(ev: Evidence) -> str | None:
+    # A body that is one JSON string: "rate_limited" is a code, a sentence is not.
+    text = ev.body.text
+    return text if text and "_" in text and identifier(text) else None
+
+
+def source_code(ev: Evidence) -> str | None:
+    # What the SDK's exception already parsed.
+    return ev.parts.code
+
+
+def bearer_error(ev: Evidence) -> str | None:
+    # RFC 6750: WWW-Authenticate: Bearer error="invalid_token".
+    return ev.facts.auth_error
+
+
+def text_code(ev: Evidence) -> str | None:
+    # Gateways print "error code: 1020" (Cloudflare) and similar.
+    text = ev.text
+    if not text:
+        return None
+    index = text.lower().find("error code")
+    if index < 0:
+        return None
+    rest = text[index + 10 :].lstrip(" :#")
+    token = rest.split(None, 1)[0].strip(".,;)") if rest else ""
+    if token and len(token) <= 40 and token.replace("_", "").replace("-", "").isalnum():
+        return token
+    return None
+
+
+CODE_RULES: tuple[Callable[[Evidence], str | None], ...] = (
+    query_error_header,
+    error_type_header,
+    explicit_code,
+    typed_reason,
+    status_name,
+    name_code,
+    lead_entry_code,
+    details_code,
+    xml_root_name,
+    problem_type,
+    category,
+    numeric_code,
+    lead_entry_type,
+    string_body,
+    source_code,
+    bearer_error,
+    text_code,
+)

@@ -1,0 +1,60 @@
+"""``request_id`` and ``correlation_id``: the body first, then the headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from errorlens._internal.reader.evidence import Evidence
+from errorlens._internal.reader.keys import CORRELATION, REQUEST_ID
+from errorlens._internal.reader.values import as_id
+
+__all__ = ["CORRELATION_RULES", "REQUEST_ID_RULES"]
+
+
+def body_request_id(ev: Evidence) -> str | None:
+    return as_id(ev.body.merged[REQUEST_ID])
+
+
+def lead_entry_request_id(ev: Evidence) -> str | None:
+    lead = ev.body.lead
+    return as_id(lead.values[REQUEST_ID]) if lead is not None else None
+
+
+def details_request_id(ev: Evidence) -> str | None:
+    scan = ev.body.details_scan
+    return as_id(scan.values[REQUEST_ID]) if scan is not None else None
+
+
+def header_request_id(ev: Evidence) -> str | None:
+    return ev.facts.request_id
+
+
+def source_request_id(ev: Evidence) -> str | None:
+    return ev.parts.request_id
+
+
+def body_correlation_id(ev: Evidence) -> str | None:
+    return as_id(ev.body.merged[CORRELATION])
+
+
+def details_correlation_id(ev: Evidence) -> str | None:
+    scan = ev.body.details_scan
+    return as_id(scan.values[CORRELATION]) if scan is not None else None
+
+
+def header_correlation_id(ev: Evidence) -> str | None:
+    return ev.facts.correlation_id
+
+
+REQUEST_ID_RULES: tuple[Callable[[Evidence], str | None], ...] = (
+    body_request_id,
+    lead_entry_request_id,
+    details_request_id,
+    header_request_id,
+    source_request_id,
+)
+CORRELATION_RULES: tuple[Callable[[Evidence], str | None], ...] = (
+    body_correlation_id,
+    details_correlation_id,
+    header_correlation_id,
+)

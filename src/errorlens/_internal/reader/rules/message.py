@@ -1,0 +1,118 @@
+"""``message``: the vendor's text; a generic one gets the specific reasons appended."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+
+from errorlens._internal.reader.entries import item_texts, join_texts, map_items, reasons
+from errorlens._internal.reader.evidence import Evidence
+from errorlens._internal.reader.keys import FIELD_MAP, MESSAGE
+from errorlens._internal.reader.values import identifier
+
+__all__ = ["MESSAGE_RULES", "field_map_node"]
+
+_PHRASES = {int(s): s.phrase for s in HTTPStatus}
+_VALIDATION_STATUSES = frozenset({400, 409, 422})
+_ERROR_FROM = 400  # a 2xx reason phrase ("OK") says nothing about an error
+
+
+def _text(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _with_reasons(ev: Evidence, message: str | None, own: bool) -> str | None:
+    body = ev.body
+    inner = body.inner
+    entries = body.entries
+    if entries is None and (inner is None or inner.values[FIELD_MAP] is None):
+        return message
+    found = reasons(entries, body.merged[FIELD_MAP], message, own)
+    if not found:
+        return message
+    if message is None:
+        return found
+    return f"{message}: {found}" if own else f"{message}; {found}"
+
+
+def own_message(ev: Evidence) -> str | None:
+    # The error node's own text, with the reasons of its list of errors when generic.
+    message = _text(ev.body.merged[MESSAGE])
+    return _with_reasons(ev, message, True) if message is not None else None
+
+
+def lead_entry_message(ev: Evidence) -> str | None:
+    # No text of its own: the first entry's, then the others' reasons.
+    lead = ev.body.lead
+    if lead is None:
+        return None
+    return _with_reasons(ev, _text(lead.values[MESSAGE]), False)
+
+
+def reasons_alone(ev: Evidence) -> str | None:
+    return _with_reasons(ev, None, False)
+
+
+def field_map_node(ev: Evidence) -> dict[object, object] | None:
+    """The error node when it is nothing but a map of field -> messages."""
+    body = ev.body
+    inner = body.inner
+    if inner is None or any(v is not None for v in inner.values):
+        return None
+    nested = len(body.scans) > 1  # {"error": {"global": ["..."]}}
+    if nested or ev.status in _VALIDATION_STATUSES:
+        return inner.node
+    return None
+
+
+def field_map_message(ev: Evidence) -> str | None:
+    # {"email": ["Enter a valid email address."]}: the node is the field map.
+    node = field_map_node(ev)
+    items = map_items(node) if node is not None else None
+    return join_texts(item_texts(items)) if items else None
+
+
+def string_body(ev: Evidence) -> str | None:
+    text = ev.body.text
+    if text is None or ("_" in text and identifier(text)):
+        return None
+    return text
+
+
+def strings_body(ev: Evidence) -> str | None:
+    # A top-level array of strings: ["Forbidden", "Token expired"].
+    strings = ev.body.strings
+    return "; ".join(strings) if strings else None
+
+
+def error_message_header(ev: Evidence) -> str | None:
+    # AWS: "x-amzn-errormessage" when the body has no text.
+    return ev.facts.error_message
+
+
+def document_text(ev: Evidence) -> str | None:
+    return ev.text
+
+
+def source_message(ev: Evidence) -> str | None:
+    return ev.parts.message
+
+
+def reason_phrase(ev: Evidence) -> str | None:
+    # Nothing else: the HTTP reason phrase ("Service Unavailable").
+    status = ev.status
+    return _PHRASES.get(status) if status is not None and status >= _ERROR_FROM else None
+
+
+MESSAGE_RULES: tuple[Callable[[Evidence], str | None], ...] = (
+    own_message,
+    lead_entry_message,
+    reasons_alone,
+    field_map_message,
+    string_body,
+    strings_body,
+    error_message_header,
+    document_text,
+    source_message,
+    reason_phrase,
+)
