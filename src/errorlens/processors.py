@@ -49,6 +49,7 @@ from errorlens._internal.observe import (
     last_clean,
     observe,
     put_trace_ids,
+    short_error_text,
 )
 from errorlens._internal.scrub import (
     REDACTED,
@@ -152,7 +153,14 @@ def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
     )
     if observed is None:
         return
-    event_dict[API_ERROR_KEY] = observed.api_error
+    event_dict.update(observed.fields)
+    if source is not None:
+        # The facts are in api_error now: no repr of the response or record beside it.
+        short = short_error_text(source)
+        if short is None:
+            del event_dict["error"]
+        else:
+            event_dict["error"] = short
     if observed.message is not None and observed.message != event:
         event_dict["event"] = observed.message
     put_trace_ids(event_dict)

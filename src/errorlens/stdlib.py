@@ -1,7 +1,7 @@
 """errorlens for stdlib ``logging``: attach to the loggers and handlers you already have.
 
 Your handlers and formatters stay as they are (plain text, python-json-logger,
-anything); errorlens only annotates the records that carry an API error::
+anything); errorlens reads each record once, before they do::
 
     import logging
     import errorlens
@@ -14,19 +14,23 @@ anything); errorlens only annotates the records that carry an API error::
         requests.post(url, json=payload).raise_for_status()
     except requests.HTTPError:
         log.exception("charge failed")
-    # ERROR myapp.billing charge failed stripe 402 card_declined request_id=req_1
+    # ERROR myapp.billing charge failed 402 card_declined stripe request_id=req_1 ...
 
-A record carries an API error when it has ``exc_info`` (``log.exception``,
-``exc_info=True``) or ``extra={"error": exc_or_response}``. Such a record gets
+:func:`attach` puts one errorlens handler first among the logger's handlers. It formats
+and writes nothing: it reads the record, hands the API error to the current span, the
+metrics and Sentry (once per error, even when no handler would print the line), and
+annotates the record for the handlers after it, those added later included:
 
 - ``record.api_error``: the nested dict of :meth:`errorlens.ErrorRecord.as_dict`, which
   JSON formatters (python-json-logger) emit as a nested object;
-- ``record.api_error_summary``: a one-line text for plain formats (see ``summary``);
-- ``record.trace_id`` / ``record.span_id`` when an OpenTelemetry span is active (on
-  every record of the attached loggers, not only errors);
-- a redacted message, and a redacted ``record.exc_text`` that the handler's own
-  ``Formatter`` prints instead of formatting the traceback again. The exception stays in
-  ``record.exc_info`` for the other handlers (Sentry's, OpenTelemetry's).
+- ``%(api_error_summary)s``, ``%(trace_id)s`` and ``%(span_id)s`` work in any format
+  string, on every record: the summary is empty without an API error, the ids are the
+  active OpenTelemetry span's (empty outside a span). They are not attributes of plain
+  records, so JSON lines without an API error stay as they were;
+- a redacted message, and a redacted ``record.exc_text`` (formatted once, shared with
+  the span event) that formatters print instead of formatting the traceback again. The
+  exception stays in ``record.exc_info`` for the other handlers (Sentry's,
+  OpenTelemetry's).
 
 Records with any exception (a connection error whose message holds a url with a key,
 say) get the redacted message and traceback too.
@@ -37,47 +41,294 @@ say) get the redacted message and traceback too.
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from errorlens._internal.events import format_traceback
 from errorlens._internal.guard import in_errorlens, report_internal
 from errorlens._internal.observe import (
     API_ERROR_KEY,
+    OBSERVED_KEY,
     SUMMARY_ATTR,
     Observation,
+    current_trace_ids,
     is_error_source,
     observe,
     put_trace_ids,
+    short_error_text,
 )
 from errorlens._internal.scrub import redact_text
 
 __all__ = ["ApiErrorFilter", "attach", "detach"]
 
-# Python 3.12+: a handler's filter may hand the handler a changed copy of the record.
-_FILTER_MAY_REPLACE = sys.version_info >= (3, 12)
+_TRACE_KEYS = ("trace_id", "span_id")
+
+
+class _RecordValues(dict[str, Any]):
+    """A record's ``__dict__`` that gives format strings errorlens's fields by default.
+
+    ``"%(api_error_summary)s"`` and ``"%(trace_id)s"`` read the mapping with ``[]``,
+    which falls back to :meth:`__missing__`; attribute access, ``in`` and iteration
+    (JSON formatters, Sentry's ``extra``) see only what the record really holds.
+    """
+
+    __slots__ = ()
+
+    def __missing__(self, key: str) -> str:
+        if key == SUMMARY_ATTR:
+            observed = dict.get(self, OBSERVED_KEY)
+            return observed.summary if isinstance(observed, Observation) else ""
+        if key in _TRACE_KEYS:
+            try:
+                ids = current_trace_ids()
+            except Exception:
+                report_internal("reading the current trace context")
+                ids = None
+            return "" if ids is None else ids[_TRACE_KEYS.index(key)]
+        raise KeyError(key)
+
+
+_FIELD_NAMES = (SUMMARY_ATTR, *_TRACE_KEYS)
+
+
+def _wants_real_fields(handlers: Iterator[logging.Handler]) -> bool:
+    """Whether a ``{}``- or ``$``-style format string names errorlens's fields.
+
+    Those styles copy the record's values before reading them: the defaults of
+    :class:`_RecordValues` do not reach them, real attributes must.
+    """
+    for handler in handlers:
+        formatter = handler.formatter
+        style = getattr(formatter, "_style", None)
+        fmt = getattr(style, "_fmt", None)
+        if type(style) is logging.PercentStyle or not isinstance(fmt, str):
+            continue
+        if any(name in fmt for name in _FIELD_NAMES):
+            return True
+    return False
+
+
+def _put_real_fields(values: _RecordValues) -> None:
+    for name in _FIELD_NAMES:
+        if name not in values:
+            values[name] = values[name]  # the default, made an attribute
+
+
+def _read(
+    record: logging.LogRecord, trace_context: bool, real_fields: bool = False
+) -> Observation | None:
+    """Read ``record`` once: defaults for format strings, the API error, redaction.
+
+    Returns what was found (None when nothing, or when another errorlens handler or
+    filter read the record already).
+    """
+    values = record.__dict__
+    if type(values) is _RecordValues:
+        observed = values.get(OBSERVED_KEY)
+        return observed if isinstance(observed, Observation) else None
+    values = _RecordValues(values)
+    record.__dict__ = values
+    values[OBSERVED_KEY] = None
+    if trace_context:
+        put_trace_ids(values)
+    observed = None
+    if API_ERROR_KEY not in values and not in_errorlens():
+        observed = _observe_record(record, values)
+    if real_fields:
+        _put_real_fields(values)
+    return observed
+
+
+def _observe_record(record: logging.LogRecord, values: _RecordValues) -> Observation | None:
+    exc_info = record.exc_info if record.exc_info and record.exc_info[1] is not None else None
+    error = values.get("error")
+    source = error if is_error_source(error) else None
+    if source is None and exc_info is None:
+        return None
+    message = _message_of(record)
+    observed = observe(
+        source,
+        exc_info,
+        level=record.levelno,
+        logger_name=record.name,
+        message=message,
+        via_stdlib=True,
+    )
+    cleaned = redact_text(message) if observed is None else observed.message
+    if cleaned is not None and cleaned != message:
+        record.msg = cleaned
+        record.args = None
+    if observed is None:
+        return None
+    values[OBSERVED_KEY] = observed
+    values.update(observed.fields)
+    if source is not None:
+        _shorten_error_field(values, source)
+    put_trace_ids(values)  # records with an API error carry them regardless
+    return observed
+
+
+def _shorten_error_field(values: dict[str, Any], source: Any) -> None:
+    # The facts are in api_error now: no repr of the response or record beside it.
+    short = short_error_text(source)
+    if short is None:
+        del values["error"]
+    else:
+        values["error"] = short
+
+
+def _message_of(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception:  # a bad format string: the handler reports it, not us
+        return str(record.msg)
+
+
+# -- tracebacks: formatted once, redacted, for every formatter -----------------------------
+
+_WRAPPED_ATTR = "_errorlens_format_exception"
+
+
+def _formats_exceptions_itself(formatter: logging.Formatter) -> bool:
+    """python-json-logger (and subclasses) print ``exc_info`` and ignore ``exc_text``."""
+    return any(cls.__module__.startswith("pythonjsonlogger") for cls in type(formatter).__mro__)
+
+
+def _has_own_format_exception(formatter: logging.Formatter) -> bool:
+    method = type(formatter).formatException
+    if method is logging.Formatter.formatException:
+        return False
+    return not getattr(method, "__module__", "").startswith("pythonjsonlogger")
+
+
+def _redacting(formatter: logging.Formatter) -> Callable[[Any], Any]:
+    """An instance ``formatException`` that prints errorlens's redacted traceback.
+
+    python-json-logger's and the stock method get the text errorlens formatted once
+    (split in lines where python-json-logger is asked to); a formatter's own method
+    runs and its text is redacted.
+    """
+    original = formatter.formatException
+    own = _has_own_format_exception(formatter)
+
+    def format_exception(ei: Any) -> Any:
+        if own or not isinstance(ei, tuple) or len(ei) != 3 or ei[1] is None:
+            text = original(ei)
+            if isinstance(text, str):
+                return redact_text(text)
+            return [redact_text(str(line)) for line in text]
+        cached = format_traceback(ei)
+        return cached.splitlines() if getattr(formatter, "exc_info_as_array", False) else cached
+
+    setattr(format_exception, _WRAPPED_ATTR, True)
+    return format_exception
+
+
+def _wrap(formatter: logging.Formatter) -> bool:
+    """Give ``formatter`` the redacting ``formatException``; False if it had it already."""
+    if getattr(formatter.__dict__.get("formatException"), _WRAPPED_ATTR, False):
+        return False
+    formatter.formatException = _redacting(formatter)  # type: ignore[method-assign,assignment]
+    return True
+
+
+def _unwrap(formatter: logging.Formatter) -> None:
+    if getattr(formatter.__dict__.get("formatException"), _WRAPPED_ATTR, False):
+        del formatter.formatException
+
+
+def _handlers_from(logger: logging.Logger | None) -> Iterator[logging.Handler]:
+    """The handlers a record at ``logger`` reaches from there on, nearest first."""
+    current = logger
+    while current is not None:
+        yield from current.handlers
+        if not current.propagate:
+            return
+        current = current.parent
+
+
+def _prepare_traceback(
+    record: logging.LogRecord, logger: logging.Logger | None, wrapped: weakref.WeakSet[Any]
+) -> None:
+    """Make every formatter ahead print the redacted traceback errorlens formatted once.
+
+    Stock formatters read ``exc_text``; those that format ``exc_info`` themselves
+    (python-json-logger, a custom ``formatException``) get the redacting method.
+    """
+    exc_info = record.exc_info
+    if not exc_info or exc_info[1] is None or record.exc_text:
+        return
+    formatters = [h.formatter for h in _handlers_from(logger) if h.formatter is not None]
+    own = any(_has_own_format_exception(f) for f in formatters)
+    for formatter in formatters:
+        if (own or _formats_exceptions_itself(formatter)) and _wrap(formatter):
+            wrapped.add(formatter)
+    if not own:
+        # A formatter of its own would print exc_text instead of its own text.
+        record.exc_text = format_traceback(exc_info)
+
+
+# -- the handler attach() puts first -----------------------------------------------------
+
+
+class ReadingHandler(logging.Handler):
+    """First among a logger's handlers: reads each record once, writes nothing.
+
+    What :func:`attach` (and ``configure()``, on the root logger) puts in place.
+    """
+
+    def __init__(self, logger: logging.Logger, trace_context: bool) -> None:
+        super().__init__()
+        self.name = "errorlens"
+        self.logger = logger
+        self.trace_context = trace_context
+        # A {}- or $-style format names errorlens's fields: real attributes on every record.
+        self.real_fields = _wants_real_fields(_handlers_from(logger))
+        # Formatters this attachment gave the redacting formatException (undone by detach).
+        self.wrapped: weakref.WeakSet[logging.Formatter] = weakref.WeakSet()
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        try:
+            if type(record.__dict__) is not _RecordValues:
+                _read(record, self.trace_context, self.real_fields)
+                if record.exc_info:
+                    _prepare_traceback(record, self.logger, self.wrapped)
+        except Exception:
+            report_internal("reading a log record")
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:  # pragma: no cover - handle() is all
+        return None
+
+    def createLock(self) -> None:
+        self.lock = None  # handle() holds no lock: it changes only the record
+
+    def __repr__(self) -> str:
+        return f"<errorlens reading handler for {self.logger.name!r}>"
+
+
+class _AttachHandler(ReadingHandler):
+    """The one :func:`attach` put on a logger (configure()'s is another)."""
+
+
+# -- a filter, for a handler of your own ------------------------------------------------
 
 
 class ApiErrorFilter(logging.Filter):
-    """A ``logging.Filter`` for handlers: annotates records carrying an API error, drops none.
+    """A ``logging.Filter`` for one handler: reads the records it sees, drops none.
 
-    :func:`attach` installs it for you. Put it on a handler yourself and it sees the
-    records of every logger that reaches that handler::
+    :func:`attach` covers a logger's handlers without it; put it on a handler yourself
+    when that handler serves loggers you do not attach::
 
-        handler.addFilter(errorlens.stdlib.ApiErrorFilter(handler=handler, summary=True))
+        handler.addFilter(errorlens.stdlib.ApiErrorFilter(handler=handler))
 
-    ``summary`` also sets ``record.api_error_summary`` to ``""`` on records without an
-    API error, so that ``%(api_error_summary)s`` works in a format string (leave it off
-    for JSON formatters: they would print the empty field on every line).
-    ``trace_context`` sets ``trace_id``/``span_id`` while a span is active. ``names``
-    limits the filter to those loggers and their children. ``handler``, the handler the
-    filter sits on, lets it put the redacted traceback where that handler's formatter
-    reads it.
-
-    A record seen by several handlers is read once. A record without an API error costs
-    a context lookup (with ``trace_context``) and a few attribute reads.
+    ``trace_context`` sets ``trace_id``/``span_id`` on every record while a span is
+    active (records with an API error always get them). ``names`` limits the filter to
+    those loggers and their children. ``handler``, the handler the filter sits on, lets
+    it give that handler's formatter the redacted traceback. ``summary`` is accepted
+    for compatibility: ``%(api_error_summary)s`` works in any format string now.
 
     .. versionadded:: 0.1.0
     """
@@ -95,115 +346,34 @@ class ApiErrorFilter(logging.Filter):
         self.trace_context = trace_context
         self.names = names
         self.handler = handler
+        self.wrapped: weakref.WeakSet[logging.Formatter] = weakref.WeakSet()
 
-    def filter(self, record: logging.LogRecord) -> bool | logging.LogRecord:  # type: ignore[override]
+    def filter(self, record: logging.LogRecord) -> bool:
         try:
             names = self.names
             if names is not None and not _covers(names, record.name):
                 return True
-            seen = _seen
-            if seen.record() is not record:
-                if in_errorlens():
-                    return True
-                seen.record = weakref.ref(record)
-                seen.observed = None  # not the last record's, should the reading fail
-                seen.observed = self._annotate(record)
-            elif self.summary and SUMMARY_ATTR not in record.__dict__:
-                # An earlier filter (summary off) read this record: its summary now.
-                observed = seen.observed
-                record.__dict__[SUMMARY_ATTR] = observed.summary if observed is not None else ""
+            if type(record.__dict__) is not _RecordValues:
+                _read(record, self.trace_context)
             handler = self.handler
-            if record.exc_info is not None and handler is not None:
-                return _traceback_for_handler(record, handler)
+            if record.exc_info and handler is not None and handler.formatter is not None:
+                _prepare_formatter(record, handler.formatter, self.wrapped)
         except Exception:
             report_internal("annotating a log record")
         return True
 
-    def _annotate(self, record: logging.LogRecord) -> Observation | None:
-        values = record.__dict__
-        if self.trace_context:
-            put_trace_ids(values)
-        if self.summary and SUMMARY_ATTR not in values:
-            values[SUMMARY_ATTR] = ""
-        if API_ERROR_KEY in values:
-            return None
-        exc_info = record.exc_info if record.exc_info and record.exc_info[1] is not None else None
-        error = values.get("error")
-        source = error if is_error_source(error) else None
-        if source is None and exc_info is None:
-            return None
-        message = _message_of(record)
-        observed = observe(
-            source,
-            exc_info,
-            level=record.levelno,
-            logger_name=record.name,
-            message=message,
-            via_stdlib=True,
-        )
-        if observed is None:
-            # An exception without an API error (a connection error, say): its message
-            # may still hold a url with a key.
-            cleaned: str | None = redact_text(message)
-        else:
-            values[API_ERROR_KEY] = observed.api_error
-            if SUMMARY_ATTR in values:
-                values[SUMMARY_ATTR] = observed.summary
-            cleaned = observed.message
-        if cleaned is not None and cleaned != message:
-            record.msg = cleaned
-            record.args = None
-        if observed is not None and not self.trace_context:
-            put_trace_ids(values)  # records with an API error carry them regardless
-        return observed
 
-
-def _traceback_for_handler(
-    record: logging.LogRecord, handler: logging.Handler
-) -> bool | logging.LogRecord:
-    # The first formatter to see a record caches its traceback in exc_text and every
-    # later formatter reuses it (stdlib behaviour): errorlens fills that cache with the
-    # redacted text, through the handler's own formatException if it has one.
+def _prepare_formatter(
+    record: logging.LogRecord, formatter: logging.Formatter, wrapped: weakref.WeakSet[Any]
+) -> None:
     exc_info = record.exc_info
-    if exc_info is None or exc_info[1] is None:
-        return True
-    formatter = handler.formatter
-    if not record.exc_text:
-        if formatter is not None and (
-            type(formatter).formatException is not logging.Formatter.formatException
-        ):
-            record.exc_text = redact_text(formatter.formatException(exc_info))
-        else:
-            record.exc_text = format_traceback(exc_info)
-    if _FILTER_MAY_REPLACE and formatter is not None and _ignores_exc_text(formatter):
-        # python-json-logger formats exc_info itself and ignores exc_text: this
-        # handler gets a copy without the exception (the others keep it).
-        copy = logging.makeLogRecord(record.__dict__)
-        copy.exc_info = None
-        return copy
-    return True
-
-
-def _nothing() -> None:
-    return None
-
-
-class _Seen(threading.local):
-    # The record this thread's filters last read, so that its other handlers skip the
-    # work, and what they found in it. Weakly held: a record's traceback must not
-    # outlive its logging call (the observation holds no exception).
-    observed: Observation | None = None
-
-    def __init__(self) -> None:
-        self.record: Callable[[], logging.LogRecord | None] = _nothing
-
-
-_seen = _Seen()
-
-
-def _ignores_exc_text(formatter: logging.Formatter) -> bool:
-    # python-json-logger (and subclasses of its formatters) format exc_info themselves.
-    return any(cls.__module__.startswith("pythonjsonlogger") for cls in type(formatter).__mro__)
+    if not exc_info or exc_info[1] is None:
+        return
+    if _formats_exceptions_itself(formatter) or _has_own_format_exception(formatter):
+        if _wrap(formatter):
+            wrapped.add(formatter)
+    elif not record.exc_text:
+        record.exc_text = format_traceback(exc_info)
 
 
 def _covers(names: tuple[str, ...], name: object) -> bool:
@@ -216,17 +386,8 @@ def _covers(names: tuple[str, ...], name: object) -> bool:
     return False
 
 
-def _message_of(record: logging.LogRecord) -> str:
-    try:
-        return record.getMessage()
-    except Exception:  # a bad format string: the handler reports it, not us
-        return str(record.msg)
-
-
 # -- attach / detach -------------------------------------------------------------------
 
-# Attached logger prefix ("" for the root logger) -> the handlers it put filters on.
-_attachments: dict[str, list[logging.Handler]] = {}
 _lock = threading.RLock()
 
 
@@ -236,124 +397,85 @@ def _resolve(logger: logging.Logger | str | None) -> logging.Logger:
     return logger
 
 
-def _prefix(logger: logging.Logger) -> str:
-    return "" if logger is logging.getLogger() else logger.name
-
-
-def _reached_handlers(logger: logging.Logger) -> list[logging.Handler]:
-    """The handlers a record of ``logger`` reaches, nearest first."""
-    found: list[logging.Handler] = []
-    current: logging.Logger | None = logger
-    while current is not None:
-        for handler in current.handlers:
-            if handler not in found:
-                found.append(handler)
-        if not current.propagate:
-            break
-        current = current.parent
-    return found
-
-
-def _formats_summary(handlers: list[logging.Handler]) -> bool:
-    for handler in handlers:
-        fmt = getattr(handler.formatter, "_fmt", None)
-        if isinstance(fmt, str) and SUMMARY_ATTR in fmt:
-            return True
-    return False
-
-
-def _handler_filter(handler: logging.Handler) -> ApiErrorFilter | None:
-    for existing in handler.filters:
-        if isinstance(existing, ApiErrorFilter) and existing.handler is handler:
-            return existing
+def _attached(logger: logging.Logger) -> _AttachHandler | None:
+    for handler in logger.handlers:
+        if type(handler) is _AttachHandler:
+            return handler
     return None
 
 
 def attach(
-    logger: logging.Logger | str | None = None,
-    *,
-    summary: bool | None = None,
-    trace_context: bool = True,
+    logger: logging.Logger | str | None = None, *, trace_context: bool = False
 ) -> list[logging.Handler]:
-    """Annotate the API-error records of ``logger`` and its children, for its handlers.
+    """Read the API errors of ``logger`` and its children, before any handler does.
 
     ``logger`` is a ``logging.Logger`` or a name; None is the root logger (every
-    logger). Call it once your handlers are set up: errorlens adds one
-    :class:`ApiErrorFilter` to each handler that records of ``logger`` reach (its own,
-    then its ancestors' while they propagate) and changes nothing else: handler
-    objects, formatters and levels stay as they were. Records of other loggers that
-    share those handlers are left alone. Returns the handlers it attached to (an empty
-    list means the records reach no handler yet).
+    logger). errorlens puts one handler first among ``logger``'s handlers; it writes
+    nothing, and the handlers, formatters and levels you have stay as they are.
+    Handlers added later, on ``logger`` or its ancestors, see the annotated records
+    too (handlers of its children run before it: attach the child for those).
 
-    ``summary``: set ``record.api_error_summary`` on every record (``""`` when there is
-    no API error) so a plain format string can print it. None (the default) turns it
-    on when a handler's format string mentions ``api_error_summary`` (a JSON formatter
-    has ``api_error`` already and would print the summary twice). ``trace_context``:
-    add ``trace_id``/``span_id`` while an OpenTelemetry span is active.
+    Every API error is recorded once (span event, metrics, Sentry) even when no
+    handler writes the line: a library logger with only a ``NullHandler`` included.
 
-    Calling it again for the same logger re-reads its handlers. :func:`detach` undoes
-    it. Never raises.
+    ``%(api_error_summary)s``, ``%(trace_id)s`` and ``%(span_id)s`` work in any
+    ``%``-style format string (the default style), on every record, without being
+    attributes of plain records (JSON lines stay as they were). A ``{}``- or ``$``-style
+    format that names them should be set when ``attach()`` is called (or call it
+    again): those records then carry them as attributes. ``trace_context=True`` puts
+    ``trace_id``/``span_id`` on every record while a span is active, so JSON formatters
+    write them on every line (records with an API error always carry them).
+
+    Returns the handlers the records reach besides errorlens's, nearest first (an
+    empty list means they reach none yet). Calling it again for the same logger
+    updates the setting. :func:`detach` undoes it. Never raises.
 
     .. versionadded:: 0.1.0
     """
     try:
         target = _resolve(logger)
         with _lock:
-            _detach(target)
-            handlers = _reached_handlers(target)
-            wants_summary = _formats_summary(handlers) if summary is None else summary
-            prefix = _prefix(target)
-            touched: list[logging.Handler] = []
-            for handler in handlers:
-                existing = _handler_filter(handler)
-                if existing is not None and existing.names is None:
-                    continue  # configure()'s own filter: it covers every logger already
-                touched.append(handler)
-                if existing is None:
-                    handler.addFilter(
-                        ApiErrorFilter(
-                            summary=wants_summary,
-                            trace_context=trace_context,
-                            names=(prefix,),
-                            handler=handler,
-                        )
-                    )
-                else:
-                    names = existing.names or ()
-                    if prefix not in names:
-                        existing.names = (*names, prefix)
-                    existing.summary = existing.summary or wants_summary
-                    existing.trace_context = existing.trace_context or trace_context
-            _attachments[prefix] = touched
-            return list(handlers)
+            existing = _attached(target)
+            if existing is not None:
+                existing.trace_context = trace_context
+                existing.real_fields = _wants_real_fields(_handlers_from(target))
+            else:
+                target.handlers.insert(0, _AttachHandler(target, trace_context))
+            return [h for h in _handlers_from(target) if not isinstance(h, ReadingHandler)]
     except Exception:
         report_internal("attaching to a logger")
         return []
 
 
 def detach(logger: logging.Logger | str | None = None) -> None:
-    """Undo :func:`attach` for ``logger``: its filters go, handlers stay as they are.
+    """Undo :func:`attach` for ``logger``: its errorlens handler goes, and the
+    formatters it gave the redacting ``formatException`` get their own back.
+
+    Other attached loggers stay attached.
 
     .. versionadded:: 0.1.0
     """
     try:
         with _lock:
-            _detach(_resolve(logger))
+            target = _resolve(logger)
+            handler = _attached(target)
+            if handler is None:
+                return
+            target.removeHandler(handler)
+            still = _formatters_in_use()
+            for formatter in list(handler.wrapped):
+                if formatter not in still:
+                    _unwrap(formatter)
     except Exception:
         report_internal("detaching from a logger")
 
 
-def _detach(target: logging.Logger) -> None:
-    prefix = _prefix(target)
-    handlers = _attachments.pop(prefix, None)
-    if handlers is None:
-        return
-    for handler in handlers:
-        existing = _handler_filter(handler)
-        if existing is None or existing.names is None:
-            continue
-        names = tuple(name for name in existing.names if name != prefix)
-        if names:
-            existing.names = names
-        else:
-            handler.removeFilter(existing)
+def _formatters_in_use() -> set[logging.Formatter]:
+    """Formatters another reading handler (attach()'s, configure()'s) still counts on."""
+    found: set[logging.Formatter] = set()
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", ()):
+            if isinstance(handler, ReadingHandler):
+                found.update(handler.wrapped)
+    return found

@@ -19,7 +19,7 @@ import structlog
 from _servers import LoopbackServer
 from conftest import require
 from errorlens._internal.config import configure, unconfigure
-from errorlens.stdlib import ApiErrorFilter, attach, detach
+from errorlens.stdlib import ReadingHandler, attach, detach
 from errorlens.testing import capture_api_errors
 
 ERROR_BODY = {
@@ -67,7 +67,8 @@ def _lines(out: io.StringIO) -> list[dict[str, Any]]:
 
 
 def _ours(root: logging.Logger) -> list[logging.Handler]:
-    return [h for h in root.handlers if any(isinstance(f, ApiErrorFilter) for f in h.filters)]
+    """configure()'s reading handler (the one that annotates records for the others)."""
+    return [h for h in root.handlers if isinstance(h, ReadingHandler)]
 
 
 def test_structlog_and_stdlib_lines_come_out_alike(loopback: LoopbackServer) -> None:
@@ -369,14 +370,15 @@ def test_otel_true_exports_spans_and_log_lines() -> None:
     assert record["attributes"]["api_error.code"] == "card_declined"
 
 
-def test_attach_and_detach_leave_configures_filter_alone(loopback: LoopbackServer) -> None:
+def test_attach_and_detach_leave_configures_handler_alone(loopback: LoopbackServer) -> None:
     out = io.StringIO()
     configure(json=True, stream=out)
-    (handler,) = _ours(logging.getLogger())
-    (own,) = [f for f in handler.filters if isinstance(f, ApiErrorFilter)]
+    root = logging.getLogger()
+    before = list(root.handlers)
     attach("some.app")
+    attach()
     detach("some.app")
-    assert [f for f in handler.filters if isinstance(f, ApiErrorFilter)] == [own]
-    assert own.names is None
+    detach()
+    assert root.handlers == before
     logging.getLogger("elsewhere").error("failed", exc_info=_http_error(loopback))
     assert _lines(out)[0]["api_error"]["code"] == "validation_failed"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import json
 import logging
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
+import errorlens
 import errorlens.stdlib
 from _servers import LoopbackServer
 from conftest import require
@@ -89,8 +89,9 @@ def test_attach_leaves_handlers_and_formatters_as_they_were(
     attached = attach(logger)
 
     assert attached == handlers and handler in attached
-    assert logger.handlers == handlers
-    assert [(h.formatter, h.level) for h in handlers] == [(f, lv) for f, lv, _ in settings]
+    # One errorlens handler first; the application's own after it, each as it was.
+    assert logger.handlers[1:] == handlers
+    assert [(h.formatter, h.level, h.filters) for h in handlers] == settings
     assert logger.filters == []
     out.truncate(0)
     out.seek(0)
@@ -182,17 +183,17 @@ def test_error_extra_with_a_response(
     assert not hasattr(second, "api_error")
 
 
-def test_attach_twice_installs_one_filter_per_handler(
+def test_attach_twice_installs_one_errorlens_handler(
     app_logger: tuple[logging.Logger, io.StringIO],
 ) -> None:
     logger, _ = app_logger
+    before = list(logger.handlers)
     attach(logger)
     attach(logger)
-    for handler in logger.handlers:
-        filters = [f for f in handler.filters if isinstance(f, ApiErrorFilter)]
-        assert len(filters) == 1
+    assert len(logger.handlers) == len(before) + 1
+    assert all(h.filters == [] for h in logger.handlers)
     detach(logger)
-    assert [h.filters for h in logger.handlers] == [[] for _ in logger.handlers]
+    assert logger.handlers == before
 
 
 def test_two_handlers_one_extraction(
@@ -227,12 +228,11 @@ def test_python_json_logger_emits_nested_api_error(loopback: LoopbackServer) -> 
     assert failed["api_error"]["code"] == "rate_limit_exceeded"
     assert failed["api_error"]["url"].endswith("api_key=[REDACTED]")
     assert "api_error_summary" not in failed
-    if sys.version_info >= (3, 12):
-        # The handler gets a copy without exc_info: python-json-logger prints exc_text.
-        assert SECRET_KEY not in failed["exc_info"]
-    else:
-        # python-json-logger formats exc_info itself; errorlens does not take it away.
-        assert "Traceback" in failed["exc_info"]
+    # python-json-logger formats exc_info itself: it prints errorlens's redacted text,
+    # on every Python version, and the formatter gets its own method back on detach.
+    assert "Traceback" in failed["exc_info"] and "HTTPError" in failed["exc_info"]
+    assert SECRET_KEY not in failed["exc_info"]
+    assert "formatException" not in vars(handler.formatter)
 
 
 def test_custom_format_exception_is_respected_and_redacted(loopback: LoopbackServer) -> None:
@@ -269,7 +269,12 @@ def test_trace_ids_on_records_inside_a_span(
     with tracer.start_as_current_span("work") as span:
         logger.info("inside")
     outside, inside = keep.records
-    assert not hasattr(outside, "trace_id")
+    # Plain records stay plain (JSON lines unchanged); trace_context=True adds the ids.
+    assert not hasattr(outside, "trace_id") and not hasattr(inside, "trace_id")
+    attach(logger, trace_context=True)
+    with tracer.start_as_current_span("work") as span:
+        logger.info("inside")
+    inside = keep.records[-1]
     assert inside.trace_id == format(span.get_span_context().trace_id, "032x")  # type: ignore[attr-defined]
     assert inside.span_id == format(span.get_span_context().span_id, "016x")  # type: ignore[attr-defined]
 
@@ -324,9 +329,9 @@ def test_any_exception_gets_a_redacted_traceback(
     assert "api_key=[REDACTED]" in text
 
 
-def test_a_second_filter_with_summary_gets_the_real_summary(loopback: LoopbackServer) -> None:
-    # configure()'s filter (summary off) reads the record first; a plain handler attached
-    # with summary=True then sees the same record already read.
+def test_a_filter_and_attach_read_a_record_once(loopback: LoopbackServer) -> None:
+    # A handler's own ApiErrorFilter and attach() both see the record: one reading, and
+    # the plain handler prints the real summary.
     logger = logging.getLogger("twofilters")
     logger.propagate = False
     json_like = _Keep()
@@ -337,7 +342,7 @@ def test_a_second_filter_with_summary_gets_the_real_summary(loopback: LoopbackSe
     logger.addHandler(json_like)
     logger.addHandler(plain)
     try:
-        attach(logger, summary=True)
+        attach(logger)
         logger.warning("fine")
         _log_failure(logger, _http_error(loopback))
     finally:
@@ -358,3 +363,118 @@ def test_a_record_without_a_name_passes_an_attached_handler(
     nameless = logging.makeLogRecord({"name": None, "msg": "odd", "levelno": logging.INFO})
     handler.handle(nameless)
     assert "odd" in out.getvalue()
+
+
+# --- attach() whatever the handlers (issue #11) -------------------------------------------
+
+
+@pytest.fixture
+def library_logger() -> Iterator[logging.Logger]:
+    """A library's logger: a NullHandler and nothing else, not propagating."""
+    logger = logging.getLogger("vendorlib")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.addHandler(logging.NullHandler())
+    try:
+        yield logger
+    finally:
+        detach(logger)
+        logger.handlers.clear()
+        logger.propagate = True
+
+
+def test_a_null_handler_logger_still_records_each_api_error_once(
+    library_logger: logging.Logger, loopback: LoopbackServer
+) -> None:
+    sdk_trace = require("opentelemetry.sdk.trace")
+    exporting = require("opentelemetry.sdk.trace.export.in_memory_span_exporter")
+    exporter = exporting.InMemorySpanExporter()
+    provider = sdk_trace.TracerProvider()
+    export = require("opentelemetry.sdk.trace.export")
+    provider.add_span_processor(export.SimpleSpanProcessor(exporter))
+    attached = attach(library_logger)
+    # (Recent pytest versions add their capture handlers to non-propagating loggers.)
+    assert logging.NullHandler in [type(h) for h in attached]
+    error = _http_error(loopback)
+    with capture_api_errors() as seen, provider.get_tracer("t").start_as_current_span("call"):
+        _log_failure(library_logger, error)
+        _log_failure(library_logger, error)  # logged twice, recorded once
+    assert len(seen) == 1 and seen[0].record.code == "rate_limit_exceeded"
+    (span,) = exporter.get_finished_spans()
+    (event,) = [e for e in span.events if e.name == "exception"]
+    assert event.attributes["api_error.code"] == "rate_limit_exceeded"
+    assert SECRET_KEY not in str(event.attributes["exception.stacktrace"])
+
+
+def test_handlers_added_after_attach_see_annotated_records(
+    app_logger: tuple[logging.Logger, io.StringIO], loopback: LoopbackServer
+) -> None:
+    logger, _ = app_logger
+    attach(logger)
+    later = io.StringIO()
+    handler = logging.StreamHandler(later)
+    handler.setFormatter(logging.Formatter("%(message)s | %(api_error_summary)s"))
+    logger.addHandler(handler)
+    logger.info("ready")
+    _log_failure(logger, _http_error(loopback))
+    ready, failed, *traceback = later.getvalue().splitlines()
+    assert ready == "ready | "
+    assert failed.startswith("charge failed | 429 rate_limit_exceeded")
+    assert "request_id=req_42" in failed
+    assert traceback[0] == "Traceback (most recent call last):"
+    assert SECRET_KEY not in later.getvalue()
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        "%(message)s|%(api_error_summary)s|%(trace_id)s|%(span_id)s",
+        "$message|$api_error_summary|$trace_id|$span_id",
+    ],
+    ids=["percent", "dollar"],
+)
+def test_errorlens_fields_work_in_any_format_string_inside_or_outside_a_span(
+    app_logger: tuple[logging.Logger, io.StringIO],
+    capsys: pytest.CaptureFixture[str],
+    fmt: str,
+) -> None:
+    sdk_trace = require("opentelemetry.sdk.trace")
+    logger, out = app_logger
+    logger.handlers[0].setFormatter(
+        logging.Formatter(fmt, style="$" if fmt.startswith("$") else "%")
+    )
+    attach(logger)
+    logger.info("outside")
+    with sdk_trace.TracerProvider().get_tracer("t").start_as_current_span("work") as span:
+        logger.info("inside")
+    context = span.get_span_context()
+    outside, inside = out.getvalue().splitlines()
+    assert outside == "outside|||"
+    assert inside == f"inside||{context.trace_id:032x}|{context.span_id:016x}"
+    assert "Logging error" not in capsys.readouterr().err
+
+
+def test_detach_undoes_exactly_what_attach_did_per_logger() -> None:
+    root = logging.getLogger()
+    child = logging.getLogger("shared.child")
+    shared = _Keep()
+    own = _Keep()
+    root.addHandler(shared)
+    child.addHandler(own)
+    before_root, before_child = list(root.handlers), list(child.handlers)
+    try:
+        attach()
+        attach("shared.child")
+        detach()
+        assert root.handlers == before_root
+        assert shared.filters == [] and own.filters == []
+        assert len(child.handlers) == len(before_child) + 1  # still attached
+        child.error("boom", extra={"error": errorlens.from_http(503, {}, b"")})
+        assert own.records[-1].api_error["status"] == 503  # type: ignore[attr-defined]
+        detach("shared.child")
+        assert child.handlers == before_child
+    finally:
+        detach("shared.child")
+        detach()
+        root.removeHandler(shared)
+        child.removeHandler(own)

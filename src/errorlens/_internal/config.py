@@ -9,11 +9,13 @@ the same, carry ``api_error`` when they hold an API error, and are redacted whol
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import IO, Any
 
@@ -21,13 +23,15 @@ import structlog
 
 from errorlens._internal.guard import guarded, internal_logger, report_internal
 from errorlens._internal.observe import SUMMARY_ATTR
+from errorlens._internal.shutdown import ENV_SHUTDOWN_TIMEOUT, Step, budget_from, run_within
 from errorlens.processors import format_exc_info, redact
-from errorlens.stdlib import ApiErrorFilter
+from errorlens.stdlib import ReadingHandler
 
 __all__ = [
     "ENV_FORMAT",
     "ENV_LEVEL",
     "ENV_SERVICE",
+    "ENV_SHUTDOWN_TIMEOUT",
     "configure",
     "unconfigure",
     "utc_timestamp",
@@ -68,14 +72,23 @@ def _level_from(value: int | str | None) -> int:
     return logging.INFO
 
 
+_CONSOLE_FORMATS = ("console", "text", "pretty")
+
+
 def _wants_json(json: bool | None, stream: IO[str]) -> bool:
     if json is not None:
         return json
     chosen = os.environ.get(ENV_FORMAT, "").strip().lower()
     if chosen == "json":
         return True
-    if chosen in ("console", "text", "pretty"):
+    if chosen in _CONSOLE_FORMATS:
         return False
+    if chosen:
+        warnings.warn(
+            f"{ENV_FORMAT}={chosen!r} is not a format errorlens knows (json, "
+            f"{', '.join(_CONSOLE_FORMATS)}); choosing by terminal instead",
+            stacklevel=4,
+        )
     try:
         return not stream.isatty()
     except Exception:
@@ -184,6 +197,10 @@ class _Installed:
     def __init__(self) -> None:
         self.handlers: list[logging.Handler] = []
         self.previous_root_level: int | None = None
+        self.otel = False  # configure() set up OpenTelemetry export
+        self.sentry = False  # configure() asked for Sentry
+        self.shutdown_timeout: float | None = None
+        self.at_exit = False
 
 
 _installed = _Installed()
@@ -202,6 +219,7 @@ def configure(
     sentry_dsn: str | None = None,
     sentry_options: Mapping[str, Any] | None = None,
     cache_logger_on_first_use: bool = True,
+    shutdown_timeout: float | None = None,
 ) -> None:
     """Set up structlog and stdlib logging for an application, API errors included.
 
@@ -225,7 +243,13 @@ def configure(
     ``processors`` run on every line just before redaction and rendering.
     ``otel=True`` installs OpenTelemetry export from the ``OTEL_*`` variables
     (``errorlens[otel]``) and sends log lines there too; ``sentry_dsn`` starts Sentry
-    (``errorlens[sentry]``) with ``sentry_options``.
+    (``errorlens[sentry]``, :class:`errorlens.sentry.ErrorlensIntegration` installed)
+    with ``sentry_options``.
+
+    ``shutdown_timeout``: seconds in all that flushing OpenTelemetry and Sentry may
+    take at exit or in :func:`unconfigure`, shared by every provider (they flush side
+    by side); else ``ERRORLENS_SHUTDOWN_TIMEOUT``, else 2. A collector or Sentry that is
+    down or hangs costs that, once.
 
     Calling it again replaces the previous setup (never adds a second handler); other
     handlers on the root logger are left alone. :func:`unconfigure` undoes it. Never
@@ -246,6 +270,8 @@ def configure(
             sentry_options=sentry_options,
             cache_logger_on_first_use=cache_logger_on_first_use,
         )
+        _installed.shutdown_timeout = shutdown_timeout
+        _exit_last()
     except Exception:
         report_internal("configuring logging")
 
@@ -286,7 +312,8 @@ def _configure(
     )
     handler = logging.StreamHandler(out)
     handler.setFormatter(formatter)
-    handler.addFilter(ApiErrorFilter(trace_context=True, handler=handler))
+    # First on the root logger: reads every record once for every handler after it.
+    reader = ReadingHandler(logging.getLogger(), trace_context=True)
 
     with _lock:
         root = logging.getLogger()
@@ -294,8 +321,9 @@ def _configure(
         if _installed.previous_root_level is None:
             _installed.previous_root_level = root.level
         root.setLevel(levelno)
+        root.handlers.insert(0, reader)
         root.addHandler(handler)
-        _installed.handlers.append(handler)
+        _installed.handlers.extend((reader, handler))
 
         structlog.configure(
             processors=[
@@ -315,8 +343,8 @@ def _configure(
                 from errorlens import otel as otel_module
 
                 otel_handler = otel_module.setup(service, logs=True)
+                _installed.otel = True
                 if otel_handler is not None and otel_handler not in root.handlers:
-                    otel_handler.addFilter(ApiErrorFilter(trace_context=True))
                     root.addHandler(otel_handler)
                     _installed.handlers.append(otel_handler)
     if sentry_dsn is not None:
@@ -324,19 +352,23 @@ def _configure(
             from errorlens import sentry as sentry_module
 
             sentry_module.setup(sentry_dsn, **dict(sentry_options or {}))
+            _installed.sentry = True
 
 
 def _remove_installed(root: logging.Logger) -> None:
     for handler in _installed.handlers:
         root.removeHandler(handler)
-        for existing in list(handler.filters):
-            if isinstance(existing, ApiErrorFilter):
-                handler.removeFilter(existing)
     _installed.handlers.clear()
 
 
-def unconfigure() -> None:
-    """Undo :func:`configure`: its handlers leave the root logger, structlog is reset.
+def unconfigure(shutdown_timeout: float | None = None) -> None:
+    """Undo :func:`configure`: everything it started stops, everything it added goes.
+
+    Its handlers leave the root logger (whose level comes back), structlog is reset,
+    and the OpenTelemetry providers and the Sentry client that ``configure()`` started
+    are flushed and shut down, side by side, within one budget (``shutdown_timeout``,
+    else ``configure()``'s, else ``ERRORLENS_SHUTDOWN_TIMEOUT``, else 2 s). What is
+    not done by then is left behind, named in a warning. Run at exit too. Never raises.
 
     .. versionadded:: 0.1.0
     """
@@ -348,5 +380,48 @@ def unconfigure() -> None:
                 root.setLevel(_installed.previous_root_level)
                 _installed.previous_root_level = None
             structlog.reset_defaults()
+            budget = budget_from(
+                shutdown_timeout if shutdown_timeout is not None else _installed.shutdown_timeout
+            )
+            steps, after = _shutdown_steps()
+        if steps:
+            run_within(budget, steps)
+        for step in after:
+            step()
     except Exception:
         report_internal("undoing configure()")
+
+
+def _shutdown_steps() -> tuple[dict[str, Step], list[Any]]:
+    """What stopping configure()'s outputs takes, and what to do once they stopped."""
+    steps: dict[str, Step] = {}
+    after: list[Any] = []
+    if _installed.otel:
+        _installed.otel = False
+        from errorlens.otel import providers
+
+        steps.update(providers.shutdown_steps())
+        after.append(providers.forget_providers)
+    if _installed.sentry:
+        _installed.sentry = False
+        with guarded("closing Sentry"):
+            from errorlens import sentry as sentry_module
+
+            step = sentry_module.shutdown_step()
+            if step is not None:
+                steps["Sentry"] = step
+            after.append(sentry_module.forget)
+    return steps, after
+
+
+def _exit_last() -> None:
+    """Run :func:`unconfigure` at exit, before the exit hooks of sentry-sdk and
+    OpenTelemetry that configure() set off (exit hooks run last registered, first)."""
+    if _installed.at_exit:
+        atexit.unregister(_at_exit)
+    atexit.register(_at_exit)
+    _installed.at_exit = True
+
+
+def _at_exit() -> None:
+    unconfigure()

@@ -26,20 +26,34 @@ from errorlens._internal.events import (
 from errorlens._internal.guard import report_internal
 from errorlens._internal.reader.extract import extract
 from errorlens._internal.scrub import redact_text, redact_values
+from errorlens._internal.text import cap
 from errorlens.record import ErrorRecord, secret_values
 
 __all__ = [
+    "API_ERRORS_KEY",
     "API_ERROR_KEY",
+    "OBSERVED_KEY",
     "SUMMARY_ATTR",
     "Observation",
+    "clean_summary",
+    "current_trace_ids",
     "is_error_source",
     "last_clean",
     "observe",
     "put_trace_ids",
+    "short_error_text",
 ]
 
 API_ERROR_KEY = "api_error"
+# Every member's record, when the exception logged is a group of several API errors.
+API_ERRORS_KEY = "api_errors"
 SUMMARY_ATTR = "api_error_summary"
+# Where errorlens keeps its reading of a stdlib log record (an :class:`Observation`, or
+# None), in the record's ``__dict__``: an underscore, so formatters and Sentry's
+# ``extra`` leave it out. Its presence means "read already".
+OBSERVED_KEY = "_errorlens"
+# How many members of an exception group (nested groups included) are read.
+_GROUP_LIMIT = 20
 
 
 class Observation:
@@ -48,22 +62,42 @@ class Observation:
     Holds no exception: :mod:`errorlens.stdlib` keeps it until the thread's next record.
     """
 
-    __slots__ = ("_summary", "api_error", "message", "record")
+    __slots__ = ("_summary", "api_error", "api_errors", "message", "record")
 
-    def __init__(self, record: ErrorRecord, api_error: dict[str, Any], message: str | None) -> None:
+    def __init__(
+        self,
+        record: ErrorRecord,
+        api_error: dict[str, Any],
+        message: str | None,
+        api_errors: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.record = record
         self.api_error = api_error
         self.message = message
+        # Every member's facts when a group of several API errors was logged.
+        self.api_errors = api_errors
         self._summary: str | None = None
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The fields a log line gets: ``api_error``, and ``api_errors`` for a group."""
+        if self.api_errors is None:
+            return {API_ERROR_KEY: self.api_error}
+        return {API_ERROR_KEY: self.api_error, API_ERRORS_KEY: self.api_errors}
 
     @property
     def summary(self) -> str:
         """The record's one-line summary, redacted (made on first use: plain formats)."""
         if self._summary is None:
-            summary = redact_text(self.record.summary())
-            secrets = secret_values(self.record)
-            self._summary = redact_values(summary, secrets) if secrets else summary
+            self._summary = clean_summary(self.record)
         return self._summary
+
+
+def clean_summary(record: ErrorRecord) -> str:
+    """``record.summary()``, redacted, the record's secret values out."""
+    summary = redact_text(record.summary())
+    secrets = secret_values(record)
+    return redact_values(summary, secrets) if secrets else summary
 
 
 _PLAIN_TYPES = (str, bytes, bytearray, int, float, bool, dict, list, tuple, set)
@@ -72,6 +106,21 @@ _PLAIN_TYPES = (str, bytes, bytearray, int, float, bool, dict, list, tuple, set)
 def is_error_source(value: Any) -> bool:
     """Whether an ``error`` field may hold an API error (not a string or a plain dict)."""
     return value is not None and not isinstance(value, _PLAIN_TYPES)
+
+
+_SHORT_ERROR_MAX = 200
+
+
+def short_error_text(source: Any) -> str | None:
+    """What an ``error`` field read into ``api_error`` keeps: ``"Type: message"`` for an
+    exception (redacted, capped), None (drop the field) for a response or a record."""
+    if not isinstance(source, BaseException):
+        return None
+    try:
+        text = f"{type(source).__name__}: {source}"
+    except Exception:
+        text = type(source).__name__
+    return cap(redact_text(text), _SHORT_ERROR_MAX, "...")
 
 
 class _Clean(threading.local):
@@ -93,6 +142,31 @@ def _record_of(source: Any, exc_info: ExcInfo | None) -> ErrorRecord | None:
     if exc_info is None:
         return None
     return recorded(exc_info[1]) or extract(exc_info[1])
+
+
+def group_members(group: BaseException) -> list[BaseException]:
+    """The leaf members of an exception group, depth first, at most a few."""
+    found: list[BaseException] = []
+    pending: list[BaseException] = [group]
+    seen: set[int] = set()
+    while pending and len(found) < _GROUP_LIMIT and len(seen) < 4 * _GROUP_LIMIT:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if _is_group(current):
+            members = getattr(current, "exceptions", ())
+            pending.extend(reversed([m for m in members if isinstance(m, BaseException)]))
+        else:
+            found.append(current)
+    return found
+
+
+def _is_group(exc: BaseException) -> bool:
+    # The builtin group (3.11+), or the ``exceptiongroup`` backport's on 3.10: same names.
+    return isinstance(getattr(exc, "exceptions", None), tuple) and any(
+        cls.__name__ in ("BaseExceptionGroup", "ExceptionGroup") for cls in type(exc).__mro__
+    )
 
 
 def _traceback_without(exc_info: ExcInfo, secrets: tuple[str, ...]) -> str:
@@ -121,6 +195,8 @@ def observe(
     """
     record = _record_of(source, exc_info)
     if record is None:
+        if source is None and exc_info is not None and _is_group(exc_info[1]):
+            return _observe_group(exc_info, level, logger_name, message, via_stdlib)
         return None
     api_error = record.as_dict()
     last_clean.api_error = api_error
@@ -141,23 +217,59 @@ def observe(
     return Observation(record, api_error, text)
 
 
+def _observe_group(
+    exc_info: ExcInfo, level: int, logger_name: str | None, message: Any, via_stdlib: bool
+) -> Observation | None:
+    """A group of exceptions (a TaskGroup, anyio): one event per member API error."""
+    found: list[tuple[BaseException, ErrorRecord]] = []
+    for member in group_members(exc_info[1]):
+        record = recorded(member) or extract(member)
+        if record is not None:
+            found.append((member, record))
+    if not found:
+        return None
+    first = found[0][1]
+    text = clean_message(message, first) if message is not None else None
+    for member, record in found:
+        member_info: ExcInfo = (type(member), member, member.__traceback__)
+        emit(
+            ErrorEvent(
+                record,
+                member_info,
+                level=level,
+                logger_name=logger_name,
+                message=text,
+                via_stdlib=via_stdlib,
+            )
+        )
+    api_error = first.as_dict()
+    last_clean.api_error = api_error
+    api_errors = [record.as_dict() for _, record in found] if len(found) > 1 else None
+    return Observation(first, api_error, text, api_errors)
+
+
 # -- trace context -------------------------------------------------------------------
 
 _get_current_span: Callable[[], Any] | None = None
+# The last span context turned into hex, and its ids: every line of a span shares them.
+_last_ids: tuple[object, tuple[str, str] | None] = (None, None)
 
 
-def _current_trace_ids() -> tuple[str, str] | None:
+def current_trace_ids() -> tuple[str, str] | None:
     """``(trace_id, span_id)`` of the active OpenTelemetry span as lowercase hex, or None."""
-    global _get_current_span  # noqa: PLW0603 - imported once, on first use
+    global _get_current_span, _last_ids  # noqa: PLW0603 - imported once, on first use
     get_span = _get_current_span
     if get_span is None:
         from opentelemetry.trace import get_current_span
 
         get_span = _get_current_span = get_current_span
     context = get_span().get_span_context()
-    if not context.is_valid:
-        return None
-    return f"{context.trace_id:032x}", f"{context.span_id:016x}"
+    last = _last_ids  # one read: another thread may replace it meanwhile
+    if last[0] is context:
+        return last[1]
+    ids = (f"{context.trace_id:032x}", f"{context.span_id:016x}") if context.is_valid else None
+    _last_ids = (context, ids)
+    return ids
 
 
 def put_trace_ids(values: MutableMapping[str, Any]) -> None:
@@ -165,7 +277,7 @@ def put_trace_ids(values: MutableMapping[str, Any]) -> None:
     if "trace_id" in values and "span_id" in values:
         return
     try:
-        ids = _current_trace_ids()
+        ids = current_trace_ids()
     except Exception:
         report_internal("reading the current trace context")
         return

@@ -6,13 +6,13 @@ import importlib
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import _logs, metrics, trace
 
 from errorlens._internal.guard import guarded, internal_logger, report_internal
+from errorlens._internal.shutdown import Step, budget_from, remaining, run_within
 from errorlens.otel.logs import LogHandler
 from errorlens.otel.metrics import forget_instruments, is_api_default
 
@@ -154,7 +154,7 @@ def _install_tracing(installed: _Installed, resource: Any) -> None:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
-    provider = TracerProvider(resource=resource)
+    provider = TracerProvider(resource=resource, shutdown_on_exit=False)
     for exporter in _exporters("traces", ConsoleSpanExporter):
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
@@ -189,7 +189,7 @@ def _install_metrics(installed: _Installed, resource: Any) -> None:
                     readers.append(reader)
         elif name != "none":
             _warn_exporter("metrics", name)
-    provider = MeterProvider(resource=resource, metric_readers=readers)
+    provider = MeterProvider(resource=resource, metric_readers=readers, shutdown_on_exit=False)
     metrics.set_meter_provider(provider)
     installed.meter_provider = provider
 
@@ -221,7 +221,7 @@ def _install_logs(installed: _Installed, resource: Any) -> None:
     from opentelemetry.sdk._logs import LoggerProvider
     from opentelemetry.sdk._logs import export as logs_export
 
-    provider = LoggerProvider(resource=resource)
+    provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
     # Renamed in SDK 1.39 (ConsoleLogExporter before).
     console = (
         getattr(logs_export, "ConsoleLogRecordExporter", None) or logs_export.ConsoleLogExporter
@@ -260,44 +260,63 @@ def _warn_exporter(signal: str, name: str) -> None:
     internal_logger.warning("unknown %s exporter %r ignored", signal, name)
 
 
-def shutdown() -> None:
+def shutdown(timeout: float | None = None) -> None:
     """Flush and remove what :func:`setup` installed; the application's own stays.
 
-    The providers flush side by side, so a collector that is down costs one export
-    timeout (5 s unless ``OTEL_EXPORTER_OTLP_TIMEOUT`` says otherwise), not one per
-    signal. Tracers and meters already obtained from errorlens's providers keep them
-    (shut down, so no-ops). Never raises.
+    The providers flush side by side within one budget of ``timeout`` seconds in all
+    (default: ``configure(shutdown_timeout=)``, ``ERRORLENS_SHUTDOWN_TIMEOUT``, else
+    2 s), so a collector that is down or hangs costs that budget once, not one export
+    timeout per signal. Providers that have not finished by then are left behind,
+    named in a warning. errorlens's providers are made without their own exit hooks:
+    ``configure()`` shuts them down at exit within the same budget. Tracers and meters
+    already obtained from them keep them (shut down, so no-ops). Never raises.
     """
-    global _installed
+    steps = shutdown_steps()
+    if steps:
+        run_within(budget_from(timeout), steps)
+    forget_providers()
+
+
+def shutdown_steps() -> dict[str, Step]:
+    """What shutting errorlens's OpenTelemetry setup down takes, one step per provider.
+
+    The setup is forgotten at once (a second call finds nothing); the global providers
+    are put back by :func:`forget_providers` once the steps ran.
+    """
+    global _installed, _leaving  # noqa: PLW0603
     with _setup_lock:
         installed, _installed = _installed, None
     if installed is None:
-        return
+        return {}
+    _leaving = installed
     if installed.handler is not None:
         with guarded("closing the OpenTelemetry log handler"):
             installed.handler.close()
+    steps: dict[str, Step] = {}
+    if installed.tracer_provider is not None:
+        steps["OpenTelemetry traces"] = _flush_then_stop(installed.tracer_provider)
+    if installed.meter_provider is not None:
+        steps["OpenTelemetry metrics"] = _stop_meters(installed.meter_provider)
+    if installed.logger_provider is not None:
+        steps["OpenTelemetry logs"] = _flush_then_stop(installed.logger_provider)
+    return steps
+
+
+_leaving: _Installed | None = None
+
+
+def forget_providers() -> None:
+    """Put the API's global providers back and stop the Prometheus endpoint."""
+    global _leaving
+    installed, _leaving = _leaving, None
+    if installed is None:
+        return
     # The API modules that hold each global provider (private: looked up when restoring).
     globals_of = (
         (installed.tracer_provider, "opentelemetry.trace", "_TRACER_PROVIDER"),
         (installed.meter_provider, "opentelemetry.metrics._internal", "_METER_PROVIDER"),
         (installed.logger_provider, "opentelemetry._logs._internal", "_LOGGER_PROVIDER"),
     )
-    threads = []
-    for provider, *_ in globals_of:
-        if provider is not None:
-            thread = threading.Thread(
-                target=_shutdown_provider, args=(provider,), name="errorlens-otel-shutdown"
-            )
-            thread.daemon = True
-            try:
-                thread.start()
-            except RuntimeError:  # no new threads (interpreter shutdown): flush here
-                _shutdown_provider(provider)
-                continue
-            threads.append(thread)
-    deadline = time.monotonic() + _longest_export_timeout() + 1.0
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
     for provider, module, attr in globals_of:
         if provider is not None:
             with guarded("restoring an OpenTelemetry global provider"):
@@ -309,21 +328,20 @@ def shutdown() -> None:
     forget_instruments()
 
 
-def _shutdown_provider(provider: Any) -> None:
-    with guarded("shutting down an OpenTelemetry provider"):
+def _flush_then_stop(provider: Any) -> Step:
+    def step(deadline: float) -> None:
+        # force_flush takes the deadline; shutdown then has little left to send.
+        provider.force_flush(int(remaining(deadline) * 1000))
         provider.shutdown()
 
+    return step
 
-def _longest_export_timeout() -> float:
-    longest = _DEFAULT_EXPORT_TIMEOUT
-    for name in ("", "_TRACES", "_METRICS", "_LOGS"):
-        raw = os.environ.get(f"OTEL_EXPORTER_OTLP{name}_TIMEOUT")
-        if raw:
-            try:
-                longest = max(longest, float(raw)) if name else float(raw)
-            except ValueError:
-                continue
-    return longest
+
+def _stop_meters(provider: Any) -> Step:
+    def step(deadline: float) -> None:
+        provider.shutdown(timeout_millis=remaining(deadline) * 1000)
+
+    return step
 
 
 def _restore_global(module: Any, attr: str, provider: Any) -> None:

@@ -1,36 +1,35 @@
-"""Sentry: one enriched, well-grouped event per API error.
+"""Sentry: one enriched, well-grouped event per API error, as a sentry-sdk integration.
 
-Let errorlens start Sentry (it initialises ``sentry_sdk`` only if the application has
-not)::
+Add the integration to your own ``sentry_sdk.init``, as with any Sentry integration::
+
+    import sentry_sdk
+    from errorlens.sentry import ErrorlensIntegration
+
+    sentry_sdk.init(dsn="https://key@o1.ingest.sentry.io/1", integrations=[ErrorlensIntegration()])
+
+or let errorlens start Sentry with it::
 
     errorlens.configure(service="checkout", sentry_dsn="https://key@o1.ingest.sentry.io/1")
     # or, without configure():
     errorlens.sentry.setup("https://key@o1.ingest.sentry.io/1", environment="prod")
 
-An application that calls ``sentry_sdk.init`` itself keeps its client and options;
-``setup()`` then only adds errorlens's enrichment (a global event processor). An
-application that prefers not to call ``setup()`` composes the enrichment into its own
-``before_send``::
-
-    sentry_sdk.init(dsn=..., before_send=errorlens.sentry.make_before_send(my_before_send))
-
 Every event that carries an API error gets the tags ``api_error.vendor``,
 ``api_error.code``, ``api_error.request_id`` and ``http.status_code``, an ``api_error``
 context with the whole record (the vendor's ``type`` as ``error_type``: Sentry reserves
-``type`` in a context), a fingerprint, and secrets scrubbed from its request data,
-messages, frame variables and breadcrumbs. The fingerprint is
+``type`` in a context), and a fingerprint; the record is not repeated in ``extra``, and
+breadcrumbs carry a one-line summary of it. The fingerprint is
 ``["{{ default }}", vendor, code]`` for events with a stack trace (Sentry's default
 grouping of a stack trace ignores the message, so ids in messages do not split issues)
 and ``["api_error", call site, vendor, code]`` for message-only events (whose default
 grouping is their text).
 
-Every event sent through errorlens's setup is scrubbed, API error or not: its
+Every event of a client with the integration is scrubbed, API error or not: its
 messages, exception values, frame variables, request data and breadcrumbs.
 
-Each API error becomes exactly one event: when a log line travels through stdlib
-logging and Sentry's ``LoggingIntegration`` turns it into an event, errorlens enriches
-that event; otherwise :func:`sentry_sink` captures one itself. Errors below the event
-level become breadcrumbs.
+Each API error becomes exactly one event: a line logged through stdlib ``logging``
+becomes the event Sentry's ``LoggingIntegration`` makes of it (errorlens recognises it
+by the event hint: the exception, the log record), other API errors are captured by
+errorlens. Errors below the event level become breadcrumbs.
 
 .. versionadded:: 0.1.0
 """
@@ -40,15 +39,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from errorlens._internal.events import add_sink, remove_sink
 from errorlens._internal.guard import guarded, internal_logger, report_internal
+from errorlens._internal.shutdown import Step, remaining
 from errorlens.sentry.enrich import enrich_event
-from errorlens.sentry.options import FingerprintRule, settings
+from errorlens.sentry.options import FingerprintRule, Options, active_options, settings
 from errorlens.sentry.sink import sentry_sink
 
+if TYPE_CHECKING:
+    from errorlens.sentry.integration import ErrorlensIntegration
+
 __all__ = [
+    "ErrorlensIntegration",
     "FingerprintRule",
     "before_send",
     "enrich_event",
@@ -65,6 +68,16 @@ BeforeSend = Callable[[Event, Hint], "Event | None"]
 _setup_lock = threading.Lock()
 
 
+def __getattr__(name: str) -> Any:
+    # The integration subclasses sentry-sdk's Integration: imported on first use, so
+    # that ``import errorlens.sentry`` works without sentry-sdk.
+    if name == "ErrorlensIntegration":
+        from errorlens.sentry.integration import ErrorlensIntegration
+
+        return ErrorlensIntegration
+    raise AttributeError(name)
+
+
 # --- setup -----------------------------------------------------------------------------
 
 
@@ -75,15 +88,14 @@ def setup(
     event_level: int = logging.ERROR,
     **options: Any,
 ) -> None:
-    """Send API errors to Sentry, enriched. Idempotent; never raises.
+    """Start Sentry with :class:`ErrorlensIntegration`, or add errorlens to the active client.
 
-    ``dsn`` and ``options`` go to ``sentry_sdk.init`` only when no Sentry client is
-    active yet; an application's own client is kept as it is. ``fingerprint`` is True
-    for ``["{{ default }}", vendor, code]``, False to leave grouping alone, or a callable
-    ``(record, event) -> list[str] | None``. API errors at ``event_level`` and above
-    become events, lower ones breadcrumbs.
+    ``dsn`` and ``options`` go to ``sentry_sdk.init`` (the integration added to
+    ``integrations``) when no Sentry client is active yet; errorlens then owns that
+    client and :func:`teardown` closes it. An application's own client is kept as it
+    is: its events are enriched with these settings. Idempotent; never raises.
 
-    >>> errorlens.sentry.setup("https://key@o1.ingest.sentry.io/1", shutdown_timeout=1)
+    >>> errorlens.sentry.setup("https://key@o1.ingest.sentry.io/1", environment="prod")
 
     .. versionadded:: 0.1.0
     """
@@ -95,48 +107,81 @@ def setup(
         )
         return
     with guarded("setting up Sentry"), _setup_lock:
-        settings.fingerprint = fingerprint
-        settings.event_level = event_level
-        if not settings.processor_installed:
-            from sentry_sdk.scope import add_global_event_processor
+        from errorlens.sentry.integration import ErrorlensIntegration, install
 
-            # Global processors cannot be removed: teardown() switches it off instead.
-            add_global_event_processor(cast(Any, _event_processor))
-            settings.processor_installed = True
-        settings.enabled = True
-        add_sink(sentry_sink)
-        if not sentry_sdk.get_client().is_active() and dsn is not None:
-            app_before_send = options.pop("before_send", None)
-            sentry_sdk.init(
-                dsn=dsn,
-                # Enrichment also runs here, after the framework integrations' own
-                # processors have added request data, so that is scrubbed as well.
-                before_send=cast(Any, make_before_send(app_before_send)),
-                **options,
-            )
-            settings.owned_client = sentry_sdk.get_client()
+        client = sentry_sdk.get_client()
+        if client.is_active():
+            if client.get_integration(ErrorlensIntegration) is None:
+                install()
+                settings.fallback = Options(fingerprint, event_level)
+            return
+        if dsn is None:
+            return
+        app_before_send = options.pop("before_send", None)
+        integrations = [
+            *options.pop("integrations", ()),
+            ErrorlensIntegration(fingerprint=fingerprint, event_level=event_level),
+        ]
+        sentry_sdk.init(
+            dsn=dsn,
+            integrations=integrations,
+            # Enrichment also runs here, after the framework integrations' own
+            # processors have added request data, so that is scrubbed as well.
+            before_send=cast(Any, make_before_send(app_before_send)),
+            **options,
+        )
+        settings.owned_client = sentry_sdk.get_client()
 
 
-def teardown() -> None:
-    """Undo :func:`setup`: no more capture or enrichment; close a client errorlens started.
+def teardown(timeout: float | None = None) -> None:
+    """Undo :func:`setup`: no more enrichment; close (and flush) a client errorlens started.
+
+    ``timeout``: seconds to flush pending events (the client's ``shutdown_timeout``
+    when None).
 
     .. versionadded:: 0.1.0
     """
-    with guarded("tearing down Sentry"), _setup_lock:
-        remove_sink(sentry_sink)
-        settings.enabled = False
-        owned = settings.owned_client
-        settings.owned_client = None
-        if owned is not None:
-            import sentry_sdk
+    step = shutdown_step()
+    if step is not None:
+        import time
 
-            if sentry_sdk.get_client() is owned:
-                owned.close()
-                sentry_sdk.Scope.get_global_scope().set_client(None)
+        step(time.monotonic() + timeout if timeout is not None else float("inf"))
+    forget()
+
+
+def shutdown_step() -> Step | None:
+    """Closing the client errorlens started, within a deadline; None if there is none."""
+    with _setup_lock:
+        settings.fallback = None
+        owned, settings.owned_client = settings.owned_client, None
+    if owned is None:
+        return None
+
+    def step(deadline: float) -> None:
+        timeout = remaining(deadline) if deadline != float("inf") else None
+        owned.close(timeout=timeout)
+
+    settings.closing = owned
+    return step
+
+
+def forget() -> None:
+    """Unset the client errorlens closed (if it is still the current one)."""
+    closing, settings.closing = settings.closing, None
+    if closing is None:
+        return
+    with guarded("forgetting the Sentry client"):
+        import sentry_sdk
+
+        if sentry_sdk.get_client() is closing:
+            sentry_sdk.get_global_scope().set_client(None)
 
 
 def make_before_send(app_before_send: BeforeSend | None = None) -> BeforeSend:
     """A ``before_send`` that enriches API error events, then calls ``app_before_send``.
+
+    For applications that neither add :class:`ErrorlensIntegration` nor call
+    :func:`setup`:
 
     >>> sentry_sdk.init(dsn=..., before_send=errorlens.sentry.make_before_send(mine))
 
@@ -145,7 +190,7 @@ def make_before_send(app_before_send: BeforeSend | None = None) -> BeforeSend:
 
     def errorlens_before_send(event: Event, hint: Hint) -> Event | None:
         try:
-            enrich_event(event, hint)
+            enrich_event(event, hint, active_options())
         except Exception:
             report_internal("enriching a Sentry event")
             return None  # fail closed: an event that could not be scrubbed is not sent
@@ -158,14 +203,3 @@ def make_before_send(app_before_send: BeforeSend | None = None) -> BeforeSend:
 
 before_send: BeforeSend = make_before_send()
 """``before_send`` for ``sentry_sdk.init``: enriches events that carry an API error."""
-
-
-def _event_processor(event: Event, hint: Hint) -> Event | None:
-    if not settings.enabled:
-        return event
-    try:
-        enrich_event(event, hint)
-    except Exception:
-        report_internal("enriching a Sentry event")
-        return None  # fail closed: an event that could not be scrubbed is not sent
-    return event

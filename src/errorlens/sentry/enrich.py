@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import sys
 from collections.abc import Mapping
 from typing import Any
 
-from errorlens._internal.events import recorded
+from errorlens._internal.events import ExcInfo, recorded
 from errorlens._internal.guard import guarded, internal_logger
+from errorlens._internal.observe import API_ERROR_KEY, OBSERVED_KEY, Observation
 from errorlens._internal.records import code_or_status, record_from_mapping
 from errorlens._internal.scrub import redact_structure
 from errorlens._internal.text import cap
 from errorlens.record import ErrorRecord, secret_values
-from errorlens.sentry import pairing
-from errorlens.sentry.options import FingerprintRule, settings
-from errorlens.sentry.pairing import INTERNAL_MODULES
+from errorlens.sentry.options import FingerprintRule, Options
 from errorlens.sentry.scrub import Event, scrub_event, scrub_request
 
-__all__ = ["CALL_SITE_KEY", "HINT_KEY", "context_of", "enrich_event"]
+__all__ = [
+    "CALL_SITE_KEY",
+    "HINT_KEY",
+    "INTERNAL_MODULES",
+    "call_site",
+    "context_of",
+    "enrich_event",
+]
+
+INTERNAL_MODULES = ("errorlens", "structlog", "logging", "sentry_sdk")
 
 Hint = dict[str, Any]
 # The hint errorlens's own captures carry: the record, and where it was logged.
@@ -30,11 +40,12 @@ _NOT_AN_API_ERROR = "__errorlens_not_api_error__"
 _TAG_VALUE_MAX = 200
 
 
-def enrich_event(event: Event, hint: Hint) -> bool:
+def enrich_event(event: Event, hint: Hint, options: Options | None = None) -> bool:
     """Add tags, context and fingerprint to ``event`` if it carries an API error.
 
     Also scrubs secrets from the event. Returns True when ``event`` carries an API
-    error. Idempotent: an event already enriched is left as it is.
+    error. Idempotent: an event already enriched is left as it is. ``options``: the
+    integration's (fingerprint rule); the defaults without.
 
     .. versionadded:: 0.1.0
     """
@@ -65,8 +76,9 @@ def enrich_event(event: Event, hint: Hint) -> bool:
         if not isinstance(contexts, dict):
             contexts = event["contexts"] = {}
         contexts["api_error"] = context_of(record)
+        _drop_copies(event)
         if event.get("fingerprint") is None:
-            fingerprint = _fingerprint(record, event, call_site)
+            fingerprint = _fingerprint(record, event, call_site, options or _DEFAULTS)
             if fingerprint:
                 event["fingerprint"] = fingerprint
     finally:
@@ -75,32 +87,85 @@ def enrich_event(event: Event, hint: Hint) -> bool:
     return True
 
 
-_Found = tuple[ErrorRecord, "str | None", "tuple[Any, Any, Any] | None"]
+_Found = tuple[ErrorRecord, "str | None", "ExcInfo | None"]
+_DEFAULTS = Options()
 
 
 def _record_for(hint: Hint) -> _Found | None:
-    """The record of the event's API error, where it was logged, and an exception to add."""
+    """The record of the event's API error, where it was logged, and an exception to add.
+
+    Found through the hint alone: errorlens's own capture names its record; Sentry's
+    logging integration gives the exception (marked by errorlens's hub when it was
+    recorded) and the log record (annotated by errorlens's handler or filter).
+    """
     record = hint.get(HINT_KEY)
     if isinstance(record, ErrorRecord):
         return record, _as_str(hint.get(CALL_SITE_KEY)), None
-    log_record = hint.get("log_record")
-    pending = pairing.take(log_record)
     exc_info = hint.get("exc_info")
     exc = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) == 3 else None
     if isinstance(exc, BaseException):
-        if pending is not None and pending[0].exception is exc:
-            return pending[0].record, None, None
         found = _record_of_exception(exc)
         if found is not None:
             return found, None, None
-    if pending is not None:
-        seen, site = pending
-        return seen.record, site or _log_record_site(log_record), seen.exc_info
+    log_record = hint.get("log_record")
     if isinstance(log_record, logging.LogRecord):
-        carried = _record_on_log_record(log_record)
-        if carried is not None:
-            return carried, _log_record_site(log_record), None
+        return _record_of_log_record(log_record)
     return None
+
+
+def _record_of_log_record(log_record: logging.LogRecord) -> _Found | None:
+    site = _log_record_site(log_record)
+    observed = log_record.__dict__.get(OBSERVED_KEY)
+    if isinstance(observed, Observation):
+        return observed.record, site, None
+    carried = _record_on_log_record(log_record)
+    if carried is not None:
+        return carried, site, None
+    rendered = _record_in_text(log_record)
+    if rendered is None:
+        return None
+    # A structlog line rendered to text before it reached stdlib logging: the
+    # exception being handled, if errorlens recorded it with these very facts.
+    current = sys.exc_info()
+    exc = current[1]
+    known = recorded(exc) if exc is not None else None
+    if known is not None and _same_error(known, rendered):
+        return known, site, current  # type: ignore[return-value]
+    return rendered, site, None
+
+
+def _same_error(a: ErrorRecord, b: ErrorRecord) -> bool:
+    return (a.vendor, a.status, a.code, a.request_id) == (b.vendor, b.status, b.code, b.request_id)
+
+
+def _record_in_text(log_record: logging.LogRecord) -> ErrorRecord | None:
+    """The ``api_error`` of a JSON line a structlog chain rendered before logging it."""
+    text = log_record.msg
+    if not isinstance(text, str) or f'"{API_ERROR_KEY}"' not in text:
+        return None
+    text = text.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        value = json.loads(text).get(API_ERROR_KEY)
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(value, Mapping):
+        return None
+    scrubbed = redact_structure(value, [])
+    return record_from_mapping(scrubbed) if isinstance(scrubbed, Mapping) else None
+
+
+# Where the record also lands in Sentry's own event, besides the context: the log
+# record's attributes, copied into ``extra``.
+_COPIES = (API_ERROR_KEY, "api_errors", "api_error_summary")
+
+
+def _drop_copies(event: Event) -> None:
+    extra = event.get("extra")
+    if isinstance(extra, dict):
+        for key in _COPIES:
+            extra.pop(key, None)
 
 
 def _record_of_exception(exc: BaseException) -> ErrorRecord | None:
@@ -147,7 +212,9 @@ def _log_record_site(log_record: Any) -> str | None:
         return None
     module = str(getattr(log_record, "module", "") or "")
     if module.split(".", 1)[0] in INTERNAL_MODULES or log_record.pathname.find("structlog") >= 0:
-        return log_record.name
+        # Logged through structlog: Sentry's handler runs inside that logging call, so
+        # the application's frame is on the stack still.
+        return call_site() or log_record.name
     return f"{log_record.name}:{module}.{log_record.funcName}"
 
 
@@ -190,12 +257,14 @@ def context_of(record: ErrorRecord) -> dict[str, Any]:
     return data
 
 
-def _fingerprint(record: ErrorRecord, event: Event, call_site: str | None) -> list[str] | None:
-    rule = settings.fingerprint
+def _fingerprint(
+    record: ErrorRecord, event: Event, call_site: str | None, options: Options
+) -> list[str] | None:
+    rule = options.fingerprint
     if rule is False:
         return None
     if callable(rule):
-        return _custom_fingerprint(rule, record, event)
+        return _custom_fingerprint(rule, record, event, options)
     vendor = record.vendor or "unknown"
     code = _code_of(record)
     if event.get("exception") or event.get("threads") or event.get("stacktrace"):
@@ -208,7 +277,7 @@ def _fingerprint(record: ErrorRecord, event: Event, call_site: str | None) -> li
 
 
 def _custom_fingerprint(
-    rule: FingerprintRule, record: ErrorRecord, event: Event
+    rule: FingerprintRule, record: ErrorRecord, event: Event, options: Options
 ) -> list[str] | None:
     # The application's code, not errorlens's: when it fails, the event keeps its
     # default grouping and the application hears of it once.
@@ -216,7 +285,20 @@ def _custom_fingerprint(
         custom = rule(record, event)
         return [str(part) for part in custom] if custom else None
     except Exception:
-        if not settings.rule_failed:
-            settings.rule_failed = True
+        if not options.rule_failed:
+            options.rule_failed = True
             internal_logger.warning("a custom Sentry fingerprint rule failed", exc_info=True)
         return None
+
+
+def call_site() -> str | None:
+    """``module.function`` of the application frame that logged, for grouping."""
+    frame = sys._getframe(1)
+    for _ in range(64):
+        if frame is None:
+            return None
+        module = str(frame.f_globals.get("__name__", ""))
+        if module.split(".", 1)[0] not in INTERNAL_MODULES:
+            return f"{module}.{frame.f_code.co_name}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return None

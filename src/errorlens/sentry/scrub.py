@@ -144,6 +144,26 @@ def _redact_cookies(cookies: Any) -> Any:
     return {}
 
 
+# A log record's attributes become a breadcrumb's data: errorlens's api_error there
+# is the whole record, which the event that follows carries once, as its context.
+_RECORD_KEYS = ("api_error", "api_errors", "api_error_summary")
+
+
+def _slim(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` with errorlens's record reduced to one line (vendor status code id)."""
+    if not any(key in data for key in _RECORD_KEYS):
+        return data
+    slim = {key: value for key, value in data.items() if key not in _RECORD_KEYS}
+    record = data.get("api_error")
+    if isinstance(record, Mapping):
+        slim["api_error"] = " ".join(
+            str(record[key]) for key in ("vendor", "status", "code") if record.get(key) is not None
+        ) + (f" request_id={record['request_id']}" if record.get("request_id") else "")
+    elif isinstance(record, str):
+        slim["api_error"] = record
+    return slim
+
+
 def _scrub_query(query: str) -> str:
     return redact_text(redact_query(query))
 
@@ -173,7 +193,7 @@ def _scrub_breadcrumb(crumb: Any) -> Any:
     clean = dict(crumb)  # the scope keeps its own copy for later events
     _scrub_text_field(clean, "message")
     if isinstance(clean.get("data"), Mapping):
-        clean["data"] = _clean(clean["data"])
+        clean["data"] = _clean(_slim(clean["data"]))
         for key in ("url", "http.query"):
             value = clean["data"].get(key)
             if isinstance(value, str):

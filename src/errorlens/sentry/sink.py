@@ -6,10 +6,10 @@ import logging
 from typing import TYPE_CHECKING, Any, cast
 
 from errorlens._internal.events import ErrorEvent
+from errorlens._internal.observe import clean_summary
 from errorlens._internal.records import code_or_status
-from errorlens.sentry import pairing
-from errorlens.sentry.enrich import CALL_SITE_KEY, HINT_KEY, context_of
-from errorlens.sentry.options import settings
+from errorlens.sentry.enrich import CALL_SITE_KEY, HINT_KEY, call_site
+from errorlens.sentry.options import active_options
 
 if TYPE_CHECKING:
     from sentry_sdk.client import BaseClient
@@ -21,53 +21,34 @@ Hint = dict[str, Any]
 
 
 def sentry_sink(event: ErrorEvent) -> None:
-    """Capture ``event`` once: unless Sentry's logging handler will, for stdlib lines.
+    """Send ``event`` to Sentry once, unless Sentry's logging integration does.
 
-    Registered by :func:`setup`; called by errorlens for every API error it sees.
+    Registered when the integration is installed; called by errorlens for every API
+    error it sees.
     """
-    pairing.leave(None)
     try:
         import sentry_sdk
     except ImportError:
         return
     client = sentry_sdk.get_client()
-    if not client.is_active():
+    options = active_options(client)
+    if options is None:
         return
-    event_level, breadcrumb_level = (None, None)
-    if event.via_stdlib:
-        event_level, breadcrumb_level = _logging_integration_levels(client, event.logger_name)
-    if event_level is not None and event.level >= event_level:
-        # Sentry's LoggingIntegration turns this very line into an event: leave the
-        # capture to it and hand the record over to the processor that enriches it.
-        pairing.leave(event)
+    if event.via_stdlib and _logs_reach_sentry(client):
+        # Sentry's LoggingIntegration turns this very log record into an event or a
+        # breadcrumb, as its levels say; the enrichment finds the record through the
+        # event's hint.
         return
-    if event.level >= settings.event_level:
+    if event.level >= options.event_level:
         _capture(event, client)
-    elif breadcrumb_level is None or event.level < breadcrumb_level:
+    else:
         _add_breadcrumb(event)
 
 
-def _logging_integration_levels(
-    client: BaseClient, logger_name: str | None
-) -> tuple[int | None, int | None]:
-    """(event level, breadcrumb level) of Sentry's LoggingIntegration for this logger."""
-    from fnmatch import fnmatch
+def _logs_reach_sentry(client: BaseClient) -> bool:
+    from sentry_sdk.integrations.logging import LoggingIntegration
 
-    from sentry_sdk.integrations import logging as sentry_logging
-
-    integration = client.get_integration(sentry_logging.LoggingIntegration)
-    if integration is None:
-        return None, None
-    name = (logger_name or "root").strip()
-    ignored = getattr(sentry_logging, "_IGNORED_LOGGERS", ())
-    if any(fnmatch(name, pattern) for pattern in ignored):
-        return None, None
-    handler = getattr(integration, "_handler", None)
-    crumbs = getattr(integration, "_breadcrumb_handler", None)
-    return (
-        handler.level if handler is not None else None,
-        crumbs.level if crumbs is not None else None,
-    )
+    return client.get_integration(LoggingIntegration) is not None
 
 
 def _level_name(level: int) -> str:
@@ -99,7 +80,7 @@ def _capture(event: ErrorEvent, client: BaseClient) -> None:
         hint.update(exc_hint)
     else:
         sentry_event = {}
-        hint[CALL_SITE_KEY] = pairing.call_site()
+        hint[CALL_SITE_KEY] = call_site()
     sentry_event["level"] = _level_name(event.level)
     if event.logger_name:
         sentry_event["logger"] = event.logger_name
@@ -117,13 +98,13 @@ def _capture(event: ErrorEvent, client: BaseClient) -> None:
 def _add_breadcrumb(event: ErrorEvent) -> None:
     import sentry_sdk
 
-    record = event.record
+    summary = clean_summary(event.record)
     # Both clean already (the event's message as errorlens redacted it, the record
-    # itself): the scope sends this breadcrumb with later events, enriched or not.
+    # itself). A one-line summary: the scope sends this breadcrumb with later events.
     sentry_sdk.add_breadcrumb(
         type="error" if event.level >= logging.WARNING else "default",
         category=event.logger_name or "errorlens",
         level=_level_name(event.level),
-        message=event.message or record.summary(),
-        data={"api_error": context_of(record)},
+        message=event.message or summary,
+        data={"api_error": summary},
     )
