@@ -100,7 +100,6 @@ def auth_call(auth: tuple[str, str]) -> str:
     return "failed"
 
 
-@pytest.mark.xfail(strict=True, reason="scrub: redaction mangles traceback source lines")
 def test_redaction_keeps_traceback_source_lines_intact(json_lines: io.StringIO) -> None:
     try:
         _call_with_basic_auth()

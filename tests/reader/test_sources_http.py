@@ -118,7 +118,8 @@ def test_requests_stream_is_not_consumed(loopback: LoopbackServer) -> None:
 
     assert record is not None
     assert record.status == 500
-    assert record.message is None  # the body was not read...
+    # The body was not read: the message is the reason phrase, not the body's text...
+    assert record.message == "Internal Server Error"
     assert response.content == LARGE_BODY  # ...and is still all there
 
 
@@ -196,7 +197,11 @@ def test_httpx_unread_stream_is_left_alone(loopback: LoopbackServer, module: str
         record = errorlens.extract(caught.value)
 
         assert record is not None
-        assert (record.status, record.request_id, record.message) == (500, "r1", None)
+        assert (record.status, record.request_id, record.message) == (
+            500,
+            "r1",
+            "Internal Server Error",  # the reason phrase: the body was not read
+        )
         assert response.is_stream_consumed is False
         assert response.read() == LARGE_BODY
 
@@ -313,7 +318,11 @@ def test_urllib3_unread_response_is_not_consumed(loopback: LoopbackServer) -> No
         response = pool.request("GET", loopback.url + "/big", preload_content=False, retries=False)
         record = errorlens.extract(response)
         assert record is not None
-        assert (record.status, record.retry_after, record.message) == (503, 3.0, None)
+        assert (record.status, record.retry_after, record.message) == (
+            503,
+            3.0,
+            "Service Unavailable",  # the reason phrase: the body was not read
+        )
         assert response.data == LARGE_BODY
 
 
