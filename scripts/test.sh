@@ -136,7 +136,8 @@ for version in "${PYTHONS[@]}"; do
     status=${PIPESTATUS[0]}
     set -e
     seconds=$((SECONDS - started))
-    closing=$(grep -E '^=+ .* in [0-9.]+s' "$log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')
+    closing=$(grep -E '(passed|failed|errors?|skipped|xfailed|xpassed|deselected|no tests ran).* in [0-9.]+s' "$log" |
+        tail -n 1 | sed -E 's/^=+ //; s/ =+$//')
     rm -f "$log"
     passed=$(count passed)
     failures=$(($(count failed) + $(count 'errors?')))
