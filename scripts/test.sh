@@ -137,7 +137,7 @@ for version in "${PYTHONS[@]}"; do
     set -e
     seconds=$((SECONDS - started))
     closing=$(grep -E '(passed|failed|errors?|skipped|xfailed|xpassed|deselected|no tests ran).* in [0-9.]+s' "$log" |
-        tail -n 1 | sed -E 's/^=+ //; s/ =+$//')
+        tail -n 1 | sed -E 's/^=+ //; s/ =+$//' || true)
     rm -f "$log"
     passed=$(count passed)
     failures=$(($(count failed) + $(count 'errors?')))
