@@ -135,7 +135,8 @@ def test_requests_stalled_stream_does_not_block(loopback: LoopbackServer) -> Non
         response.close()
     assert record is not None
     assert record.status == 503
-    assert elapsed < 1.0
+    # Generous: a read of the stalled body would wait the 10 s read timeout.
+    assert elapsed < 5.0
 
 
 def test_requests_connection_error_has_no_record() -> None:
@@ -213,7 +214,8 @@ def test_httpx_stalled_stream_does_not_block(loopback: LoopbackServer, module: s
     with httpx.Client(timeout=10) as client, client.stream("GET", loopback.url) as response:
         started = time.perf_counter()
         record = errorlens.extract(response)
-        assert time.perf_counter() - started < 1.0
+        # Generous: a read of the stalled body would wait the 10 s read timeout.
+        assert time.perf_counter() - started < 5.0
         assert record is not None
         assert record.status == 503
 
