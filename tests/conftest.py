@@ -87,6 +87,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{TOLERATES}: hostile input on purpose; errorlens may degrade, not raise"
     )
+    config.addinivalue_line(
+        "markers",
+        "requires_python(major, minor, reason): skip, also in CI, on older Pythons "
+        "(the behaviour tested does not exist there)",
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -102,14 +107,6 @@ def _internal_errors_policy(
     """Tests marked ``tolerates_internal_errors`` see production behaviour (a warning)."""
     if request.node.get_closest_marker(TOLERATES) is not None:
         monkeypatch.delenv("ERRORLENS_RAISE_INTERNAL", raising=False)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "requires_python(major, minor, reason): skip, also in CI, on older Pythons "
-        "(the behaviour tested does not exist there)",
-    )
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
