@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from _contract import KEYS, header_names
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,56 +22,12 @@ json_values = st.recursive(
     lambda children: (
         st.lists(children, max_size=6)
         | st.dictionaries(
-            st.sampled_from(
-                [
-                    "error",
-                    "errors",
-                    "code",
-                    "message",
-                    "type",
-                    "details",
-                    "detail",
-                    "status",
-                    "requestId",
-                    "request_id",
-                    "field",
-                    "param",
-                    "loc",
-                    "msg",
-                    "retry_after",
-                    "fieldViolations",
-                    "@type",
-                    "reason",
-                    "title",
-                    "fault",
-                    "Error",
-                    "data",
-                ]
-            )
-            | st.text(max_size=12),
+            st.sampled_from([*KEYS, "param", "fault", "Error"]) | st.text(max_size=12),
             children,
             max_size=6,
         )
     ),
     max_leaves=40,
-)
-header_names = st.one_of(
-    st.sampled_from(
-        [
-            "Retry-After",
-            "retry-after-ms",
-            "x-request-id",
-            "Date",
-            "cf-ray",
-            "x-correlation-id",
-            "x-amzn-errortype",
-            "Stripe-Should-Retry",
-        ]
-    ),
-    st.text(max_size=20),
-    st.binary(max_size=20),
-    st.integers(),
-    st.none(),
 )
 header_values = st.one_of(
     st.text(max_size=60), st.binary(max_size=60), st.integers(), st.floats(), st.none()
