@@ -376,7 +376,8 @@ def _identifier(text: str | None) -> str | None:
     """``text`` without control characters (a machine-readable id has none), or None."""
     if not text or text.isprintable():  # one fast pass: the common case
         return text or None
-    return "".join(c for c in text if unicodedata.category(c) != "Cc") or None
+    spaced = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    return " ".join(spaced.split()) or None  # a run of them is one space
 
 
 def _status_of(status: Any) -> int | None:

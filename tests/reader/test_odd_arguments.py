@@ -276,3 +276,23 @@ def test_requests_streamed_200_is_left_unread(loopback: LoopbackServer) -> None:
     assert errorlens.extract(response) is None  # the body was not read: nothing to see
     assert response.raw.read() != b""  # and it is still there for the application
     response.close()
+
+
+def test_the_record_upholds_the_contract_types_itself() -> None:
+    record = errorlens.ErrorRecord(
+        status=True,  # type: ignore[arg-type]
+        code="bad\r\n\x00code",
+        type="",
+        message="",
+        retry_after=float("nan"),
+        request_id="",
+    )
+    assert (record.status, record.code, record.type, record.message) == (
+        None,
+        "bad code",
+        None,
+        None,
+    )
+    assert (record.retry_after, record.request_id) == (None, None)
+    assert errorlens.ErrorRecord(status=http.HTTPStatus.NOT_FOUND).status.__class__ is int
+    assert errorlens.ErrorRecord(status=1000, retry_after=86_401).as_dict() == {"retryable": False}
