@@ -1,25 +1,48 @@
 """errorlens's budgets, measured as ratios against a baseline timed in the same run.
 
-    python benchmarks/run.py            # full run (about a minute)
+    python benchmarks/run.py            # full run (a few minutes)
     python benchmarks/run.py --quick    # a smoke run: same code paths, few repetitions
+    python benchmarks/run.py --json     # the rows as JSON
+    python benchmarks/run.py --strict   # exit 1 when a budget is missed or a row failed
+    python benchmarks/run.py --only sentry,structlog   # rows whose name has one of these
 
-Machines are shared and noisy, so every figure is a ratio to a baseline measured
-alongside it (best of several repeats), never an absolute time. The exit code is 0
-whatever the figures; ``--strict`` makes a missed budget exit 1.
+Machines are shared and noisy, so every figure is a ratio to a baseline measured in
+the same process, interleaved with it (the order of the sides alternates between
+rounds) and kept at its best round, never an absolute time. Times are the process's
+CPU time (``time.process_time``), so that being preempted on a loaded machine does not
+count as cost.
+
+Every logging pipeline is measured the way applications run it: the OpenTelemetry SDK
+installed (a real ``TracerProvider`` and ``MeterProvider``, exporting to nothing),
+an API error that is a real ``requests.HTTPError`` carrying the ``Response`` a
+loopback server returned, raised by ``raise_for_status()`` a few calls deep and logged
+with ``log.exception(...)`` inside its ``except``. A non-error line is logged inside
+one active span; each API error is logged inside a span of its own, as in a request.
+
+Only errorlens's public API is used, so the harness keeps working whatever the
+internals are. A row whose optional piece (sentry-sdk, python-json-logger, the
+OpenTelemetry SDK) is missing says so instead of a figure; a row whose measurement
+raised says why. The exit code is 0 whatever the figures; ``--strict`` makes a missed
+budget or a failed row exit 1 (a skipped row does not).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import http.server
 import io
 import json
 import logging
+import math
 import sys
+import threading
+import time
 import timeit
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import errorlens
@@ -42,68 +65,348 @@ TYPICAL_HEADERS = {
     "retry-after-ms": "2000",
 }
 
+# nginx's own 502 page, as a gateway in front of an API returns it.
+GATEWAY_PAGE = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.25.3</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+    + b"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n"
+    * 6
+)
+HTML_HEADERS = {"content-type": "text/html", "server": "nginx/1.25.3"}
+HOSTILE_SIZE = 64 * 1024
+
+
+def _fill(unit: bytes, size: int = HOSTILE_SIZE) -> bytes:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+# 64 KiB bodies (the largest size that is still parsed whole) built to make an HTML
+# reader backtrack, rescan or nest: the worst of them is the row's figure.
+HOSTILE_PAGES = {
+    "all '<'": _fill(b"<"),
+    "'<title' opens": _fill(b"<title"),
+    "unclosed tags": _fill(b"<div class='a' <span <a href=\"x "),
+    "'<title>' + unclosed comment": b"<html><title>" + _fill(b"<!-- -", HOSTILE_SIZE - 13),
+}
+
+NON_ERROR_BUDGET = 1.03
+API_ERROR_BUDGET = 1.25
+SENTRY_BUDGET = 1.2
+
+
+# --- results -----------------------------------------------------------------------
+
 
 @dataclass
-class Result:
+class Row:
     name: str
-    ratio: float
     budget: float
-    detail: str
+    baseline: float | None = None  # per call, in `unit`
+    errorlens: float | None = None
+    ratio: float | None = None
+    unit: str = "us"
+    detail: str = ""
+    skipped: str | None = None  # why there is no figure (an optional piece is missing)
+    error: str | None = None  # the measurement itself failed
+    notes: list[str] = field(default_factory=list)
 
     @property
-    def ok(self) -> bool:
+    def measured(self) -> bool:
+        return self.ratio is not None and math.isfinite(self.ratio)
+
+    @property
+    def ok(self) -> bool | None:
+        if self.skipped or self.error or not self.measured:
+            return None
+        assert self.ratio is not None
         return self.ratio <= self.budget
 
-
-def best_of(fn: Callable[[], Any], number: int, repeat: int) -> float:
-    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
-
-
-def interleaved(
-    a: Callable[[], Any], b: Callable[[], Any], number: int, repeat: int
-) -> tuple[float, float]:
-    """Best per-call time of a and b, measured in alternation so drift hits both."""
-    best_a = best_b = float("inf")
-    for _ in range(repeat):
-        best_a = min(best_a, timeit.timeit(a, number=number) / number)
-        best_b = min(best_b, timeit.timeit(b, number=number) / number)
-    return best_a, best_b
+    def as_json(self) -> dict[str, Any]:
+        out = asdict(self) | {"ok": self.ok}
+        for key, value in out.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                out[key] = None
+        return out
 
 
-def bench_from_http(number: int, repeat: int) -> Result:
-    base, ours = interleaved(
-        lambda: json.loads(TYPICAL_BODY),
-        lambda: errorlens.from_http(429, TYPICAL_HEADERS, TYPICAL_BODY),
-        number,
-        repeat,
-    )
-    return Result(
+# --- timing ------------------------------------------------------------------------
+
+
+@dataclass
+class Side:
+    """One configuration of a comparison: set up, time ``call``, tear down."""
+
+    name: str
+    call: Callable[[], Any]
+    enter: Callable[[], Any] = lambda: None
+    exit: Callable[[], Any] = lambda: None
+
+
+@dataclass
+class Timing:
+    """How long each timed round lasts, and how many rounds each side gets."""
+
+    round_s: float
+    repeat: int
+
+
+# CPU time of the process (every thread: work a library hands to a thread of its own
+# counts too), immune to preemption; wall time would charge other tenants' load.
+TIMER = time.process_time
+
+
+def _calls_per_round(side: Side, round_s: float) -> tuple[int, bool]:
+    """Calls making a round of about ``round_s``, and whether a warm-up call is cheap."""
+    side.enter()
+    try:
+        side.call()  # warm: caches, first-use binding
+        started = TIMER()
+        side.call()
+        once = TIMER() - started
+    finally:
+        side.exit()
+    return max(1, min(1_000_000, round(round_s / max(once, 1e-9)))), once < round_s / 4
+
+
+def measure(sides: list[Side], timing: Timing) -> dict[str, float]:
+    """Best per-call time of each side; every round runs every side, in rotating order.
+
+    Each side is set up just before its round and torn down just after, so stateful
+    setups (attach/detach, a Sentry client) never overlap; an untimed call warms it.
+    Each side gets as many calls per round as fill ``timing.round_s``, so a slow side
+    (a pathological body) does not stretch the run.
+    """
+    plan = {side.name: _calls_per_round(side, timing.round_s) for side in sides}
+    best = {side.name: math.inf for side in sides}
+    for round_ in range(timing.repeat):
+        shift = round_ % len(sides)
+        order = sides[shift:] + sides[:shift]
+        if round_ % 2:
+            order.reverse()
+        for side in order:
+            calls, warm = plan[side.name]
+            side.enter()
+            try:
+                if warm:
+                    side.call()
+                elapsed = timeit.Timer(side.call, timer=TIMER).timeit(calls) / calls
+            finally:
+                side.exit()
+            best[side.name] = min(best[side.name], elapsed)
+    return best
+
+
+def pair_row(name: str, budget: float, base: Side, ours: Side, timing: Timing) -> Row:
+    times = measure([base, ours], timing)
+    b, o = times[base.name] * 1e6, times[ours.name] * 1e6
+    return Row(name, budget, baseline=b, errorlens=o, ratio=o / b)
+
+
+# --- the environment: OpenTelemetry SDK, errorlens's own complaints -------------------
+
+
+class _Otel:
+    """The OpenTelemetry SDK installed globally, exporting to nothing."""
+
+    def __init__(self) -> None:
+        self.tracer: Any = None
+        self.missing: str | None = None
+        try:
+            from opentelemetry import metrics, trace
+            from opentelemetry.sdk.metrics import MeterProvider
+            from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.sdk.trace.export import (
+                SimpleSpanProcessor,
+                SpanExporter,
+                SpanExportResult,
+            )
+        except ImportError as exc:
+            self.missing = f"OpenTelemetry SDK not installed ({exc.name})"
+            return
+
+        class Discard(SpanExporter):
+            def export(self, spans: Any) -> SpanExportResult:
+                return SpanExportResult.SUCCESS
+
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(Discard()))
+        trace.set_tracer_provider(provider)
+        self.reader = InMemoryMetricReader()
+        metrics.set_meter_provider(MeterProvider(metric_readers=[self.reader]))
+        self.tracer = trace.get_tracer("errorlens-benchmarks")
+
+    def span(self, name: str = "POST /checkout") -> contextlib.AbstractContextManager[Any]:
+        if self.tracer is None:
+            return contextlib.nullcontext()
+        return self.tracer.start_as_current_span(name)
+
+
+class _Complaints(logging.Handler):
+    """Counts what errorlens logs about itself: a guarded failure makes a fast, wrong row."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+        self.first: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first = record.getMessage()[:120]
+
+
+COMPLAINTS = _Complaints()
+
+
+def _watch_errorlens_logger() -> None:
+    own = logging.getLogger("errorlens")
+    own.addHandler(COMPLAINTS)
+    own.propagate = False
+
+
+# --- a real API error, as applications meet it ----------------------------------------
+
+
+# What OpenAI sends besides: the loopback vendor is recognised by its headers.
+OPENAI_HEADERS = {"openai-version": "2020-10-01", "openai-processing-ms": "312"}
+
+
+class _VendorHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(429)
+        for key, value in {**TYPICAL_HEADERS, **OPENAI_HEADERS}.items():
+            self.send_header(key, value)
+        self.send_header("content-length", str(len(TYPICAL_BODY)))
+        self.end_headers()
+        self.wfile.write(TYPICAL_BODY)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class ApiFailure:
+    """Raises a fresh client exception carrying a real response, a few frames deep."""
+
+    raise_it: Callable[[], None]
+    exc_type: type[BaseException]
+    how: str
+
+    def in_handler(self) -> None:
+        _handler(self.raise_it)
+
+
+def _client_call(raise_it: Callable[[], None]) -> None:
+    raise_it()
+
+
+def _service_layer(raise_it: Callable[[], None]) -> None:
+    _client_call(raise_it)
+
+
+def _handler(raise_it: Callable[[], None]) -> None:
+    _service_layer(raise_it)
+
+
+def _requests_failure() -> ApiFailure:
+    import requests
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _VendorHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        response = requests.post(
+            f"http://127.0.0.1:{port}/v1/chat/completions",
+            json={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
+            headers={"Authorization": "Bearer sk-proj-abcdefghijklmnopqrstuvwx"},
+            timeout=5,
+        )
+        response.content  # noqa: B018 - read, as a client that checks the status does
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert response.status_code == 429
+    return ApiFailure(response.raise_for_status, requests.HTTPError, "requests, loopback 429")
+
+
+def _httpx_failure() -> ApiFailure:
+    import httpx
+
+    def vendor(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers=TYPICAL_HEADERS, content=TYPICAL_BODY)
+
+    with httpx.Client(transport=httpx.MockTransport(vendor)) as client:
+        response = client.post("https://api.openai.com/v1/chat/completions", json={})
+    return ApiFailure(response.raise_for_status, httpx.HTTPStatusError, "httpx, MockTransport 429")
+
+
+def api_failure() -> ApiFailure:
+    errors = []
+    for build in (_requests_failure, _httpx_failure):
+        try:
+            return build()
+        except Exception as exc:  # a missing client or a sandbox without loopback
+            errors.append(f"{build.__name__}: {exc!r}")
+    raise RuntimeError("no client to build an API error with: " + "; ".join(errors))
+
+
+# --- rows: extraction --------------------------------------------------------------
+
+
+def bench_from_http(timing: Timing) -> list[Row]:
+    row = pair_row(
         "from_http / json.loads (300 B body)",
-        ours / base,
         3.0,
-        f"{ours * 1e6:.1f} us vs {base * 1e6:.1f} us",
+        Side("json.loads", lambda: json.loads(TYPICAL_BODY)),
+        Side("from_http", lambda: errorlens.from_http(429, TYPICAL_HEADERS, TYPICAL_BODY)),
+        timing,
     )
+    return [row]
 
 
-def bench_body_size(number: int, repeat: int) -> Result:
+def bench_body_size(timing: Timing) -> list[Row]:
     small = json.dumps({"error": {"code": "too_big", "message": "x" * 900}}).encode()
     large = (
         b'{"error": {"code": "too_big", "message": "first"}, "pad": "'
         + b"a" * (50 * 1024 * 1024)
         + b'"}'
     )
-    base, ours = interleaved(
-        lambda: errorlens.from_http(500, {}, small),
-        lambda: errorlens.from_http(500, {}, large),
-        number,
-        repeat,
+    row = pair_row(
+        "50 MB body / 1 KB body",
+        2.0,
+        Side("1 KB", lambda: errorlens.from_http(500, {}, small)),
+        Side("50 MB", lambda: errorlens.from_http(500, {}, large)),
+        timing,
     )
-    return Result(
-        "50 MB body / 1 KB body", ours / base, 2.0, f"{ours * 1e6:.1f} us vs {base * 1e6:.1f} us"
-    )
+    return [row]
 
 
-def bench_memory(count: int) -> Result:
+def bench_hostile_html(timing: Timing) -> list[Row]:
+    sides = [Side("gateway page", lambda: errorlens.from_http(502, HTML_HEADERS, GATEWAY_PAGE))]
+    for label, body in HOSTILE_PAGES.items():
+        side = Side(label, lambda body=body: errorlens.from_http(502, HTML_HEADERS, body))
+        sides.append(side)
+    times = measure(sides, timing)
+    base = times["gateway page"]
+    worst = max(HOSTILE_PAGES, key=lambda label: times[label])
+    row = Row(
+        "hostile 64 KiB HTML / gateway page (worst variant)",
+        10.0,
+        baseline=base * 1e6,
+        errorlens=times[worst] * 1e6,
+        ratio=times[worst] / base,
+    )
+    row.detail = f"worst: {worst}; " + ", ".join(
+        f"{label} {times[label] / base:.1f}x" for label in HOSTILE_PAGES
+    )
+    return [row]
+
+
+def bench_memory(count: int) -> list[Row]:
     bodies = [
         TYPICAL_BODY,
         b"<Error><Code>NoSuchKey</Code><Message>gone</Message><RequestId>1</RequestId></Error>",
@@ -120,129 +423,613 @@ def bench_memory(count: int) -> Result:
     run(20_000)  # warm caches (role, header-name, host caches are bounded)
     gc.collect()
     tracemalloc.start()
-    run(count // 2)
-    gc.collect()
-    middle = tracemalloc.get_traced_memory()[0]
-    run(count // 2)
-    gc.collect()
-    end = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
+    try:
+        run(count // 2)
+        gc.collect()
+        middle = tracemalloc.get_traced_memory()[0]
+        run(count // 2)
+        gc.collect()
+        end = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
     growth = max(end - middle, 0)
     # Budget: less than 64 KiB retained by the second half of the run.
-    return Result(
+    row = Row(
         f"memory growth over {count:,} extractions (KiB)",
-        growth / 1024,
         64.0,
-        f"{middle / 1024:.0f} KiB after half, {end / 1024:.0f} KiB at end",
+        baseline=middle / 1024,
+        errorlens=end / 1024,
+        ratio=growth / 1024,
+        unit="KiB",
+        detail="traced memory after the first half / at the end; the figure is the growth",
     )
+    return [row]
 
 
-def _structlog_results(number: int, repeat: int) -> list[Result]:
-    try:
-        from errorlens.processors import structlog_processor
-    except ImportError:
-        return []
-    import structlog
+# --- rows: logging pipelines --------------------------------------------------------
 
+
+@dataclass
+class Bench:
+    """What every logging row shares."""
+
+    otel: _Otel
+    failure: ApiFailure
+    timing: Timing
+
+    def round_span(self) -> tuple[Callable[[], None], Callable[[], None]]:
+        """enter/exit keeping one span active across a whole timing round."""
+        holder: list[Any] = []
+
+        def enter() -> None:
+            manager = self.otel.span("GET /orders")
+            manager.__enter__()
+            holder.append(manager)
+
+        def exit() -> None:
+            holder.pop().__exit__(None, None, None)
+
+        return enter, exit
+
+
+def _stream() -> tuple[io.StringIO, Callable[[], None]]:
     sink = io.StringIO()
-
-    def logger_with(extra: list[Any]) -> Any:
-        processors: list[Any] = [
-            structlog.processors.add_log_level,
-            *extra,
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ]
-        return structlog.wrap_logger(
-            structlog.PrintLogger(sink), processors=processors, cache_logger_on_first_use=True
-        )
-
-    plain = logger_with([])
-    ours = logger_with([structlog_processor()])
-    results: list[Result] = []
 
     def clear() -> None:
         sink.seek(0)
         sink.truncate()
 
-    def info(log: Any) -> Callable[[], None]:
-        def call() -> None:
-            log.info("order placed", order_id=42, amount=1999)
-            clear()
+    return sink, clear
 
-        return call
 
-    base, with_ours = interleaved(info(plain), info(ours), number, repeat)
-    results.append(
-        Result(
-            "non-error event: with / without errorlens",
-            with_ours / base,
-            1.03,
-            f"{with_ours * 1e6:.2f} us vs {base * 1e6:.2f} us",
+def _chain(*steps: Callable[[], Any]) -> Callable[[], None]:
+    def run() -> None:
+        for step in steps:
+            step()
+
+    return run
+
+
+def bench_structlog(bench: Bench) -> list[Row]:
+    import structlog
+
+    from errorlens import processors as el
+
+    sink, clear = _stream()
+
+    def logger_with(processors: list[Any]) -> Any:
+        return structlog.wrap_logger(
+            structlog.WriteLogger(sink),
+            processors=processors,
+            wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+            context_class=dict,
+            cache_logger_on_first_use=True,
         )
+
+    stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
+    plain = logger_with(
+        [
+            structlog.processors.add_log_level,
+            stamp,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ]
+    )
+    # The chain the README shows.
+    ours = logger_with(
+        [
+            structlog.processors.add_log_level,
+            stamp,
+            el.add_trace_context,
+            errorlens.structlog_processor(),
+            el.format_exc_info,
+            el.redact,
+            structlog.processors.JSONRenderer(),
+        ]
+    )
+    return _logging_rows(
+        bench,
+        "structlog chain",
+        info=lambda log: lambda: log.info("order placed", order_id=42, amount=1999),
+        exception=lambda log: lambda: log.exception("chat completion failed"),
+        plain=(plain, _nothing, _nothing),
+        ours=(ours, _nothing, _nothing),
+        clear=clear,
+        output=sink,
     )
 
-    import httpx
 
-    request = httpx.Request("POST", "https://api.openai.com/v1/chat/completions")
-    response = httpx.Response(429, headers=TYPICAL_HEADERS, content=TYPICAL_BODY, request=request)
+def _nothing() -> None:
+    pass
 
-    # As applications meet it: raise_for_status() a few calls deep, a fresh exception
-    # (and so no cached traceback text) every time.
-    def call_vendor() -> None:
-        response.raise_for_status()
 
-    def service_layer() -> None:
-        call_vendor()
+def _logging_rows(
+    bench: Bench,
+    pipeline: str,
+    *,
+    info: Callable[[Any], Callable[[], None]],
+    exception: Callable[[Any], Callable[[], None]],
+    plain: tuple[Any, Callable[[], Any], Callable[[], Any]],
+    ours: tuple[Any, Callable[[], Any], Callable[[], Any]],
+    clear: Callable[[], None],
+    output: io.StringIO | None = None,
+) -> list[Row]:
+    """The non-error row and the API-error row of one pipeline, with and without."""
+    span_enter, span_exit = bench.round_span()
+    failure = bench.failure
+    rows = []
 
-    def handler() -> None:
-        service_layer()
+    def sides(make: Callable[[Any], Callable[[], None]], round_span: bool) -> tuple[Side, Side]:
+        """without/with errorlens; ``round_span``: one span across the round, not per call."""
+        made = []
+        for label, (log, enter, exit) in (("without", plain), ("with", ours)):
+            call = make(log)
+            if round_span:
+                made.append(
+                    Side(
+                        label,
+                        _chain(call, clear),
+                        _chain(enter, span_enter),
+                        _chain(span_exit, exit),
+                    )
+                )
+            else:
+                made.append(Side(label, _chain(call, clear), enter, exit))
+        return made[0], made[1]
+
+    rows.append(
+        _compare(f"{pipeline}: non-error line", NON_ERROR_BUDGET, sides(info, True), bench.timing)
+    )
 
     def logged(log: Any) -> Callable[[], None]:
+        log_it = exception(log)
+
         def call() -> None:
-            try:
-                handler()
-            except httpx.HTTPStatusError:
-                log.exception("chat completion failed")
-            clear()
+            with bench.otel.span():
+                try:
+                    failure.in_handler()
+                except failure.exc_type:
+                    log_it()
 
         return call
 
-    logging.getLogger("errorlens.internal").setLevel(logging.CRITICAL)
-    base, with_ours = interleaved(logged(plain), logged(ours), max(number // 10, 50), repeat)
-    results.append(
-        Result(
-            "API error logged with exception: with / without",
-            with_ours / base,
-            1.2,
-            f"{with_ours * 1e6:.1f} us vs {base * 1e6:.1f} us",
-        )
+    row = _compare(
+        f"{pipeline}: API error with exception",
+        API_ERROR_BUDGET,
+        sides(logged, False),
+        bench.timing,
     )
-    return results
+    if output is not None:
+        # Does the errorlens side really say what errorlens adds?
+        clear()
+        ours[1]()
+        try:
+            logged(ours[0])()
+        finally:
+            ours[2]()
+        if "api_error" not in output.getvalue():
+            row.notes.append("no api_error in the errorlens side's output")
+        clear()
+    rows.append(row)
+    return rows
+
+
+def _compare(name: str, budget: float, pair: tuple[Side, Side], timing: Timing) -> Row:
+    before = COMPLAINTS.count
+    return _with_complaints(pair_row(name, budget, *pair, timing), before)
+
+
+def _with_complaints(row: Row, before: int) -> Row:
+    if COMPLAINTS.count > before:
+        row.notes.append(
+            f"errorlens logged {COMPLAINTS.count - before} internal problem(s): {COMPLAINTS.first}"
+        )
+    return row
+
+
+class _StdlibState:
+    """Switches the root logger between two handlers, attach()ing on the errorlens side."""
+
+    def __init__(self) -> None:
+        self.root = logging.getLogger()
+        self.factory = logging.getLogRecordFactory()
+        self.leftovers: set[str] = set()
+
+    def side(
+        self, handler: logging.Handler, attach: bool
+    ) -> tuple[Any, Callable[[], Any], Callable[[], Any]]:
+        def enter() -> None:
+            self.root.handlers[:] = [handler]
+            self.root.setLevel(logging.INFO)
+            if attach:
+                errorlens.attach()
+
+        def exit() -> None:
+            if attach:
+                errorlens.detach()
+            self.root.handlers[:] = []
+            self._check(handler)
+
+        return logging.getLogger("app.orders"), enter, exit
+
+    def _check(self, handler: logging.Handler) -> None:
+        if handler.filters:
+            self.leftovers.add(f"detach() left {len(handler.filters)} filter(s) on the handler")
+        if self.root.filters:
+            self.leftovers.add("detach() left a filter on the root logger")
+        if logging.getLogRecordFactory() is not self.factory:
+            self.leftovers.add("detach() left a log record factory")
+
+
+def _stdlib_rows(
+    bench: Bench, pipeline: str, formatter: Callable[[], logging.Formatter]
+) -> list[Row]:
+    state = _StdlibState()
+    plain_sink, plain_clear = _stream()
+    our_sink, our_clear = _stream()
+    plain_handler = logging.StreamHandler(plain_sink)
+    plain_handler.setFormatter(formatter())
+    our_handler = logging.StreamHandler(our_sink)
+    our_handler.setFormatter(formatter())
+    rows = _logging_rows(
+        bench,
+        pipeline,
+        info=lambda log: lambda: log.info("order placed", extra={"order_id": 42, "amount": 1999}),
+        exception=lambda log: lambda: log.exception("chat completion failed"),
+        plain=state.side(plain_handler, attach=False),
+        ours=state.side(our_handler, attach=True),
+        clear=_chain(plain_clear, our_clear),
+        output=our_sink if pipeline.endswith("python-json-logger") else None,
+    )
+    for row in rows:
+        row.notes.extend(sorted(state.leftovers))
+    return rows
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def bench_stdlib_text(bench: Bench) -> list[Row]:
+    return _stdlib_rows(bench, "stdlib + logging.Formatter", lambda: logging.Formatter(TEXT_FORMAT))
+
+
+def bench_stdlib_json(bench: Bench) -> list[Row]:
+    names = [
+        "stdlib + python-json-logger: non-error line",
+        "stdlib + python-json-logger: API error with exception",
+    ]
+    try:
+        try:
+            from pythonjsonlogger.json import JsonFormatter
+        except ImportError:
+            from pythonjsonlogger.jsonlogger import JsonFormatter  # python-json-logger < 3
+    except ImportError:
+        return [_skipped(name, "python-json-logger not installed") for name in names]
+    return _stdlib_rows(
+        bench,
+        "stdlib + python-json-logger",
+        lambda: JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"),
+    )
+
+
+# --- rows: Sentry ------------------------------------------------------------------
+
+SENTRY_DSN = "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.invalid/1"
+
+
+def _recording_transport() -> Any:
+    from sentry_sdk.transport import Transport
+
+    class Recording(Transport):
+        """Keeps the size of every event envelope, serialized as the HTTP transport would."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.events = 0
+            self.bytes = 0
+            self.last: bytes = b""
+
+        def capture_envelope(self, envelope: Any) -> None:
+            data = envelope.serialize()
+            if any(item.type == "event" for item in envelope.items):
+                self.events += 1
+                self.bytes += len(data)
+                self.last = data
+
+        def flush(self, timeout: float, callback: Any = None) -> None:
+            pass
+
+        def kill(self) -> None:
+            pass
+
+    return Recording()
+
+
+def _sentry_off() -> None:
+    import sentry_sdk
+
+    client = sentry_sdk.get_client()
+    if client.is_active():
+        client.close(timeout=0)
+    sentry_sdk.get_global_scope().set_client(None)
+
+
+def bench_sentry(bench: Bench) -> list[Row]:
+    names = ["Sentry on: time per API error event", "Sentry on: bytes per API error event"]
+    try:
+        import sentry_sdk
+    except ImportError:
+        return [_skipped(name, "sentry-sdk not installed") for name in names]
+    import errorlens.sentry as el_sentry
+
+    failure = bench.failure
+    log = logging.getLogger("app.payments")
+    root = logging.getLogger()
+    plain_sink, plain_clear = _stream()
+    our_sink, our_clear = _stream()
+    plain_handler = logging.StreamHandler(plain_sink)
+    plain_handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    plain_transport = _recording_transport()
+    our_transport = _recording_transport()
+
+    def request() -> None:
+        # One request, as a client with two retries (the OpenAI SDK's default) meets a
+        # failing vendor: a line, two API errors retried (warnings: breadcrumbs), the
+        # last one logged with its exception (the event).
+        with bench.otel.span(), sentry_sdk.isolation_scope():
+            log.info("charging card", extra={"order_id": 42})
+            for _attempt in range(2):
+                try:
+                    failure.in_handler()
+                except failure.exc_type:
+                    log.warning("vendor error, retrying", exc_info=True)
+            try:
+                failure.in_handler()
+            except failure.exc_type:
+                log.exception("charge failed")
+        plain_clear()
+        our_clear()
+
+    def plain_enter(sentry: bool) -> Callable[[], None]:
+        def enter() -> None:
+            root.handlers[:] = [plain_handler]
+            root.setLevel(logging.INFO)
+            if sentry:
+                sentry_sdk.init(dsn=SENTRY_DSN, transport=plain_transport)
+
+        return enter
+
+    def plain_exit() -> None:
+        _sentry_off()
+        root.handlers[:] = []
+
+    def ours_enter(sentry: bool) -> Callable[[], None]:
+        def enter() -> None:
+            root.handlers[:] = []
+            options: dict[str, Any] = {"service": "checkout", "level": "INFO"}
+            if sentry:
+                options |= {
+                    "sentry_dsn": SENTRY_DSN,
+                    "sentry_options": {"transport": our_transport},
+                }
+            errorlens.configure(stream=our_sink, json=True, **options)
+
+        return enter
+
+    def ours_exit() -> None:
+        errorlens.unconfigure()
+        teardown = getattr(el_sentry, "teardown", None)
+        if teardown is not None:
+            teardown()
+        _sentry_off()
+        root.handlers[:] = []
+
+    sides = [
+        Side("plain", request, plain_enter(False), plain_exit),
+        Side("plain+sentry", request, plain_enter(True), plain_exit),
+        Side("errorlens", request, ours_enter(False), ours_exit),
+        Side("errorlens+sentry", request, ours_enter(True), ours_exit),
+    ]
+    complaints = COMPLAINTS.count
+    # Requests made with Sentry on (the warm-up call included, as the transport sees it).
+    sentry_errors = {"plain": 0, "ours": 0}
+
+    def counted(side: Side, key: str) -> Side:
+        def call() -> None:
+            side.call()
+            sentry_errors[key] += 1
+
+        return Side(side.name, call, side.enter, side.exit)
+
+    sides[1] = counted(sides[1], "plain")
+    sides[3] = counted(sides[3], "ours")
+    times = measure(sides, bench.timing)
+    us = {name: value * 1e6 for name, value in times.items()}
+    plain_cost = us["plain+sentry"] - us["plain"]
+    our_cost = us["errorlens+sentry"] - us["errorlens"]
+    time_row = Row(
+        names[0],
+        SENTRY_BUDGET,
+        baseline=plain_cost,
+        errorlens=our_cost,
+        ratio=our_cost / plain_cost if plain_cost > 0 else math.nan,
+        detail=(
+            "what Sentry adds to one request (a line, two API errors retried as warnings, "
+            "the last logged with its exception): "
+            f"plain logging {us['plain']:.0f} -> {us['plain+sentry']:.0f} us with sentry_sdk.init; "
+            f"errorlens.configure() {us['errorlens']:.0f} -> {us['errorlens+sentry']:.0f} us "
+            "with sentry_dsn="
+        ),
+    )
+    time_row = _with_complaints(time_row, complaints)
+    per_error = {
+        "plain": plain_transport.bytes / max(sentry_errors["plain"], 1),
+        "ours": our_transport.bytes / max(sentry_errors["ours"], 1),
+    }
+    events = {
+        "plain": plain_transport.events / max(sentry_errors["plain"], 1),
+        "ours": our_transport.events / max(sentry_errors["ours"], 1),
+    }
+    bytes_row = Row(
+        names[1],
+        SENTRY_BUDGET,
+        baseline=per_error["plain"],
+        errorlens=per_error["ours"],
+        ratio=per_error["ours"] / per_error["plain"] if per_error["plain"] else math.nan,
+        unit="B",
+        detail=(
+            "serialized event envelope bytes per API error logged; events per API error: "
+            f"plain {events['plain']:.2f}, errorlens {events['ours']:.2f}"
+        ),
+    )
+    if b"api_error" in plain_transport.last:
+        bytes_row.notes.append(
+            "the plain side's event mentions api_error: errorlens leaked into it"
+        )
+    if our_transport.events and b"api_error" not in our_transport.last:
+        bytes_row.notes.append("the errorlens side's event has no api_error")
+    for row in (time_row, bytes_row):
+        if abs(events["ours"] - 1) > 0.01 or abs(events["plain"] - 1) > 0.01:
+            row.notes.append("not exactly one event per API error")
+    return [time_row, bytes_row]
+
+
+# --- running -------------------------------------------------------------------------
+
+
+def _skipped(name: str, why: str) -> Row:
+    return Row(name, math.nan, skipped=why)
+
+
+def _guarded(names: list[str], run: Callable[[], list[Row]]) -> list[Row]:
+    try:
+        return run()
+    except Exception as exc:
+        return [Row(name, math.nan, error=f"{type(exc).__name__}: {exc}"[:300]) for name in names]
+
+
+LOGGING_ROWS = {
+    "structlog chain": bench_structlog,
+    "stdlib + logging.Formatter": bench_stdlib_text,
+    "stdlib + python-json-logger": bench_stdlib_json,
+}
+
+
+def run_all(quick: bool, only: list[str] | None = None) -> list[Row]:
+    timing = Timing(0.01, 3) if quick else Timing(0.25, 11)
+    count = 20_000 if quick else 1_000_000
+    _watch_errorlens_logger()
+    otel = _Otel()
+
+    def wanted(name: str) -> bool:
+        return not only or any(word.lower() in name.lower() for word in only)
+
+    rows: list[Row] = []
+
+    def add(names: list[str], run: Callable[[], list[Row]]) -> None:
+        if any(wanted(name) for name in names):
+            rows.extend(_guarded(names, run))
+
+    add(["from_http / json.loads (300 B body)"], lambda: bench_from_http(timing))
+    add(["50 MB body / 1 KB body"], lambda: bench_body_size(timing))
+    add(
+        ["hostile 64 KiB HTML / gateway page (worst variant)"],
+        lambda: bench_hostile_html(timing),
+    )
+
+    failure: ApiFailure | None = None
+    failure_error = ""
+    try:
+        failure = api_failure()
+    except Exception as exc:
+        failure_error = str(exc)
+
+    def with_bench(names: list[str], run: Callable[[Bench], list[Row]]) -> None:
+        if failure is None:
+            add(names, lambda: [Row(name, math.nan, error=failure_error) for name in names])
+            return
+        bench = Bench(otel, failure, timing)
+        add(names, lambda: run(bench))
+
+    for pipeline, run in LOGGING_ROWS.items():
+        with_bench([f"{pipeline}: non-error line", f"{pipeline}: API error with exception"], run)
+    with_bench(
+        ["Sentry on: time per API error event", "Sentry on: bytes per API error event"],
+        bench_sentry,
+    )
+    add([f"memory growth over {count:,} extractions (KiB)"], lambda: bench_memory(count))
+
+    CONTEXT.clear()
+    CONTEXT.append(f"Python {sys.version.split()[0]}")
+    CONTEXT.append(otel.missing or "OpenTelemetry SDK installed, a span active")
+    CONTEXT.append(f"API error: {failure.how}" if failure else f"no API error: {failure_error}")
+    CONTEXT.append(
+        "quick run" if quick else f"best of {timing.repeat} rounds of {timing.round_s} s"
+    )
+    return rows
+
+
+CONTEXT: list[str] = []
+
+
+def _figure(value: float | None, unit: str) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    if unit == "us":
+        return f"{value:.1f} us" if value >= 10 else f"{value:.2f} us"
+    return f"{value:,.0f} {unit}"
+
+
+def table(rows: list[Row]) -> str:
+    header = ["benchmark", "baseline", "errorlens", "ratio", "budget", "ok", "detail"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        if row.skipped or row.error:
+            verdict = "skipped" if row.skipped else "FAILED"
+            detail = row.skipped or row.error or ""
+            cells = [row.name, "-", "-", "-", _budget(row), verdict, detail]
+        else:
+            ok = row.ok
+            verdict = "ok" if ok else "**over**"
+            detail = "; ".join([row.detail, *row.notes]) if row.detail else "; ".join(row.notes)
+            cells = [
+                row.name,
+                _figure(row.baseline, row.unit),
+                _figure(row.errorlens, row.unit),
+                f"{row.ratio:.2f}",
+                _budget(row),
+                verdict,
+                detail,
+            ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _budget(row: Row) -> str:
+    return f"{row.budget:.2f}" if math.isfinite(row.budget) else "-"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke run")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a budget is missed")
-    parser.add_argument("--json", action="store_true", help="print results as JSON")
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a budget is missed or a row failed"
+    )
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument(
+        "--only", default="", help="comma-separated words: run only rows whose name has one"
+    )
     args = parser.parse_args(argv)
-    number, repeat, count = (200, 2, 20_000) if args.quick else (20_000, 7, 1_000_000)
-    results = [
-        bench_from_http(number, repeat),
-        bench_body_size(max(number // 10, 20), repeat),
-        *_structlog_results(number, repeat),
-        bench_memory(count),
-    ]
+    only = [word.strip() for word in args.only.split(",") if word.strip()]
+    rows = run_all(args.quick, only)
     if args.json:
-        print(json.dumps([r.__dict__ | {"ok": r.ok} for r in results], indent=2))
+        print(json.dumps([row.as_json() for row in rows], indent=2, allow_nan=False, default=str))
     else:
-        width = max(len(r.name) for r in results)
-        print(f"{'benchmark':<{width}}  {'ratio':>8}  {'budget':>7}  verdict  detail")
-        for r in results:
-            verdict = "ok" if r.ok else "OVER"
-            print(f"{r.name:<{width}}  {r.ratio:>8.2f}  {r.budget:>7.2f}  {verdict:<7}  {r.detail}")
-    return 1 if args.strict and not all(r.ok for r in results) else 0
+        print(table(rows))
+        print()
+        print("; ".join(CONTEXT))
+    bad = [row for row in rows if row.error or row.ok is False]
+    return 1 if args.strict and bad else 0
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import unicodedata
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -21,6 +23,11 @@ class FieldError(NamedTuple):
 # Computes ``(details, fields, secret values met in the details)`` on first use: a
 # record that nobody reads costs no walk over the document.
 _LazyParts = Callable[[], "tuple[Any, tuple[FieldError, ...], tuple[str, ...]]"]
+
+# First reads of deferred records are serialised per stripe: no lock per record (a
+# record is built on every error), little contention between unrelated records.
+# Re-entrant, so that a thread resolving one record may resolve another on its stripe.
+_LOCKS = tuple(threading.RLock() for _ in range(16))
 
 
 class ErrorRecord:
@@ -135,14 +142,16 @@ class ErrorRecord:
         url: str | None,
         lazy: _LazyParts | None,
     ) -> None:
-        self._vendor = vendor
-        self._status = status
-        self._code = code
-        self._type = type_
-        self._message = message
-        self._request_id = request_id
-        self._correlation_id = correlation_id
-        self._retry_after = retry_after
+        # The record upholds the contract's types whatever its maker passes: an empty
+        # text is no value, a status outside 100-999 or a wait outside a day is none.
+        self._vendor = vendor or None
+        self._status = _status_of(status)
+        self._code = _identifier(code)
+        self._type = _identifier(type_)
+        self._message = message or None
+        self._request_id = request_id or None
+        self._correlation_id = correlation_id or None
+        self._retry_after = retry_after if _valid_wait(retry_after) else None
         self._retryable = retryable
         self._method = method
         self._url = url
@@ -153,22 +162,40 @@ class ErrorRecord:
         # Values of secret-named keys in the details (a password the vendor echoed) are
         # also taken out of the message and the field messages: every output reads a
         # clean record, however and whenever it is read.
-        lazy = self._lazy
-        if lazy is not None:
-            self._lazy = None
+        #
+        # Many threads may read a new record at once. The clean values are computed
+        # under a lock into locals and published together; ``_lazy`` is cleared last, so
+        # a reader that finds it None finds every value clean, and a reader that finds
+        # it set waits here for them.
+        failed = False
+        with _LOCKS[id(self) % len(_LOCKS)]:
+            lazy = self._lazy
+            if lazy is None:
+                return  # another thread published while this one waited
+            details: Any = None
+            fields: tuple[FieldError, ...] = ()
+            secrets: tuple[str, ...] = ()
+            message = self._message
             try:
-                self._details, fields, secrets = lazy()
-                self._secrets = secrets
-                self._fields = tuple(
+                details, found, secrets = lazy()
+                fields = tuple(
                     f._replace(message=_clean(f.message, secrets)) if f.message else f
-                    for f in fields
+                    for f in found
                 )
-                if secrets and self._message:
-                    self._message = redact_values(self._message, secrets)
-            except Exception:  # a hostile document must not surface here
-                from errorlens._internal.guard import report_internal
+                if secrets and message:
+                    message = redact_values(message, secrets)
+            except Exception:  # a hostile document: no details, no fields
+                failed = True
+                details, fields, secrets = None, (), ()
+            self._details = details
+            self._fields = fields
+            self._secrets = secrets
+            self._message = message
+            self._lazy = None
+        if failed:  # reported outside the lock: a logging handler may read records
+            from errorlens._internal.guard import report_internal
 
-                report_internal("reading details and fields")
+            report_internal("reading details and fields")
 
     @property
     def vendor(self) -> str | None:
@@ -246,38 +273,19 @@ class ErrorRecord:
         if self._lazy is not None:
             self._resolve()
         out: dict[str, Any] = {}
-        if self._vendor is not None:
-            out["vendor"] = self._vendor
-        if self._status is not None:
-            out["status"] = self._status
-        if self._code is not None:
-            out["code"] = self._code
-        if self._type is not None:
-            out["type"] = self._type
-        if self._message is not None:
-            out["message"] = self._message
-        if self._details is not None:
-            out["details"] = self._details
-        fields = self._fields
-        if fields:
-            out["fields"] = [
-                {"field": f.field, "message": f.message}
-                if f.message is not None
-                else {"field": f.field}
-                for f in fields
-            ]
-        if self._request_id is not None:
-            out["request_id"] = self._request_id
-        if self._correlation_id is not None:
-            out["correlation_id"] = self._correlation_id
-        if self._retry_after is not None:
-            out["retry_after"] = self._retry_after
+        self._put(out, _FIRST_SLOTS)
+        if self._fields:
+            out["fields"] = [_field_dict(f) for f in self._fields]
+        self._put(out, _ID_SLOTS)
         out["retryable"] = self._retryable
-        if self._method is not None:
-            out["method"] = self._method
-        if self._url is not None:
-            out["url"] = self._url
+        self._put(out, _REQUEST_SLOTS)
         return out
+
+    def _put(self, out: dict[str, Any], slots: tuple[tuple[str, str], ...]) -> None:
+        for name, slot in slots:
+            value = getattr(self, slot)
+            if value is not None:
+                out[name] = value
 
     def summary(self) -> str:
         """One line for plain-text logs: ``openai 429 rate_limit_exceeded req=... retry in 2s``."""
@@ -347,6 +355,39 @@ _FIELD_NAMES = (
     "method",
     "url",
 )
+
+
+_MAX_WAIT = 86_400.0
+
+# (field name, slot) of the fields ``as_dict`` leaves out when None, in three runs
+# around ``fields`` and ``retryable`` so that the mapping keeps the field order.
+_FIRST_SLOTS = tuple((n, "_" + n) for n in _FIELD_NAMES[:6])
+_ID_SLOTS = tuple((n, "_" + n) for n in _FIELD_NAMES[7:10])
+_REQUEST_SLOTS = tuple((n, "_" + n) for n in _FIELD_NAMES[11:])
+
+
+def _field_dict(field: FieldError) -> dict[str, Any]:
+    if field.message is None:
+        return {"field": field.field}
+    return {"field": field.field, "message": field.message}
+
+
+def _identifier(text: str | None) -> str | None:
+    """``text`` without control characters (a machine-readable id has none), or None."""
+    if not text or text.isprintable():  # one fast pass: the common case
+        return text or None
+    spaced = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    return " ".join(spaced.split()) or None  # a run of them is one space
+
+
+def _status_of(status: Any) -> int | None:
+    if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 999:
+        return int(status)  # a plain int, not an IntEnum
+    return None
+
+
+def _valid_wait(seconds: Any) -> bool:
+    return isinstance(seconds, int | float) and 0 <= seconds <= _MAX_WAIT  # NaN compares False
 
 
 def _rebuild(values: tuple[Any, ...]) -> ErrorRecord:

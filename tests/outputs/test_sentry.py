@@ -723,16 +723,33 @@ def test_sentry_down_or_slow_never_slows_the_app(
     assert len(receiver.wait_for_events(30)) == 30
     close_client()
 
+    # What would block is a connection to Sentry: record which thread opens one. The
+    # log calls' thread must never be that thread (timings are no proof on a loaded
+    # 2-core machine; the thread is).
+    import socket
+    import threading
+    import urllib.parse
+
     hanging = SentryReceiver(answer=False) if target == "hanging" else None
+    dsn = hanging.dsn if hanging is not None else closed_port_dsn()
+    port = urllib.parse.urlsplit(dsn).port
+    connecting: list[str] = []
+    real_connect = socket.socket.connect
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        if isinstance(address, tuple) and address[1:2] == (port,):
+            connecting.append(threading.current_thread().name)
+        return real_connect(sock, address)
+
     try:
-        init_sentry(
-            hanging.dsn if hanging is not None else closed_port_dsn(), logging_integration=True
-        )
-        errorlens_sentry.setup()
-        durations = timed_log_calls(vendor)
-        if hanging is not None:
-            assert hanging.wait_for_connection(5)  # the transport reached it, and waits
-        closing = close_client()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(socket.socket, "connect", connect)
+            init_sentry(dsn, logging_integration=True)
+            errorlens_sentry.setup()
+            durations = timed_log_calls(vendor)
+            if hanging is not None:
+                assert hanging.wait_for_connection(5)  # the transport reached it, and waits
+            closing = close_client()
     finally:
         if hanging is not None:
             hanging.close()
@@ -743,10 +760,12 @@ def test_sentry_down_or_slow_never_slows_the_app(
             f"(healthy Sentry {healthy * 1000:.2f} ms), worst {worst * 1000:.1f} ms, "
             f"close {closing * 1000:.0f} ms with shutdown timeout 300 ms"
         )
-    # Waiting on the network would cost seconds (the transport's timeout is 30 s).
-    assert median < 3 * healthy + 0.010
-    assert worst < 1.0
-    assert closing < 1.3
+    assert connecting, "the transport never tried Sentry"
+    assert threading.current_thread().name not in connecting, connecting
+    # Generous bounds beside it: waiting on the network would cost the transport's 30 s
+    # timeout, and a close that ignored its 0.3 s shutdown timeout as much.
+    assert worst < 10.0
+    assert closing < 10.0
 
 
 # --- undo, absence, hostility ----------------------------------------------------------

@@ -118,7 +118,8 @@ def test_requests_stream_is_not_consumed(loopback: LoopbackServer) -> None:
 
     assert record is not None
     assert record.status == 500
-    assert record.message is None  # the body was not read...
+    # The body was not read: the message is the reason phrase, not the body's text...
+    assert record.message == "Internal Server Error"
     assert response.content == LARGE_BODY  # ...and is still all there
 
 
@@ -134,7 +135,8 @@ def test_requests_stalled_stream_does_not_block(loopback: LoopbackServer) -> Non
         response.close()
     assert record is not None
     assert record.status == 503
-    assert elapsed < 1.0
+    # Generous: a read of the stalled body would wait the 10 s read timeout.
+    assert elapsed < 5.0
 
 
 def test_requests_connection_error_has_no_record() -> None:
@@ -196,7 +198,11 @@ def test_httpx_unread_stream_is_left_alone(loopback: LoopbackServer, module: str
         record = errorlens.extract(caught.value)
 
         assert record is not None
-        assert (record.status, record.request_id, record.message) == (500, "r1", None)
+        assert (record.status, record.request_id, record.message) == (
+            500,
+            "r1",
+            "Internal Server Error",  # the reason phrase: the body was not read
+        )
         assert response.is_stream_consumed is False
         assert response.read() == LARGE_BODY
 
@@ -208,7 +214,8 @@ def test_httpx_stalled_stream_does_not_block(loopback: LoopbackServer, module: s
     with httpx.Client(timeout=10) as client, client.stream("GET", loopback.url) as response:
         started = time.perf_counter()
         record = errorlens.extract(response)
-        assert time.perf_counter() - started < 1.0
+        # Generous: a read of the stalled body would wait the 10 s read timeout.
+        assert time.perf_counter() - started < 5.0
         assert record is not None
         assert record.status == 503
 
@@ -313,7 +320,11 @@ def test_urllib3_unread_response_is_not_consumed(loopback: LoopbackServer) -> No
         response = pool.request("GET", loopback.url + "/big", preload_content=False, retries=False)
         record = errorlens.extract(response)
         assert record is not None
-        assert (record.status, record.retry_after, record.message) == (503, 3.0, None)
+        assert (record.status, record.retry_after, record.message) == (
+            503,
+            3.0,
+            "Service Unavailable",  # the reason phrase: the body was not read
+        )
         assert response.data == LARGE_BODY
 
 

@@ -33,7 +33,6 @@ from errorlens import (
     unconfigure,
     unregister_vendor,
 )
-from errorlens.cli.text import cap, printable
 from errorlens.cli.emulator import (
     ALL_ROUTES,
     INHOUSE_HOSTS,
@@ -42,6 +41,7 @@ from errorlens.cli.emulator import (
     Emulator,
     Route,
 )
+from errorlens.cli.text import cap, printable
 from errorlens.stdlib import ApiErrorFilter
 
 __all__ = ["run_demo"]

@@ -1,8 +1,13 @@
-"""Decode a body once: JSON, XML, HTML or text, reading at most a bounded prefix.
+"""Decode a body once: JSON, CBOR, XML, HTML or text, reading at most a bounded prefix.
 
-A body within :data:`READ_CAP` is parsed whole. A larger one is not an ordinary error
-body: only its first :data:`SALVAGE_WINDOW` bytes are looked at, and the usual keys are
-salvaged from that prefix, so the cost stays flat however large the body is.
+A JSON, CBOR or XML body within :data:`READ_CAP` is parsed whole. A larger one is not an
+ordinary error body: only its first :data:`SALVAGE_WINDOW` bytes are looked at, and the
+usual keys are salvaged from that prefix, so the cost stays flat however large the body
+is. An HTML page is searched for its title in its first :data:`MARKUP_WINDOW` characters
+only, and a text body gives at most its first :data:`TEXT_WINDOW` characters.
+
+Every scan here is linear in what it reads: no pattern can backtrack over more than a
+bounded span, and no search restarts from each position of the input.
 """
 
 from __future__ import annotations
@@ -12,26 +17,52 @@ import json
 import re
 from typing import Any
 
-__all__ = ["READ_CAP", "SALVAGE_WINDOW", "Document", "decode"]
+from errorlens._internal.reader.cbor import MAX_ITEMS, decode_cbor
+
+__all__ = [
+    "MARKUP_WINDOW",
+    "READ_CAP",
+    "SALVAGE_WINDOW",
+    "TEXT_WINDOW",
+    "Document",
+    "clean_text",
+    "decode",
+]
 
 READ_CAP = 64 * 1024
 SALVAGE_WINDOW = 4 * 1024
+MARKUP_WINDOW = 8 * 1024
+TEXT_WINDOW = 1024
+_HEAD = 256  # where an HTML page announces itself
 _XML_MAX_DEPTH = 24
 _XML_MAX_CHILDREN = 200
+# More tags than this is no ordinary error document: its prefix is salvaged instead of
+# building a tree of every element (each one costs a parser callback).
+_XML_MAX_TAGS = 256
+_FRAGMENT_MAX = 1024
+_SALVAGE_MAX_KEYS = 64
+# At most this many places where a salvaged key could start: a prefix dense with them
+# (a run of quotes or of tags) is salvaged from a shorter window.
+_SALVAGE_STARTS = 128
 
 
 class Document:
-    """A decoded body. ``data`` is a JSON value (an XML body becomes a nested dict)."""
+    """A decoded body. ``data`` is a JSON value (an XML or CBOR body becomes one too).
+
+    ``kind`` is "json" (JSON, or CBOR decoded to the same shape), "xml", "html", "text",
+    "binary" (a body with no readable text) or "empty".
+    """
 
     __slots__ = ("data", "kind", "text")
 
     def __init__(self, kind: str, data: Any = None, text: str | None = None) -> None:
-        self.kind = kind  # "json", "xml", "html", "text" or "empty"
+        self.kind = kind
         self.data = data
         self.text = text
 
 
 EMPTY = Document("empty")
+BINARY = Document("binary")
 
 # A value with an escaped quote is not salvaged (json.loads of the cut text fails and
 # the key is skipped): an unescaped-only string pattern backtracks cheaply, where one
@@ -39,11 +70,22 @@ EMPTY = Document("empty")
 _JSON_SALVAGE = re.compile(
     r'"([A-Za-z_@$][\w\-.@$]{0,40})"\s*:\s*("[^"\n]{0,600}"|-?\d{1,20}(?:\.\d+)?|true|false)'
 )
-_XML_SALVAGE = re.compile(r"<(?:[\w.-]+:)?([A-Za-z][\w.-]{0,40})>([^<]{1,600})</(?:[\w.-]+:)?\1>")
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
-_TAGS = re.compile(r"<[^>]*>")
-_SPACES = re.compile(r"\s+")
+_XML_SALVAGE = re.compile(
+    r"<(?:[\w.-]{1,40}:)?([A-Za-z][\w.-]{0,40})>([^<]{1,600})</(?:[\w.-]{1,40}:)?\1>"
+)
+# Each pattern below stops at the next "<": a run of unclosed tags costs one pass.
+_OPENING = {tag: re.compile(f"<{tag}[>/\\s]") for tag in ("title", "h1")}
+_TAGS = re.compile(r"<[^<>]*>")
+# Control characters (C0, DEL, C1) and bidirectional overrides: never part of a
+# vendor's text, and able to forge or hide parts of a log line.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
+_LEAD = re.compile(r"[\s\ufeff]*")
+_LEAD_BYTES = re.compile(rb"(?:\s|\xef\xbb\xbf)*")
+# Map heads (major type 5): no UTF-8 text starts with these bytes.
+_CBOR_MAP_HEADS = frozenset(range(0xA0, 0xBC)) | {0xBF}
+_SNIFFED_CBOR_ITEMS = 64
+_BINARY_TYPES = ("image/", "audio/", "video/", "font/")
+_BINARY_SUBTYPES = ("octet-stream", "protobuf", "grpc", "msgpack", "zip", "pdf", "cbor")
 
 
 def decode(body: Any, content_type: str | None = None) -> Document:
@@ -52,87 +94,193 @@ def decode(body: Any, content_type: str | None = None) -> Document:
         return EMPTY
     if isinstance(body, dict | list):
         return Document("json", body)
+    ctype = content_type.lower() if isinstance(content_type, str) else ""
+    if isinstance(body, str):
+        return _decode_str(body, ctype)
     if isinstance(body, bytes | bytearray | memoryview):
-        raw = bytes(body[:SALVAGE_WINDOW]) if len(body) > READ_CAP else bytes(body)
-        if not raw.strip():
-            return EMPTY
-        text = raw.decode("utf-8", "replace")
-        oversize = len(body) > READ_CAP
-    elif isinstance(body, str):
-        oversize = len(body) > READ_CAP
-        text = body[:SALVAGE_WINDOW] if oversize else body
-        if not text.strip():
-            return EMPTY
-    else:
+        return _decode_bytes(body, ctype)
+    return EMPTY
+
+
+def _decode_str(body: str, ctype: str) -> Document:
+    oversize = len(body) > READ_CAP
+    text = body[:SALVAGE_WINDOW] if oversize else body
+    start = _LEAD.match(text).end()  # type: ignore[union-attr]  # matches the empty string
+    if start == len(text):
         return EMPTY
-    return _decode_text(text, content_type, oversize)
+    kind = _sniff(text[start], text[start : start + _HEAD].lower(), ctype)
+    whole = not oversize and (kind == "json" or (kind == "xml" and _few_tags(text, "<")))
+    end = len(text) if whole else start + MARKUP_WINDOW
+    return _read(text[start:end], kind, whole)
 
 
-def _decode_text(text: str, content_type: str | None, oversize: bool) -> Document:
-    stripped = text.lstrip()
-    if stripped.startswith("\ufeff"):
-        stripped = stripped[1:].lstrip()
-    first = stripped[:1]
-    ctype = content_type or ""
-    if first in '{["' or "json" in ctype:
-        if not oversize:
-            try:
-                return Document("json", json.loads(stripped))
-            except (ValueError, RecursionError):
-                pass
-        salvaged = _salvage_json(stripped)
-        if salvaged:
-            return Document("json", salvaged)
-        return _as_text(stripped)
+def _decode_bytes(body: bytes | bytearray | memoryview, ctype: str) -> Document:
+    try:
+        oversize = len(body) > READ_CAP
+        raw = bytes(body[:SALVAGE_WINDOW] if oversize else body)
+    except (TypeError, ValueError):  # a released or multi-dimensional memoryview
+        return EMPTY
+    start = _LEAD_BYTES.match(raw).end()  # type: ignore[union-attr]  # matches b""
+    if start == len(raw):
+        return EMPTY
+    if "cbor" in ctype or (start == 0 and raw[0] in _CBOR_MAP_HEADS):
+        document = _as_cbor(raw, oversize, declared="cbor" in ctype)
+        if document is not None:
+            return document
+    if _is_binary(raw, ctype):
+        return BINARY
+    head = raw[start : start + _HEAD].decode("latin-1").lower()
+    kind = _sniff(head[0], head, ctype)
+    whole = not oversize and (kind == "json" or (kind == "xml" and _few_tags(raw, b"<")))
+    end = len(raw) if whole else start + (2 * TEXT_WINDOW if kind == "text" else MARKUP_WINDOW)
+    return _read(raw[start:end].decode("utf-8", "replace"), kind, whole)
+
+
+def _sniff(first: str, head: str, ctype: str) -> str:
+    """The kind of a body from its first character, its head and its content type."""
     if first == "<":
-        head = stripped[:200].lower()
-        if "<html" in head or "<!doctype html" in head or "html" in ctype:
-            return _as_html(stripped)
-        if not oversize:
-            data = _parse_xml(stripped)
-            if data is not None:
-                return Document("xml", data)
-        salvaged_xml = _salvage_xml(stripped)
-        if salvaged_xml:
-            return Document("xml", salvaged_xml)
-        return _as_html(stripped)
-    return _as_text(stripped)
+        html_page = "<html" in head or "<!doctype html" in head or "html" in ctype
+        return "html" if html_page else "xml"
+    if first in '{["' or "json" in ctype:
+        return "json"
+    return "text"
+
+
+def _few_tags(text: Any, mark: Any) -> bool:
+    """Whether ``text`` holds at most :data:`_XML_MAX_TAGS` tags (``mark``: "<" or b"<").
+
+    An XML body with more is no ordinary error document: only its prefix is read.
+    Counted a window at a time, so that a body dense with tags stops early.
+    """
+    tags = 0
+    for start in range(0, len(text), SALVAGE_WINDOW):
+        tags += text.count(mark, start, start + SALVAGE_WINDOW)
+        if tags > _XML_MAX_TAGS:
+            return False
+    return True
+
+
+def _read(text: str, kind: str, whole: bool) -> Document:
+    if kind in ("json", "xml"):
+        return _as_tree(text, kind, whole)
+    if kind == "html":
+        return _as_html(text)
+    return _as_text(text)
+
+
+def _as_tree(text: str, kind: str, whole: bool) -> Document:
+    """A JSON or XML body: parsed whole, else the usual keys salvaged from its prefix."""
+    parse, salvage, fallback = _TREES[kind]
+    if whole:
+        data = parse(text)
+        if data is not _INVALID:
+            return Document(kind, data)
+    salvaged = salvage(text)
+    if salvaged:
+        return Document(kind, salvaged)
+    return fallback(text)
+
+
+def _is_binary(raw: bytes, ctype: str) -> bool:
+    """Whether a body holds no text to show: a binary content type, or NUL bytes."""
+    textual = "json" in ctype or "xml" in ctype or "text" in ctype
+    if not textual and (
+        ctype.startswith(_BINARY_TYPES) or any(s in ctype for s in _BINARY_SUBTYPES)
+    ):
+        return True
+    return b"\x00" in raw[:1024]
+
+
+def _as_cbor(raw: bytes, oversize: bool, declared: bool) -> Document | None:
+    """A CBOR body as its JSON-shaped value; a declared one that is unreadable is binary.
+
+    A body that only looks like CBOR (it starts with a map head, which no UTF-8 text
+    does) gets a small item budget: it is more likely mis-declared text.
+    """
+    budget = MAX_ITEMS if declared else _SNIFFED_CBOR_ITEMS
+    data = None if oversize else decode_cbor(raw, budget)
+    if data is not None:
+        return Document("json", data)
+    return BINARY if declared else None
+
+
+# --- JSON ---------------------------------------------------------------------------
+
+
+def _constant(name: str) -> None:
+    return None  # NaN, Infinity, -Infinity: not JSON, and not kept
+
+
+def _int_or_text(digits: str) -> int | str:
+    # An integer too long for int() (Python's digit limit) stays text.
+    return int(digits) if len(digits) <= 4000 else digits
+
+
+_DECODER = json.JSONDecoder(parse_constant=_constant)
+_BIG_INT_DECODER = json.JSONDecoder(parse_constant=_constant, parse_int=_int_or_text)
+
+
+_INVALID = object()
+
+
+def _loads(text: str) -> Any:
+    try:
+        return _DECODER.decode(text)
+    except RecursionError:
+        return _INVALID
+    except ValueError as error:
+        if "digits" not in str(error):
+            return _INVALID
+    try:
+        return _BIG_INT_DECODER.decode(text)
+    except (ValueError, RecursionError):
+        return _INVALID
+
+
+def _salvage_end(text: str, mark: str) -> int:
+    """Where salvaging stops: the window, halved while ``mark`` starts too many candidates."""
+    end = min(len(text), SALVAGE_WINDOW)
+    while end > 256 and text.count(mark, 0, end) > _SALVAGE_STARTS:
+        end //= 2
+    return end
 
 
 def _salvage_json(text: str) -> dict[str, Any] | None:
     # The first occurrence of each key, as a flat object: enough for the generic reader
     # to find code, message and ids in a truncated or malformed body.
     found: dict[str, Any] = {}
-    for match in _JSON_SALVAGE.finditer(text, 0, SALVAGE_WINDOW):
+    for match in _JSON_SALVAGE.finditer(text, 0, _salvage_end(text, '"')):
         key = match.group(1)
         if key in found:
             continue
-        raw = match.group(2)
         try:
-            found[key] = json.loads(raw)
+            found[key] = json.loads(match.group(2))
         except ValueError:
             continue
-        if len(found) >= 64:
+        if len(found) >= _SALVAGE_MAX_KEYS:
             break
     return found or None
 
 
+# --- XML ----------------------------------------------------------------------------
+
+
 def _salvage_xml(text: str) -> dict[str, Any] | None:
     found: dict[str, Any] = {}
-    for match in _XML_SALVAGE.finditer(text, 0, SALVAGE_WINDOW):
-        found.setdefault(match.group(1), html.unescape(match.group(2)).strip())
-        if len(found) >= 64:
+    for match in _XML_SALVAGE.finditer(text, 0, _salvage_end(text, "<")):
+        found.setdefault(match.group(1), clean_text(html.unescape(match.group(2))))
+        if len(found) >= _SALVAGE_MAX_KEYS:
             break
     return {"Error": found} if found else None
 
 
-def _parse_xml(text: str) -> dict[str, Any] | None:
+def _parse_xml(text: str) -> Any:
     try:
         from defusedxml import ElementTree as SafeElementTree
 
         root = SafeElementTree.fromstring(text, forbid_dtd=True)
     except Exception:  # DTDs, entities, malformed markup: all just "not XML we read"
-        return None
+        return _INVALID
     return {_local_name(root.tag): _element_value(root, 0)}
 
 
@@ -151,31 +299,65 @@ def _element_value(element: Any, depth: int) -> Any:
     out: dict[str, Any] = {}
     for child in children:
         name = _local_name(child.tag)
-        if not name:
-            continue
-        value = _element_value(child, depth + 1)
-        if name in out:
-            existing = out[name]
-            if isinstance(existing, list):
-                existing.append(value)
-            else:
-                out[name] = [existing, value]
-        else:
-            out[name] = value
+        if name:
+            _add_child(out, name, _element_value(child, depth + 1))
     return out
 
 
-def _clean(fragment: str) -> str:
-    return _SPACES.sub(" ", html.unescape(_TAGS.sub(" ", fragment))).strip()
+def _add_child(out: dict[str, Any], name: str, value: Any) -> None:
+    # A repeated element becomes a list, in document order.
+    if name not in out:
+        out[name] = value
+    elif isinstance(out[name], list):
+        out[name].append(value)
+    else:
+        out[name] = [out[name], value]
+
+
+# --- HTML and text ------------------------------------------------------------------
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters, its whitespace runs made single spaces."""
+    spaced = " ".join(text.split())
+    # Printable text (the common case, one fast pass) holds no control characters.
+    return spaced if spaced.isprintable() else " ".join(_CONTROLS.sub(" ", spaced).split())
+
+
+def _element_text(window: str, lowered: str, tag: str) -> str | None:
+    """The inner markup of the first ``<tag>`` element of ``window``, or None.
+
+    ``lowered`` is ``window`` in lower case. One search for the opening tag (a literal
+    prefix, which the regex engine scans for in one pass) and one for the closing tag:
+    linear however many unclosed tags the page holds.
+    """
+    opening = _OPENING[tag].search(lowered)
+    if opening is None:
+        return None
+    inner = lowered.find(">", opening.start()) + 1
+    close = lowered.find("</" + tag, inner) if inner else -1
+    if close < 0:
+        return None
+    return window[inner : min(close, inner + _FRAGMENT_MAX)]
 
 
 def _as_html(text: str) -> Document:
-    window = text[:READ_CAP]
-    match = _TITLE.search(window) or _H1.search(window)
-    title = _clean(match.group(1))[:300] if match else None
-    return Document("html", None, title or None)
+    window = text[:MARKUP_WINDOW]
+    # Each non-ASCII character becomes one "?": the same length, so the same indices.
+    lowered = window.encode("ascii", "replace").decode("ascii").lower()
+    for tag in ("title", "h1"):
+        fragment = _element_text(window, lowered, tag)
+        if fragment is not None:
+            title = clean_text(html.unescape(_TAGS.sub(" ", fragment)))[:300]
+            if title:
+                return Document("html", None, title)
+    return Document("html")
 
 
 def _as_text(text: str) -> Document:
-    cleaned = _SPACES.sub(" ", text[:2048]).strip()
+    cleaned = clean_text(text[:TEXT_WINDOW])
     return Document("text", None, cleaned[:500] or None)
+
+
+# Per tree kind: parse whole, salvage a prefix, and what a body that gives neither is.
+_TREES = {"json": (_loads, _salvage_json, _as_text), "xml": (_parse_xml, _salvage_xml, _as_html)}

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from errorlens._internal.guard import report_internal
 from errorlens._internal.reader.build import build_record
-from errorlens._internal.reader.parts import HttpParts
+from errorlens._internal.reader.document import decode
+from errorlens._internal.reader.parts import HttpParts, normalised, status_of
 from errorlens._internal.reader.sources import parts_of
 from errorlens.record import ErrorRecord
 
-__all__ = ["extract", "from_http"]
+__all__ = ["errors_in_success", "extract", "from_http"]
 
 _CHAIN_LIMIT = 16
 
@@ -26,8 +28,10 @@ def from_http(
     """The record of one HTTP error response, from its raw parts.
 
     ``headers`` may be a dict, a case-insensitive mapping, a multidict or a list of
-    ``(name, value)`` pairs; ``body`` bytes, str, or an already-decoded JSON value.
-    Never raises: odd input gives a record with what could be read.
+    ``(name, value)`` pairs, with str or bytes names and values; ``body`` bytes, str,
+    or an already-decoded JSON value; ``url`` a str, bytes or a URL object. Never
+    raises: odd input gives a record with what could be read (a status that is no
+    HTTP status is dropped, the other facts are kept).
 
     >>> from_http(429, {"Retry-After": "2"}, b'{"error": {"code": "rate_limited"}}').code
     'rate_limited'
@@ -35,20 +39,19 @@ def from_http(
     .. versionadded:: 0.1.0
     """
     try:
-        return build_record(
-            HttpParts(status=status, headers=headers, body=body, url=url, method=method)
-        )
+        return _build(HttpParts(status=status, headers=headers, body=body, url=url, method=method))
     except Exception:
         report_internal("reading an HTTP response")
-        return ErrorRecord(status=status if isinstance(status, int) else None)
+        return ErrorRecord(status=status_of(status))
 
 
 def extract(obj: Any) -> ErrorRecord | None:
     """The record of an API error held by ``obj``, or None if it holds none.
 
     ``obj`` may be an exception (its ``__cause__``/``__context__`` chain is searched),
-    a response object of a known client, or a body (dict, list, str, bytes). Never
-    raises.
+    a response object of a known client, or a body (dict, list, str, bytes). A
+    successful response is no error, unless its body reports one the way GraphQL and
+    JSON-RPC do (an ``errors`` list, an ``error`` object, with HTTP 200). Never raises.
 
     .. versionadded:: 0.1.0
     """
@@ -59,6 +62,10 @@ def extract(obj: Any) -> ErrorRecord | None:
         return None
 
 
+def _build(parts: HttpParts) -> ErrorRecord:
+    return build_record(normalised(parts))
+
+
 def _extract(obj: Any) -> ErrorRecord | None:
     if obj is None:
         return None
@@ -67,29 +74,39 @@ def _extract(obj: Any) -> ErrorRecord | None:
     if isinstance(obj, dict | list | str | bytes | bytearray):
         return _from_body(obj)
     if isinstance(obj, BaseException):
-        seen: set[int] = set()
-        current: BaseException | None = obj
-        while current is not None and id(current) not in seen and len(seen) < _CHAIN_LIMIT:
-            seen.add(id(current))
-            record = _from_object(current)
-            if record is not None:
-                return record
-            current = current.__cause__ or (
-                None if current.__suppress_context__ else current.__context__
-            )
-        return None
+        return _from_chain(obj)
     if isinstance(obj, tuple) and len(obj) == 3 and isinstance(obj[1], BaseException):
         return _extract(obj[1])  # an exc_info tuple
     return _from_object(obj)
+
+
+def _from_chain(error: BaseException) -> ErrorRecord | None:
+    """The first record along the exception's cause/context chain."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen and len(seen) < _CHAIN_LIMIT:
+        seen.add(id(current))
+        record = _from_object(current)
+        if record is not None:
+            return record
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return None
 
 
 def _from_object(obj: Any) -> ErrorRecord | None:
     parts = parts_of(obj)
     if parts is None:
         return None
+    parts = normalised(parts)
     status = parts.status
-    if isinstance(status, int) and status < 400 and not isinstance(obj, BaseException):
-        return None  # a successful response is not an error
+    if status is not None and status < 400 and not isinstance(obj, BaseException):
+        # A successful response is no error, unless its body reports one.
+        body = errors_in_success(parts.body, parts.headers)
+        if body is None:
+            return None
+        parts.body = body  # decoded once: the reader takes the JSON value as it is
     record = build_record(parts)
     if record.status is None and record.code is None and record.message is None:
         return None
@@ -97,7 +114,61 @@ def _from_object(obj: Any) -> ErrorRecord | None:
 
 
 def _from_body(body: Any) -> ErrorRecord | None:
-    record = build_record(HttpParts(body=body))
+    record = _build(HttpParts(body=body))
     if record.code is None and record.message is None and not record.fields:
         return None
     return record
+
+
+# --- errors inside a successful response ---------------------------------------------
+
+
+def errors_in_success(body: Any, headers: Any = None) -> Any:
+    """The decoded body when a successful response reports errors in it, else None.
+
+    GraphQL (``{"errors": [{"message": ...}], "data": ...}``), JSON-RPC
+    (``{"jsonrpc": "2.0", "error": {"code": ..., "message": ...}, "id": ...}``) and the
+    ``{"ok": false, "error": "..."}`` envelope (Slack) all answer HTTP 200.
+    """
+    if body is None:
+        return None
+    data = decode(body, _content_type(headers)).data
+    if not isinstance(data, Mapping):
+        return None
+    if _graphql_errors(data) or _jsonrpc_error(data) or _ok_false(data):
+        return data
+    return None
+
+
+def _graphql_errors(data: Mapping[str, Any]) -> bool:
+    errors = data.get("errors")
+    return (
+        isinstance(errors, list)
+        and bool(errors)
+        and all(isinstance(e, Mapping) and "message" in e for e in errors[:20])
+    )
+
+
+def _jsonrpc_error(data: Mapping[str, Any]) -> bool:
+    error = data.get("error")
+    return (
+        isinstance(error, Mapping)
+        and ("code" in error or "message" in error)
+        and ("jsonrpc" in data or "id" in data)
+    )
+
+
+def _ok_false(data: Mapping[str, Any]) -> bool:
+    error = data.get("error")
+    return data.get("ok") is False and isinstance(error, str) and bool(error)
+
+
+def _content_type(headers: Any) -> str | None:
+    if isinstance(headers, Mapping):
+        pairs: Any = headers.items()
+    else:
+        pairs = headers if isinstance(headers, list) else ()
+    for name, value in pairs:
+        if isinstance(name, str) and name.lower() == "content-type":
+            return value if isinstance(value, str) else None
+    return None

@@ -1,13 +1,26 @@
-"""Parts: what a source (an exception, a response, raw values) tells about an HTTP error."""
+"""Parts: what a source (an exception, a response, raw values) tells about an HTTP error.
+
+Sources and callers hand over what they have, in whatever form: a url as bytes or as a
+``yarl.URL``, a status as a string, headers as any container. :func:`normalised` turns
+those into plain values once, before any reading, and keeps every fact it can: an odd
+status is dropped, not the record.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from errorlens.record import FieldError
 
-__all__ = ["HttpParts"]
+__all__ = ["HttpParts", "header_pairs", "normalised", "status_of", "text_of"]
+
+_MAX_HEADERS = 200
+_MAX_TEXT = 8192
+_STATUS_TEXT = re.compile(r"\s*([1-9]\d\d)(?:\s|$)")
 
 
 @dataclass(slots=True)
@@ -22,8 +35,8 @@ class HttpParts:
     status: Any = None
     headers: Any = None
     body: Any = None
-    url: str | None = None
-    method: str | None = None
+    url: Any = None
+    method: Any = None
     vendor: str | None = None
     code: str | None = None
     type: str | None = None
@@ -32,3 +45,93 @@ class HttpParts:
     retryable: bool | None = None
     fields: tuple[FieldError, ...] = ()
     details: Any = None
+
+
+def normalised(parts: HttpParts) -> HttpParts:
+    """``parts`` with plain values: status an int in 100-999 or None, url and method
+    str or None, headers a list of ``(str, str)`` pairs or a plain dict. Never raises."""
+    parts.status = status_of(parts.status)
+    parts.url = text_of(parts.url)
+    parts.method = text_of(parts.method)
+    parts.headers = header_pairs(parts.headers)
+    return parts
+
+
+def status_of(value: Any) -> int | None:
+    """An HTTP status as a plain int in 100-999, or None (a bool, a float with a
+    fraction, anything out of range). ``"429"`` and ``"429 Too Many Requests"`` count."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return int(value) if 100 <= value <= 999 else None  # int(): not an HTTPStatus
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and 100 <= value <= 999 else None
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value[:64]).decode("latin-1")
+    if isinstance(value, str):
+        match = _STATUS_TEXT.match(value[:64])
+        return int(match.group(1)) if match else None
+    return None
+
+
+def text_of(value: Any) -> str | None:
+    """A non-empty str of ``value`` (bytes decoded, a URL object through ``str()``),
+    capped, or None. Never raises."""
+    if value is None or isinstance(value, str):
+        text = value
+    elif isinstance(value, bytes | bytearray | memoryview):
+        text = _decoded(bytes(value[:_MAX_TEXT]))
+    else:
+        try:
+            text = str(value)
+        except Exception:
+            return None
+        if not isinstance(text, str):
+            return None  # a __str__ that returned no str
+    return text[:_MAX_TEXT] if text else None
+
+
+def header_pairs(headers: Any) -> Any:
+    """Headers as a plain dict or a list of ``(str, str)`` pairs, or None.
+
+    A plain dict or list of str pairs passes unchanged (the common case costs nothing);
+    anything else is copied pair by pair: bytes decoded, other values through ``str()``,
+    at most a few hundred, and a container that raises midway keeps what came before.
+    """
+    if headers is None or (isinstance(headers, dict) and _plain(headers)):
+        return headers
+    pairs: list[tuple[str, str]] = []
+    try:
+        for pair in islice(_items(headers), _MAX_HEADERS):
+            if isinstance(pair, tuple | list) and len(pair) == 2:
+                name, value = text_of(pair[0]), text_of(pair[1])
+                if name is not None:
+                    pairs.append((name, value or ""))
+    except Exception:  # a hostile container: keep the pairs read so far
+        pass
+    return pairs
+
+
+def _plain(headers: dict[Any, Any]) -> bool:
+    return len(headers) <= _MAX_HEADERS and all(
+        type(k) is str and type(v) is str for k, v in headers.items()
+    )
+
+
+def _items(headers: Any) -> Any:
+    """The (name, value) pairs of any header container, duplicates kept."""
+    if isinstance(headers, list | tuple):
+        return iter(headers)
+    multi = getattr(headers, "multi_items", None)  # httpx.Headers: one pair per line
+    if callable(multi):
+        return iter(multi())
+    if isinstance(headers, Mapping) or callable(getattr(headers, "items", None)):
+        return iter(headers.items())
+    return iter(())
+
+
+def _decoded(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")  # HTTP's historical header charset

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from errorlens._internal.guard import report_internal
-from errorlens._internal.reader.parts import HttpParts
+from errorlens._internal.reader.parts import HttpParts, text_of
 from errorlens.record import FieldError
 
 __all__ = ["parts_of"]
@@ -41,17 +41,8 @@ def _attr(obj: Any, name: str, default: Any = None) -> Any:
         return default
 
 
-def _text(value: Any) -> str | None:
-    """A non-empty str of ``value`` (a URL object, an enum...), or None."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value or None
-    try:
-        text = str(value)
-    except Exception:
-        return None
-    return text or None
+# A non-empty str of a value (bytes decoded, a URL object, an enum...), or None.
+_text = text_of
 
 
 def _string(value: Any) -> str | None:
@@ -478,41 +469,52 @@ def _fill_from_attrs(parts: HttpParts, obj: Any, present: frozenset[str] | None)
     names = _DUCK_NAMES if present is None else present
     text_code = False
     if parts.status is None:
-        for name in _STATUS_ATTRS:
-            if name in names and (status := _status(_attr(obj, name))) is not None:
-                parts.status = status
-                break
+        parts.status = _first_status(obj, names)
     if parts.code is None:
-        for name in _CODE_ATTRS:
-            value = _attr(obj, name) if name in names else None
-            code = _ident(value)
-            if code is not None:
-                parts.code = code
-                text_code = isinstance(value, str)
-                break
-    if parts.message is None and "message" in names:
-        parts.message = _string(_attr(obj, "message"))
-    if parts.request_id is None and "request_id" in names:
-        parts.request_id = _string(_attr(obj, "request_id"))
-    if parts.headers is None and "headers" in names:
-        headers = _attr(obj, "headers")
-        if headers is not None and not callable(headers):
-            parts.headers = headers
+        parts.code, text_code = _first_code(obj, names)
     if parts.body is None:
-        for name in _BODY_ATTRS:
-            if name not in names:
-                continue
-            value = _stored(obj, name) if name in _LAZY_BODY_ATTRS else _attr(obj, name)
-            if isinstance(value, dict | list | str | bytes) and value:
-                parts.body = value
-                break
+        parts.body = _first_body(obj, names)
+    for name in ("message", "request_id", "method"):
+        if getattr(parts, name) is None and name in names:
+            setattr(parts, name, _string(_attr(obj, name)))
+    if parts.headers is None and "headers" in names:
+        parts.headers = _plain_attr(obj, "headers")
     if parts.url is None and "url" in names:
-        url = _attr(obj, "url")
-        if url is not None and not callable(url):
-            parts.url = _text(url)
-    if parts.method is None and "method" in names:
-        parts.method = _string(_attr(obj, "method"))
+        parts.url = _text(_plain_attr(obj, "url"))
     return text_code
+
+
+def _first_status(obj: Any, names: frozenset[str]) -> int | None:
+    for name in _STATUS_ATTRS:
+        if name in names and (status := _status(_attr(obj, name))) is not None:
+            return status
+    return None
+
+
+def _first_code(obj: Any, names: frozenset[str]) -> tuple[str | None, bool]:
+    """The first code-like attribute as a code, and whether it was given as text."""
+    for name in _CODE_ATTRS:
+        value = _attr(obj, name) if name in names else None
+        code = _ident(value)
+        if code is not None:
+            return code, isinstance(value, str)
+    return None, False
+
+
+def _first_body(obj: Any, names: frozenset[str]) -> Any:
+    for name in _BODY_ATTRS:
+        if name not in names:
+            continue
+        value = _stored(obj, name) if name in _LAZY_BODY_ATTRS else _attr(obj, name)
+        if isinstance(value, dict | list | str | bytes) and value:
+            return value
+    return None
+
+
+def _plain_attr(obj: Any, name: str) -> Any:
+    """``obj.name`` unless it is a method (``headers()``, ``url()`` of some clients)."""
+    value = _attr(obj, name)
+    return None if callable(value) else value
 
 
 # --- dispatch -----------------------------------------------------------------------
@@ -559,26 +561,33 @@ def parts_of(obj: Any, _depth: int = 0) -> HttpParts | None:
         kind = _kind_of(cls)
     adapter, stdlib, names = kind
     if adapter is not None:
-        try:
-            parts = adapter(obj, _depth)
-        except Exception:  # a library changed shape: fall back to duck typing
-            report_internal("reading an HTTP client or SDK object")
-            parts = None
+        parts = _adapted(adapter, obj, _depth)
         if parts is NOT_AN_ERROR:
             return None
         if parts is not None:
             return parts
+    names = _duck_names(obj, stdlib, names)
+    if names is not None and not names:
+        return None  # nothing to read: the common case, kept cheap
+    return _duck(obj, _depth, names)
+
+
+def _adapted(adapter: Adapter, obj: Any, depth: int) -> HttpParts | None:
+    try:
+        return adapter(obj, depth)
+    except Exception:  # a library changed shape: fall back to duck typing
+        report_internal("reading an HTTP client or SDK object")
+        return None
+
+
+def _duck_names(obj: Any, stdlib: bool, names: frozenset[str] | None) -> frozenset[str] | None:
+    """The duck-typing names worth reading on ``obj`` (None: unknown, read them all)."""
     instance = _attr(obj, "__dict__")
     own = _DUCK_NAMES.intersection(instance) if isinstance(instance, dict) and instance else ()
     if stdlib:
         # Only attributes set on the instance count (SystemExit.code, OSError.errno...
         # are not HTTP facts), and only the unmistakable ones.
-        if _HTTP_NAMES.isdisjoint(own):
-            return None
-        names = frozenset(own)
-    elif names is not None:
-        if own:
-            names = names.union(own)
-        if not names:
-            return None  # nothing to read: the common case, kept cheap
-    return _duck(obj, _depth, names)
+        return frozenset() if _HTTP_NAMES.isdisjoint(own) else frozenset(own)
+    if names is not None and own:
+        return names.union(own)
+    return names

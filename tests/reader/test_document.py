@@ -1,0 +1,183 @@
+"""The document step: one decode per body, CBOR included, and no control bytes as text."""
+
+from __future__ import annotations
+
+import base64
+import struct
+
+import pytest
+
+import errorlens
+from errorlens._internal.reader.cbor import MAX_DEPTH, decode_cbor
+from errorlens._internal.reader.document import clean_text, decode
+
+# Smithy RPC v2 CBOR error bodies from the AWS protocol tests (see data/NOTICE.md).
+INVALID_GREETING = base64.b64decode(
+    "v2ZfX3R5cGV4LnNtaXRoeS5wcm90b2NvbHRlc3RzLnJwY3YyQ2JvciNJbnZhbGlkR3JlZXRpbmdnTWVzc2FnZWJIaf8="
+)
+NO_CUSTOM_CODE = base64.b64decode(
+    "uQACZl9fdHlwZXgtYXdzLnByb3RvY29sdGVzdHMucnBjdjJjYm9yI05vQ3VzdG9tQ29kZUVycm9yZ21lc3NhZ2ViSGk="
+)
+
+
+def _text(value: str) -> bytes:
+    raw = value.encode()
+    assert len(raw) < 24
+    return bytes([0x60 + len(raw)]) + raw
+
+
+# --- CBOR ---------------------------------------------------------------------------
+
+
+def test_cbor_error_maps_decode_like_json() -> None:
+    assert decode_cbor(INVALID_GREETING) == {
+        "__type": "smithy.protocoltests.rpcv2Cbor#InvalidGreeting",
+        "Message": "Hi",
+    }
+    assert decode_cbor(NO_CUSTOM_CODE) == {
+        "__type": "aws.protocoltests.rpcv2cbor#NoCustomCodeError",
+        "message": "Hi",
+    }
+
+
+@pytest.mark.parametrize(
+    ("encoded", "value"),
+    [
+        (b"\x00", 0),
+        (b"\x17", 23),
+        (b"\x18\x18", 24),
+        (b"\x19\x01\x00", 256),
+        (b"\x1a\x00\x01\x00\x00", 65536),
+        (b"\x1b" + (2**40).to_bytes(8, "big"), 2**40),
+        (b"\x20", -1),
+        (b"\x38\x63", -100),
+        (b"\xf4", False),
+        (b"\xf5", True),
+        (b"\xf6", None),
+        (b"\xf9\x3c\x00", 1.0),  # half precision
+        (b"\xfa" + struct.pack(">f", 1.5), 1.5),
+        (b"\xfb" + struct.pack(">d", -2.25), -2.25),
+        (b"\xfb" + struct.pack(">d", float("nan")), None),  # strict JSON: no NaN
+        (b"\xf9\x7c\x00", None),  # Infinity
+        (b"\x83\x01\x02\x03", [1, 2, 3]),
+        (b"\x9f\x01\x02\xff", [1, 2]),  # indefinite array
+        (b"\x7f\x62ab\x61c\xff", "abc"),  # indefinite text, in chunks
+        (b"\x43abc", "abc"),  # printable UTF-8 bytes read as text
+        (b"\xa1\x01\x61x", {"1": "x"}),  # integer keys as text
+        (b"\xc1\x1a\x00\x00\x00\x01", 1),  # a tag: the value it qualifies
+        (b"\xc2\x42\x01\x00", 256),  # bignum
+        (b"\xc3\x41\x00", -1),  # negative bignum
+        (b"\x82\xf7\x01", [1]),  # undefined: left out
+        (b"\xa2\x61a\x01\x61a\x02", {"a": 1}),  # a repeated key: the first
+    ],
+)
+def test_cbor_values(encoded: bytes, value: object) -> None:
+    assert decode_cbor(encoded) == value
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        b"",
+        b"\x18",  # argument missing
+        b"\x1c",  # reserved additional information
+        b"\x62a",  # string shorter than its length
+        b"\x7b" + (2**62).to_bytes(8, "big"),  # claims far more than is there
+        b"\x9f\x01",  # indefinite array without its break
+        b"\x7f\x41a\xff",  # a byte chunk inside a text string
+        b"\x7f\x7f\xff\xff",  # nested indefinite chunks
+        b"\x62\xff\xfe",  # invalid UTF-8 text
+        b"\xff",  # a stray break
+        b"\x01\x02",  # trailing bytes
+        b"\x81" * (MAX_DEPTH + 2) + b"\x01",  # too deep
+        b"\x9a\xff\xff\xff\xff" + b"\x00" * 10,  # a count the bytes cannot hold
+    ],
+)
+def test_malformed_cbor_is_none(encoded: bytes) -> None:
+    assert decode_cbor(encoded) is None
+
+
+def test_cbor_item_budget() -> None:
+    many = b"\x9f" + b"\x01" * 5000 + b"\xff"
+    assert decode_cbor(many) is None
+    assert decode_cbor(many, max_items=10_000) == [1] * 5000
+
+
+def test_cbor_body_is_read_by_the_generic_reader() -> None:
+    record = errorlens.from_http(400, {"Content-Type": "application/cbor"}, INVALID_GREETING)
+    assert record.code == "InvalidGreeting"
+    assert record.message == "Hi"
+
+
+def test_cbor_is_sniffed_without_a_content_type() -> None:
+    assert decode(NO_CUSTOM_CODE).data == decode_cbor(NO_CUSTOM_CODE)
+    # Latin-1 text that starts like a CBOR map is still text.
+    document = decode("¿Qué pasó? Error interno".encode("latin-1"))
+    assert document.kind == "text"
+
+
+@pytest.mark.parametrize(
+    ("ctype", "body"),
+    [
+        ("application/cbor", b"\xbf\x00\x02f__type\x01\x02\x03"),  # truncated CBOR
+        ("application/octet-stream", b"\x89PNG\r\n\x1a\n\x00\x00"),
+        ("image/png", b"GIF89a"),
+        (None, b"\x00\x02\x05garbage with NULs\x00"),
+    ],
+)
+def test_binary_bodies_give_no_text(ctype: str | None, body: bytes) -> None:
+    document = decode(body, ctype)
+    assert document.kind == "binary"
+    assert document.text is None
+    headers = {"Content-Type": ctype} if ctype else {}
+    record = errorlens.from_http(500, headers, body)
+    assert record.message is None or record.message.isprintable()
+
+
+# --- text and HTML ------------------------------------------------------------------
+
+
+def test_control_characters_never_reach_the_text() -> None:
+    body = "upstream\x1b[31m failed\x07 \u202eevil\r\nnext\x85line\x9b"
+    document = decode(body.encode())
+    assert document.text == "upstream [31m failed evil next line"
+    assert clean_text("a\tb\n\nc") == "a b c"
+
+
+@pytest.mark.parametrize(
+    ("page", "text"),
+    [
+        ("<html><head><title>502 Bad Gateway</title></head></html>", "502 Bad Gateway"),
+        ("<HTML><TITLE lang=en>A &amp; B</TITLE>", "A & B"),
+        ("<html><titles>x</titles><h1 class=x>Head <b>bold</b></h1>", "Head bold"),
+        ("<html><title> </title><h1>Heading</h1>", "Heading"),
+        ("<!doctype html><title>İstanbul \u0130 down</title>", "İstanbul \u0130 down"),
+        ("<html><title>unclosed", None),
+        ("<html><title", None),
+    ],
+)
+def test_html_title_or_heading(page: str, text: str | None) -> None:
+    document = decode(page.encode())
+    assert document.kind == "html"
+    assert document.text == text
+
+
+def test_json_constants_and_long_integers() -> None:
+    assert decode(b'{"a": NaN, "b": -Infinity}').data == {"a": None, "b": None}
+    long_digits = "9" * 5000
+    assert decode(f'{{"code": {long_digits}}}'.encode()).data == {"code": long_digits}
+
+
+def test_json_content_type_with_an_html_page_reads_the_page() -> None:
+    document = decode(b"<html><title>503 Service Unavailable</title></html>", "application/json")
+    assert document.text == "503 Service Unavailable"
+
+
+def test_odd_body_containers() -> None:
+    assert decode(memoryview(b'{"a": 1}')).data == {"a": 1}
+    assert decode(bytearray(b"  \n ")).kind == "empty"
+    released = memoryview(b"x")
+    released.release()
+    assert decode(released).kind == "empty"
+    assert decode(object()).kind == "empty"
+    assert decode(b'{"a": 1}', 12).data == {"a": 1}  # type: ignore[arg-type]
