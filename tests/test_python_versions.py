@@ -122,15 +122,6 @@ def json_lines(out: io.StringIO) -> list[dict[str, Any]]:
 # --- python-json-logger: the traceback it formats itself ----------------------------------
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 12),
-    strict=True,
-    reason=(
-        "python-json-logger formats record.exc_info itself and ignores exc_text; before "
-        "3.12 a logging filter cannot hand the handler a copy without exc_info, and "
-        "errorlens.stdlib has no other way yet (see the stdlib request in the notes)"
-    ),
-)
 def test_python_json_logger_line_has_no_secret_from_the_traceback(
     app_logger: logging.Logger,
 ) -> None:
@@ -230,13 +221,6 @@ TASK_GROUPS = [
     pytest.param(_anyio_task_group, id="anyio"),
 ]
 
-GROUP_REASON = (
-    "errorlens reads no ExceptionGroup yet: a group's members are never searched, so "
-    "the line has no api_error and no member is observed (see the request in the notes)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=GROUP_REASON)
 @pytest.mark.parametrize("task_group", TASK_GROUPS)
 def test_a_group_of_api_errors_logs_each_members_facts(
     configured: io.StringIO, task_group: Any

@@ -71,7 +71,6 @@ def test_unknown_format_is_not_silently_json(
     assert rejected or ("ERRORLENS_FORMAT" in said and "yaml" in said)
 
 
-@pytest.mark.xfail(strict=True, reason="events.py: ErrorEvent has no __repr__")
 def test_captured_events_print_legibly() -> None:
     with capture_api_errors() as seen:
         errorlens.record_error(_exception())

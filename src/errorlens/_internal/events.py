@@ -82,6 +82,22 @@ class ErrorEvent:
     def exception(self) -> BaseException | None:
         return self.exc_info[1] if self.exc_info is not None else None
 
+    def __repr__(self) -> str:
+        # The facts that tell events apart; no traceback, no message (nothing secret).
+        record = self.record
+        facts = " ".join(
+            f"{name}={value!r}"
+            for name, value in (
+                ("vendor", record.vendor),
+                ("status", record.status),
+                ("code", record.code),
+                ("level", logging.getLevelName(self.level)),
+                ("logger", self.logger_name),
+            )
+            if value is not None
+        )
+        return f"<ErrorEvent {facts}>"
+
     @property
     def traceback(self) -> str | None:
         """The redacted traceback text, formatted once and shared by every output."""
