@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from _contract import bodies, check_record, headers, objects, statuses, urls
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
