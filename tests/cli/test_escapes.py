@@ -40,11 +40,13 @@ def _record() -> errorlens.ErrorRecord:
 
 
 def test_the_reader_keeps_the_vendor_bytes() -> None:
-    # The record holds the bytes as sent (the JSON output escapes them); each human
-    # output below must escape them itself.
+    # The record holds texts and ids as sent (the JSON output escapes them); each human
+    # output below must escape them itself. A code is an identifier (a metric label): its
+    # control characters become a space in the record already.
     record = _record()
     assert record.request_id == "req_1\x1b[2J\x1b[H"
-    assert record.code == "bad\x07code"
+    assert record.message == "first line\nInjected: line\x9b\u202e"
+    assert record.code == "bad code"
 
 
 def test_explain_table(tmp_path: Path) -> None:
@@ -55,7 +57,7 @@ def test_explain_table(tmp_path: Path) -> None:
     text = out.getvalue()
     assert not CONTROLS.search(text), repr(text)
     assert "req_1\\x1b[2J\\x1b[H" in text
-    assert "bad\\x07code" in text
+    assert "bad code" in text
     assert "first line\\nInjected: line\\x9b\\u202e" in text
     assert not any(line.startswith("Injected") for line in text.splitlines())
 
@@ -83,7 +85,7 @@ def test_console_renderer() -> None:
         shown = re.sub("\x1b\\[[0-9;]*m", "", text)
         assert not CONTROLS.search(shown), repr(text)
         facts = next(line for line in shown.splitlines() if "api_error" in line)
-        assert "bad\\x07code" in facts
+        assert "bad code" in facts
         assert "request_id=req_1\\x1b[2J\\x1b[H" in facts
         assert "Injected" in facts  # on the facts line, not a line of its own
         assert "call \\x1b[2J failed" in shown

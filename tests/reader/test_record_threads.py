@@ -82,6 +82,7 @@ def test_records_from_bodies_are_safe_to_share() -> None:
         assert not [value for value in seen if value and SECRET in value]
 
 
+@pytest.mark.tolerates_internal_errors  # the failing walk is the point: it must degrade
 def test_a_failing_walk_still_publishes_a_clean_record() -> None:
     def failing() -> tuple[Any, tuple[FieldError, ...], tuple[str, ...]]:
         raise RuntimeError("hostile document")
