@@ -24,9 +24,10 @@ annotates the record for the handlers after it, those added later included:
 - ``record.api_error``: the nested dict of :meth:`errorlens.ErrorRecord.as_dict`, which
   JSON formatters (python-json-logger) emit as a nested object;
 - ``%(api_error_summary)s``, ``%(trace_id)s`` and ``%(span_id)s`` work in any format
-  string, on every record: the summary is empty without an API error, the ids are the
-  active OpenTelemetry span's (empty outside a span). They are not attributes of plain
-  records, so JSON lines without an API error stay as they were;
+  string, on every record: the formatters that name them get defaults (the summary is
+  empty without an API error, the ids are the active OpenTelemetry span's, empty
+  outside a span). They are not attributes of plain records, so JSON lines without an
+  API error stay as they were;
 - a redacted message, and a redacted ``record.exc_text`` (formatted once, shared with
   the span event) that formatters print instead of formatting the traceback again. The
   exception stays in ``record.exc_info`` for the other handlers (Sentry's,
@@ -64,84 +65,102 @@ from errorlens._internal.scrub import redact_text
 __all__ = ["ApiErrorFilter", "attach", "detach"]
 
 _TRACE_KEYS = ("trace_id", "span_id")
-
-
-class _RecordValues(dict[str, Any]):
-    """A record's ``__dict__`` that gives format strings errorlens's fields by default.
-
-    ``"%(api_error_summary)s"`` and ``"%(trace_id)s"`` read the mapping with ``[]``,
-    which falls back to :meth:`__missing__`; attribute access, ``in`` and iteration
-    (JSON formatters, Sentry's ``extra``) see only what the record really holds.
-    """
-
-    __slots__ = ()
-
-    def __missing__(self, key: str) -> str:
-        if key == SUMMARY_ATTR:
-            observed = dict.get(self, OBSERVED_KEY)
-            return observed.summary if isinstance(observed, Observation) else ""
-        if key in _TRACE_KEYS:
-            try:
-                ids = current_trace_ids()
-            except Exception:
-                report_internal("reading the current trace context")
-                ids = None
-            return "" if ids is None else ids[_TRACE_KEYS.index(key)]
-        raise KeyError(key)
-
-
 _FIELD_NAMES = (SUMMARY_ATTR, *_TRACE_KEYS)
 
 
-def _wants_real_fields(handlers: Iterator[logging.Handler]) -> bool:
-    """Whether a ``{}``- or ``$``-style format string names errorlens's fields.
+class _CurrentId:
+    """A format-string default: the active span's trace or span id, read when printed."""
 
-    Those styles copy the record's values before reading them: the defaults of
-    :class:`_RecordValues` do not reach them, real attributes must.
+    __slots__ = ("_index",)
+
+    def __init__(self, index: int) -> None:
+        self._index = index
+
+    def __str__(self) -> str:
+        try:
+            ids = current_trace_ids()
+        except Exception:
+            report_internal("reading the current trace context")
+            return ""
+        return "" if ids is None else ids[self._index]
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+
+# What a format string prints for errorlens's fields on a record that lacks them.
+_DEFAULTS: dict[str, Any] = {SUMMARY_ATTR: "", "trace_id": _CurrentId(0), "span_id": _CurrentId(1)}
+
+
+def _give_defaults(formatter: logging.Formatter) -> bool:
+    """Let ``formatter``'s format string name errorlens's fields on any record.
+
+    Uses the format style's defaults (``logging.Formatter(defaults=...)``, 3.10+),
+    for ``%``, ``{}`` and ``$`` styles alike; only formatters whose format names one
+    of the fields are touched. Returns True when it changed ``formatter``.
     """
-    for handler in handlers:
-        formatter = handler.formatter
-        style = getattr(formatter, "_style", None)
-        fmt = getattr(style, "_fmt", None)
-        if type(style) is logging.PercentStyle or not isinstance(fmt, str):
-            continue
-        if any(name in fmt for name in _FIELD_NAMES):
-            return True
-    return False
+    style = getattr(formatter, "_style", None)
+    fmt = getattr(style, "_fmt", None)
+    if not isinstance(style, logging.PercentStyle) or not isinstance(fmt, str):
+        return False
+    if not any(name in fmt for name in _FIELD_NAMES):
+        return False
+    current = style._defaults  # type: ignore[attr-defined]
+    if isinstance(current, dict) and all(name in current for name in _FIELD_NAMES):
+        return False
+    added = {name: value for name, value in _DEFAULTS.items() if not current or name not in current}
+    style._defaults = {**(current or {}), **added}  # type: ignore[attr-defined]
+    _given_defaults[formatter] = (current, tuple(added))
+    return True
 
 
-def _put_real_fields(values: _RecordValues) -> None:
-    for name in _FIELD_NAMES:
-        if name not in values:
-            values[name] = values[name]  # the default, made an attribute
+# Formatter -> (its defaults before errorlens, the names errorlens added).
+_given_defaults: weakref.WeakKeyDictionary[logging.Formatter, tuple[Any, tuple[str, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _take_defaults_back(formatter: logging.Formatter) -> None:
+    given = _given_defaults.pop(formatter, None)
+    style = getattr(formatter, "_style", None)
+    if given is None or style is None:
+        return
+    before, added = given
+    current = style._defaults
+    if isinstance(current, dict) and before is None:
+        rest = {k: v for k, v in current.items() if k not in added}
+        style._defaults = rest or None
+    elif isinstance(current, dict):
+        style._defaults = {k: v for k, v in current.items() if k not in added or k in before}
 
 
 def _read(
-    record: logging.LogRecord, trace_context: bool, real_fields: bool = False
+    record: logging.LogRecord, trace_context: bool, summary: bool = False
 ) -> Observation | None:
-    """Read ``record`` once: defaults for format strings, the API error, redaction.
+    """Read a record that may carry an API error, once: the error, redaction, fields.
 
-    Returns what was found (None when nothing, or when another errorlens handler or
-    filter read the record already).
+    ``summary``: a format string ahead prints ``api_error_summary`` (JSON formatters
+    would print it beside ``api_error``: only when asked).
     """
     values = record.__dict__
-    if type(values) is _RecordValues:
-        observed = values.get(OBSERVED_KEY)
-        return observed if isinstance(observed, Observation) else None
-    values = _RecordValues(values)
-    record.__dict__ = values
+    if OBSERVED_KEY in values:
+        seen = values[OBSERVED_KEY]
+        return seen if isinstance(seen, Observation) else None
     values[OBSERVED_KEY] = None
     if trace_context:
         put_trace_ids(values)
-    observed = None
-    if API_ERROR_KEY not in values and not in_errorlens():
-        observed = _observe_record(record, values)
-    if real_fields:
-        _put_real_fields(values)
+    if API_ERROR_KEY in values or in_errorlens():
+        return None
+    observed = _observe_record(record, values)
+    if observed is not None and summary:
+        values[SUMMARY_ATTR] = observed.summary
     return observed
 
 
-def _observe_record(record: logging.LogRecord, values: _RecordValues) -> Observation | None:
+def _observe_record(record: logging.LogRecord, values: dict[str, Any]) -> Observation | None:
     exc_info = record.exc_info if record.exc_info and record.exc_info[1] is not None else None
     error = values.get("error")
     source = error if is_error_source(error) else None
@@ -273,6 +292,9 @@ def _prepare_traceback(
 # -- the handler attach() puts first -----------------------------------------------------
 
 
+_root = logging.getLogger()
+
+
 class ReadingHandler(logging.Handler):
     """First among a logger's handlers: reads each record once, writes nothing.
 
@@ -284,20 +306,45 @@ class ReadingHandler(logging.Handler):
         self.name = "errorlens"
         self.logger = logger
         self.trace_context = trace_context
-        # A {}- or $-style format names errorlens's fields: real attributes on every record.
-        self.real_fields = _wants_real_fields(_handlers_from(logger))
-        # Formatters this attachment gave the redacting formatException (undone by detach).
+        # Formatters this handler gave the redacting formatException or the field
+        # defaults (undone by detach).
         self.wrapped: weakref.WeakSet[logging.Formatter] = weakref.WeakSet()
+        self._seen_handlers = -1
+        self.summary = False  # a format string ahead prints api_error_summary
 
     def handle(self, record: logging.LogRecord) -> bool:
+        # Every record of the logger comes here: a plain one costs a few lookups.
         try:
-            if type(record.__dict__) is not _RecordValues:
-                _read(record, self.trace_context, self.real_fields)
-                if record.exc_info:
-                    _prepare_traceback(record, self.logger, self.wrapped)
+            if (
+                record.exc_info
+                or self.trace_context
+                or "error" in record.__dict__
+                or len(self.logger.handlers) + 4096 * len(_root.handlers) != self._seen_handlers
+            ):
+                self._read_fully(record)
         except Exception:
             report_internal("reading a log record")
         return True
+
+    def _read_fully(self, record: logging.LogRecord) -> None:
+        if len(self.logger.handlers) + 4096 * len(_root.handlers) != self._seen_handlers:
+            # A handler was added (or removed) on this logger or the root logger since.
+            self._cover_formatters()
+        if record.exc_info or "error" in record.__dict__:
+            _read(record, self.trace_context, self.summary)
+            _prepare_traceback(record, self.logger, self.wrapped)
+        elif self.trace_context:
+            put_trace_ids(record.__dict__)
+
+    def _cover_formatters(self) -> None:
+        self._seen_handlers = len(self.logger.handlers) + 4096 * len(_root.handlers)
+        summary = False
+        for handler in _handlers_from(self.logger):
+            formatter = handler.formatter
+            if formatter is not None and _give_defaults(formatter):
+                self.wrapped.add(formatter)
+            summary = summary or formatter in _given_defaults
+        self.summary = summary
 
     def emit(self, record: logging.LogRecord) -> None:  # pragma: no cover - handle() is all
         return None
@@ -347,17 +394,25 @@ class ApiErrorFilter(logging.Filter):
         self.names = names
         self.handler = handler
         self.wrapped: weakref.WeakSet[logging.Formatter] = weakref.WeakSet()
+        self._checked: logging.Formatter | None = None
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             names = self.names
             if names is not None and not _covers(names, record.name):
                 return True
-            if type(record.__dict__) is not _RecordValues:
-                _read(record, self.trace_context)
             handler = self.handler
-            if record.exc_info and handler is not None and handler.formatter is not None:
-                _prepare_formatter(record, handler.formatter, self.wrapped)
+            formatter = handler.formatter if handler is not None else None
+            if formatter is not self._checked:
+                self._checked = formatter
+                if formatter is not None and _give_defaults(formatter):
+                    self.wrapped.add(formatter)
+            if record.exc_info or "error" in record.__dict__:
+                _read(record, self.trace_context, formatter in _given_defaults)
+            elif self.trace_context:
+                put_trace_ids(record.__dict__)
+            if record.exc_info and formatter is not None:
+                _prepare_formatter(record, formatter, self.wrapped)
         except Exception:
             report_internal("annotating a log record")
         return True
@@ -418,13 +473,16 @@ def attach(
     Every API error is recorded once (span event, metrics, Sentry) even when no
     handler writes the line: a library logger with only a ``NullHandler`` included.
 
-    ``%(api_error_summary)s``, ``%(trace_id)s`` and ``%(span_id)s`` work in any
-    ``%``-style format string (the default style), on every record, without being
-    attributes of plain records (JSON lines stay as they were). A ``{}``- or ``$``-style
-    format that names them should be set when ``attach()`` is called (or call it
-    again): those records then carry them as attributes. ``trace_context=True`` puts
-    ``trace_id``/``span_id`` on every record while a span is active, so JSON formatters
-    write them on every line (records with an API error always carry them).
+    ``api_error_summary``, ``trace_id`` and ``span_id`` work in any format string
+    (``%``, ``{}`` or ``$`` style) on every record: a formatter whose format names one
+    of them gets defaults for them (``logging.Formatter(defaults=...)``: the summary is
+    empty without an API error, the ids are the active span's when printed, empty
+    outside a span). Plain records get no attributes, so JSON lines stay as they were.
+    Handlers added later to ``logger`` or the root logger are found at their first
+    record; a formatter swapped on an existing handler, at the next ``attach()``.
+    ``trace_context=True`` puts ``trace_id``/``span_id`` on every record while a span
+    is active, so JSON formatters write them on every line (records with an API error
+    always carry them).
 
     Returns the handlers the records reach besides errorlens's, nearest first (an
     empty list means they reach none yet). Calling it again for the same logger
@@ -438,7 +496,7 @@ def attach(
             existing = _attached(target)
             if existing is not None:
                 existing.trace_context = trace_context
-                existing.real_fields = _wants_real_fields(_handlers_from(target))
+                existing._cover_formatters()  # formatters set since, included
             else:
                 target.handlers.insert(0, _AttachHandler(target, trace_context))
             return [h for h in _handlers_from(target) if not isinstance(h, ReadingHandler)]
@@ -466,6 +524,7 @@ def detach(logger: logging.Logger | str | None = None) -> None:
             for formatter in list(handler.wrapped):
                 if formatter not in still:
                     _unwrap(formatter)
+                    _take_defaults_back(formatter)
     except Exception:
         report_internal("detaching from a logger")
 

@@ -452,6 +452,8 @@ def test_errorlens_fields_work_in_any_format_string_inside_or_outside_a_span(
     assert outside == "outside|||"
     assert inside == f"inside||{context.trace_id:032x}|{context.span_id:016x}"
     assert "Logging error" not in capsys.readouterr().err
+    detach(logger)  # the formatter's defaults are its own again
+    assert logger.handlers[0].formatter._style._defaults is None  # type: ignore[union-attr]
 
 
 def test_detach_undoes_exactly_what_attach_did_per_logger() -> None:

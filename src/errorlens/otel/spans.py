@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
+from opentelemetry.util.types import AttributeValue
 
 from errorlens._internal.events import ErrorEvent
 from errorlens._internal.records import code_or_status
@@ -32,20 +33,21 @@ def annotate_span(span: trace.Span, event: ErrorEvent, *, add_event: bool) -> No
     record = event.record
     if add_event:
         span.add_event("exception", exception_attributes_of(event))
-    span.set_attribute(ATTR_ERROR_TYPE, error_type(record, event.exception))
+    attributes: dict[str, AttributeValue] = {ATTR_ERROR_TYPE: error_type(record, event.exception)}
     if getattr(span, "kind", None) not in _INBOUND_KINDS:
-        _set_response_attributes(span, record)
+        _add_response_attributes(attributes, record)
+    span.set_attributes(attributes)  # one call: the SDK takes its lock once
     span.set_status(Status(StatusCode.ERROR, _status_description(record, event)))
 
 
-def _set_response_attributes(span: trace.Span, record: ErrorRecord) -> None:
+def _add_response_attributes(attributes: dict[str, AttributeValue], record: ErrorRecord) -> None:
     if record.status is not None:
-        span.set_attribute(ATTR_STATUS_CODE, record.status)
+        attributes[ATTR_STATUS_CODE] = record.status
     # Semantic conventions: header attributes are string arrays.
     if record.request_id is not None:
-        span.set_attribute(ATTR_REQUEST_ID_HEADER, [record.request_id])
+        attributes[ATTR_REQUEST_ID_HEADER] = [record.request_id]
     if record.correlation_id is not None:
-        span.set_attribute(ATTR_CORRELATION_ID_HEADER, [record.correlation_id])
+        attributes[ATTR_CORRELATION_ID_HEADER] = [record.correlation_id]
 
 
 def _status_description(record: ErrorRecord, event: ErrorEvent) -> str:
