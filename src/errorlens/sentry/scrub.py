@@ -14,6 +14,7 @@ from typing import Any
 from errorlens._internal.scrub import (
     REDACTED,
     is_secret_name,
+    might_hold_secret,
     redact_query,
     redact_structure,
     redact_text,
@@ -90,6 +91,14 @@ def _scrub_frames(stacktrace: Any) -> None:
 
 def _scrub_source(frame: dict[str, Any]) -> None:
     # The source lines around the call: ``Client(api_key="...")`` loses its key only.
+    # Most source holds nothing to redact: one scan of all its lines decides.
+    lines = [
+        frame.get("context_line"),
+        *(frame.get("pre_context") or ()),
+        *(frame.get("post_context") or ()),
+    ]
+    if not might_hold_secret("\n".join(line for line in lines if isinstance(line, str))):
+        return
     _scrub_text_field(frame, "context_line")
     for key in ("pre_context", "post_context"):
         lines = frame.get(key)
