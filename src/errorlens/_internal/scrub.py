@@ -331,7 +331,22 @@ def might_hold_secret(text: str) -> bool:
             else re.compile("|".join(re.escape(literal) for literal in [*literals, "://"]))
         )
         scan = _trigger_scan = (_triggers, pattern)
-    return scan[1] is None or scan[1].search(text.lower()) is not None
+        _scanned.clear()
+    if scan[1] is None:
+        return True
+    # Log messages repeat ("order placed"): short texts remember their answer.
+    known = _scanned.get(text)
+    if known is None:
+        known = scan[1].search(text.lower()) is not None
+        if len(text) <= _SCANNED_TEXT_MAX and len(_scanned) < _SCANNED_MAX:
+            _scanned[text] = known
+    return known
+
+
+# Texts already scanned by might_hold_secret (cleared when the patterns change).
+_scanned: dict[str, bool] = {}
+_SCANNED_MAX = 2048
+_SCANNED_TEXT_MAX = 256
 
 
 # -- the walker: one bounded pass over JSON-like values ---------------------------------
