@@ -101,9 +101,9 @@ def _scrub_source(frame: dict[str, Any]) -> None:
         return
     _scrub_text_field(frame, "context_line")
     for key in ("pre_context", "post_context"):
-        lines = frame.get(key)
-        if isinstance(lines, list):
-            frame[key] = [redact_text(line) if isinstance(line, str) else line for line in lines]
+        around = frame.get(key)
+        if isinstance(around, list):
+            frame[key] = [redact_text(line) if isinstance(line, str) else line for line in around]
 
 
 def _scrub_variables(frame: dict[str, Any]) -> None:
