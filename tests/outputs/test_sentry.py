@@ -349,6 +349,8 @@ def test_one_enriched_event_per_api_error(
     assert context["method"] == "POST"
     assert "type" not in context  # reserved by Sentry for the kind of context
     assert event["fingerprint"] == ["{{ default }}", "stripe", "card_declined"]
+    # The record once per event: the context, not a copy in extra.
+    assert not {"api_error", "api_errors", "api_error_summary"} & set(event.get("extra", {}))
 
 
 def test_default_sentry_integrations_still_give_one_event(
@@ -890,3 +892,48 @@ def test_an_event_without_an_api_error_is_scrubbed_with_its_breadcrumbs(
         assert secret not in text, text[max(0, text.find(secret) - 300) : text.find(secret) + 50]
     crumbs = event["breadcrumbs"]["values"]
     assert any("connecting with Bearer [REDACTED]" in str(c.get("message")) for c in crumbs)
+
+
+# --- the integration, as Sentry users add one ------------------------------------------
+
+
+def test_errorlens_integration_in_sentry_sdk_init(
+    receiver: SentryReceiver, vendor: VendorStub
+) -> None:
+    from errorlens.sentry import ErrorlensIntegration
+
+    sentry_sdk.init(
+        dsn=receiver.dsn,
+        shutdown_timeout=1,
+        auto_enabling_integrations=False,
+        integrations=[ErrorlensIntegration()],
+    )
+    client = sentry_sdk.get_client()
+    assert client.get_integration(ErrorlensIntegration) is not None
+    assert client.get_integration(LoggingIntegration) is not None  # Sentry's default
+    logger = logging.getLogger("shop.payments")
+    try:
+        call_vendor(vendor, code="rate_limit")
+    except requests.HTTPError:
+        logger.warning("retrying charge", exc_info=True)  # a breadcrumb (Sentry's)
+    log_api_error("stdlib", vendor_error(vendor))
+    (event,) = received(receiver, 1)
+    assert event["tags"]["api_error.code"] == "card_declined"
+    assert event["contexts"]["api_error"]["request_id"] == "req_card_declined_0"
+    assert "api_error" not in event.get("extra", {})
+    (crumb,) = [c for c in event["breadcrumbs"]["values"] if c.get("message") == "retrying charge"]
+    assert crumb["data"]["api_error"] == "stripe 402 rate_limit request_id=req_rate_limit_0"
+    for secret in SECRETS:
+        assert secret not in receiver.raw_text()
+
+
+def test_pairing_uses_sentrys_public_api_only() -> None:
+    """No thread-local handover, no time window, none of sentry-sdk's private names."""
+    import pathlib
+
+    package = pathlib.Path(errorlens_sentry.__file__).parent
+    source = "\n".join(path.read_text() for path in package.glob("*.py"))
+    for private in ("_IGNORED_LOGGERS", "_breadcrumb_handler", "integration._handler"):
+        assert private not in source
+    assert "threading.local" not in source
+    assert not (package / "pairing.py").exists()
