@@ -9,6 +9,7 @@ asks for them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from errorlens._internal.reader.keys import (
@@ -33,37 +34,27 @@ __all__ = ["Body", "read_body"]
 _MAX_DEPTH = 6
 _NO_VALUES: list[Any] = [None] * ROLE_COUNT
 _UNSET: Any = object()
+_CONTAINER_BIT = 1 << CONTAINER
+_ENTRIES_BIT = 1 << ENTRIES
 
 
 class Body:
     """What the rules read from a body: nodes, lists of errors, and the raw shape."""
 
-    __slots__ = (
-        "_details_scan",
-        "_lead",
-        "_typed",
-        "merged",
-        "present",
-        "root_name",
-        "scans",
-        "strings",
-        "text",
-        "top_entries",
-        "xml",
-    )
+    # Class-level defaults: a body sets only what it has.
+    scans: Sequence[NodeScan] = ()
+    merged: list[Any] = _NO_VALUES
+    present = 0  # fact bits (``keys``): the roles found, a list of errors...
+    text: str | None = None  # a body that is one JSON string
+    strings: list[str] | None = None  # a top-level array of strings
+    top_entries: list[dict[Any, Any]] | None = None  # a top-level array of errors
+    root_name: str | None = None  # the XML root element's name
+    _lead: Any = _UNSET
+    _details_scan: Any = _UNSET
+    _typed: Any = _UNSET
 
     def __init__(self, xml: bool = False) -> None:
         self.xml = xml
-        self.scans: list[NodeScan] = []
-        self.merged = _NO_VALUES
-        self.present = 0  # fact bits (``keys``): the roles found, a list of errors...
-        self.text: str | None = None  # a body that is one JSON string
-        self.strings: list[str] | None = None  # a top-level array of strings
-        self.top_entries: list[dict[Any, Any]] | None = None  # a top-level array of errors
-        self.root_name: str | None = None  # the XML root element's name
-        self._lead: Any = _UNSET
-        self._details_scan: Any = _UNSET
-        self._typed: Any = _UNSET
 
     def best(self, role: int) -> Any:
         return self.merged[role]
@@ -139,7 +130,7 @@ def read_body(data: Any, xml: bool = False) -> Body:
             body.present = ROOT_NAME if name else 0
             data = root_value  # the root element only wraps the document
     _walk(body, data)
-    if body.merged[ENTRIES] is not None or (body.top_entries and len(body.top_entries) > 1):
+    if body.present & _ENTRIES_BIT or (body.top_entries and len(body.top_entries) > 1):
         body.present |= LEAD
     return body
 
@@ -172,12 +163,15 @@ def _walk(body: Body, node: dict[Any, Any]) -> None:
 
 
 def _merged(scans: list[NodeScan]) -> list[Any]:
-    # The innermost node's candidates; the outer ones fill its gaps, nearest first.
-    merged = list(scans[-1].values)
-    have = scans[-1].present
+    # The innermost node's candidates; the outer ones fill its gaps, nearest first. The
+    # containers were followed, not kept: ``merged[CONTAINER]`` means nothing.
+    merged = scans[-1].values
+    have = scans[-1].present | _CONTAINER_BIT
     for scan in reversed(scans[:-1]):
         missing = scan.present & ~have
         if missing:
+            if merged is scans[-1].values:
+                merged = list(merged)
             values = scan.values
             for role in _role_sets.get(missing) or _roles(missing):
                 merged[role] = values[role]

@@ -101,6 +101,9 @@ class HeaderFacts:
     content_type: str | None = None
     date: str | None = None
     present = 0  # fact bits (``keys.H_*``) of the facts above that are set
+    # The rank of the request and correlation ids taken so far (lower is better).
+    request_rank = _CF_RAY_RANK + 1
+    correlation_rank = 99
 
 
 _EMPTY = HeaderFacts()
@@ -181,7 +184,6 @@ def read_headers(headers: Any) -> HeaderFacts:
 
 
 def _read_pairs(facts: HeaderFacts, pairs: Iterable[tuple[Any, Any]]) -> None:
-    ranks = _Ranks()
     for count, (raw_name, raw_value) in enumerate(pairs):
         if count >= _MAX_HEADERS:
             break
@@ -195,7 +197,7 @@ def _read_pairs(facts: HeaderFacts, pairs: Iterable[tuple[Any, Any]]) -> None:
             continue
         value = raw_value if type(raw_value) is str else _text(raw_value)
         if value:
-            _take(facts, ranks, known, value[:_MAX_VALUE])
+            _take(facts, known, value[:_MAX_VALUE])
 
 
 def _known(raw_name: Any) -> tuple[str, int | None, str | None] | None:
@@ -203,28 +205,16 @@ def _known(raw_name: Any) -> tuple[str, int | None, str | None] | None:
     return _classify(name) if name else None
 
 
-class _Ranks:
-    """The rank of the request and correlation ids taken so far (lower is better)."""
-
-    __slots__ = ("correlation", "request")
-
-    def __init__(self) -> None:
-        self.request = _CF_RAY_RANK + 1
-        self.correlation = 99
-
-
-def _take(
-    facts: HeaderFacts, ranks: _Ranks, known: tuple[str, int | None, str | None], value: str
-) -> None:
+def _take(facts: HeaderFacts, known: tuple[str, int | None, str | None], value: str) -> None:
     name, role, vendor = known
     if facts.vendor is None and vendor is not None:
         facts.vendor = vendor
     if role is None:
-        _take_hinted(facts, ranks, name, value)
+        _take_hinted(facts, name, value)
     elif role >= 0:
-        _offer_request_id(facts, ranks, role, value)
+        _offer_request_id(facts, role, value)
     elif role == _CF_RAY:
-        _offer_request_id(facts, ranks, _CF_RAY_RANK, value)
+        _offer_request_id(facts, _CF_RAY_RANK, value)
     elif role != _IGNORED:
         found = _FACT_READERS.get(role, str.strip)(value)
         setattr(facts, _FACT_OF_ROLE[role], found)
@@ -232,22 +222,22 @@ def _take(
         facts.present = facts.present | bit if found is not None else facts.present & ~bit
 
 
-def _offer_request_id(facts: HeaderFacts, ranks: _Ranks, rank: int, value: str) -> None:
-    if rank < ranks.request:
-        facts.request_id, ranks.request = value.strip(), rank
+def _offer_request_id(facts: HeaderFacts, rank: int, value: str) -> None:
+    if rank < facts.request_rank:
+        facts.request_id, facts.request_rank = value.strip(), rank
         facts.present |= H_REQUEST_ID
 
 
-def _offer_correlation_id(facts: HeaderFacts, ranks: _Ranks, rank: int, value: str) -> None:
-    if rank < ranks.correlation:
-        facts.correlation_id, ranks.correlation = value.strip(), rank
+def _offer_correlation_id(facts: HeaderFacts, rank: int, value: str) -> None:
+    if rank < facts.correlation_rank:
+        facts.correlation_id, facts.correlation_rank = value.strip(), rank
         facts.present |= H_CORRELATION
 
 
-def _take_hinted(facts: HeaderFacts, ranks: _Ranks, name: str, value: str) -> None:
+def _take_hinted(facts: HeaderFacts, name: str, value: str) -> None:
     # A name that only hints at its meaning: "x-foo-request-id", "...-should-retry".
     if name in _CORRELATION_HEADERS:
-        _offer_correlation_id(facts, ranks, _CORRELATION_HEADERS[name], value)
+        _offer_correlation_id(facts, _CORRELATION_HEADERS[name], value)
     elif name.endswith("should-retry"):
         facts.should_retry = verdict = _YES_NO.get(value.strip().lower())
         if verdict is None:
@@ -255,9 +245,9 @@ def _take_hinted(facts: HeaderFacts, ranks: _Ranks, name: str, value: str) -> No
         else:
             facts.present |= H_SHOULD_RETRY
     elif name.endswith(("request-id", "requestid", "req-id")):
-        _offer_request_id(facts, ranks, _GENERIC_REQUEST_ID_RANK, value)
+        _offer_request_id(facts, _GENERIC_REQUEST_ID_RANK, value)
     elif "correlation" in name:
-        _offer_correlation_id(facts, ranks, 50, value)
+        _offer_correlation_id(facts, 50, value)
 
 
 _YES_NO = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
