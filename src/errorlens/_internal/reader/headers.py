@@ -216,9 +216,9 @@ def _take(facts: HeaderFacts, known: tuple[str, int | None, str | None], value: 
     elif role == _CF_RAY:
         _offer_request_id(facts, _CF_RAY_RANK, value)
     elif role != _IGNORED:
-        found = _FACT_READERS.get(role, str.strip)(value)
-        setattr(facts, _FACT_OF_ROLE[role], found)
-        bit = _FACT_BITS[role]
+        fact, read, bit = _FACTS[role]
+        found = read(value)
+        setattr(facts, fact, found)
         facts.present = facts.present | bit if found is not None else facts.present & ~bit
 
 
@@ -298,6 +298,11 @@ _FACT_READERS: dict[int, Callable[[str], str | None]] = {
     _RATE_RESET: str,
 }
 
+# Role -> (the fact's name, how its value is read, its fact bit): one lookup per header.
+_FACTS = {
+    role: (fact, _FACT_READERS.get(role, str.strip), _FACT_BITS[role])
+    for role, fact in _FACT_OF_ROLE.items()
+}
 
 _IGNORED = -100
 _GENERIC_HINTS = ("correlation", "should-retry", "request-id", "requestid", "req-id")
