@@ -181,3 +181,29 @@ def test_odd_body_containers() -> None:
     assert decode(released).kind == "empty"
     assert decode(object()).kind == "empty"
     assert decode(b'{"a": 1}', 12).data == {"a": 1}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"error": {"code": "rate_limited", "message": "slow down"}}',
+        b'[{"message": "first"}, {"message": "second"}]',
+        b'{"value": NaN, "n": 1}',
+        b'{"n": ' + b"9" * 5000 + b"}",
+        b'{"message": "caf\xe9"}',  # not UTF-8
+        b'{"message": "truncated',
+        b"{}",
+    ],
+)
+@pytest.mark.parametrize("ctype", [None, "", "application/json", "application/problem+json"])
+def test_plain_json_reads_as_the_general_path(body: bytes, ctype: str | None) -> None:
+    # bytes take a shortcut; a memoryview of the same bytes takes the general path.
+    fast, general = decode(body, ctype), decode(memoryview(body), ctype)
+    assert (fast.kind, fast.data, fast.text) == (general.kind, general.data, general.text)
+
+
+@pytest.mark.parametrize("ctype", ["application/cbor", "application/octet-stream", "text/plain"])
+def test_other_labels_keep_the_general_path(ctype: str) -> None:
+    body = b'{"message": "hello"}'
+    fast, general = decode(body, ctype), decode(memoryview(body), ctype)
+    assert (fast.kind, fast.data, fast.text) == (general.kind, general.data, general.text)

@@ -9,7 +9,7 @@ import pytest
 
 from errorlens._internal.reader.body import read_body
 from errorlens._internal.reader.details import body_details, details_value
-from errorlens._internal.reader.evidence import Evidence, first
+from errorlens._internal.reader.evidence import Evidence, first, first_of_all
 from errorlens._internal.reader.headers import bearer_error, parse_rate_reset, read_headers
 from errorlens._internal.reader.parts import HttpParts
 from errorlens._internal.reader.rules import code, ids, kind, message, retry
@@ -319,3 +319,82 @@ def test_details_are_strict_json() -> None:
     value, _ = details_value({"a": float("nan"), "b": float("inf"), "c": 10**5000})
     assert value["a"] is None and value["b"] is None
     assert isinstance(value["c"], str)
+
+
+# lists of errors under keys no rule knows ------------------------------------------
+
+
+def test_unknown_list_of_objects_holding_errors_gives_the_reasons() -> None:
+    body = {
+        "Type": "ValidationException",
+        "Message": "A validation exception occurred",
+        "Elements": [
+            {"Name": "x", "ValidationErrors": [{"Message": "Email address must be valid"}]},
+            {"Name": "y", "ValidationErrors": [{"Message": "Name is required"}]},
+        ],
+    }
+    assert message.own_message(evidence(body, 400)) == (
+        "A validation exception occurred: Email address must be valid; Name is required"
+    )
+
+
+def test_unknown_list_without_error_entries_is_left_alone() -> None:
+    body = {"message": "Not found", "items": [{"id": 1, "tags": [{"name": "a"}]}]}
+    ev = evidence(body, 404)
+    assert ev.body.entries is None
+    assert message.own_message(ev) == "Not found"
+
+
+# planned chains --------------------------------------------------------------------
+
+_CHAINS = (
+    code.CODE_RULES,
+    kind.TYPE_RULES,
+    message.MESSAGE_RULES,
+    ids.REQUEST_ID_RULES,
+    ids.CORRELATION_RULES,
+    retry.RETRY_AFTER_RULES,
+    retry.RETRYABLE_RULES,
+)
+
+
+def _corpus_evidence() -> list[Evidence]:
+    import json
+    from pathlib import Path
+
+    from errorlens._internal.reader.document import decode
+
+    out = []
+    for path in sorted((Path(__file__).parent.parent / "corpus").glob("*.json")):
+        case = json.loads(path.read_text())
+        headers = case["headers"]
+        headers = [tuple(p) for p in headers] if isinstance(headers, list) else headers
+        facts = read_headers(headers)
+        doc = decode(case["body"].encode("utf-8"), facts.content_type)
+        body = read_body(doc.data, doc.kind == "xml") if doc.data is not None else read_body(None)
+        out.append(Evidence(case["status"], facts, body, doc.text))
+    return out
+
+
+def test_a_chain_skips_only_rules_that_could_not_yield() -> None:
+    # Each rule names the facts it reads; running every rule gives the same answers.
+    for ev in _corpus_evidence():
+        ev.code = first(code.CODE_RULES, ev)
+        for chain in _CHAINS:
+            assert first(chain, ev) == first_of_all(chain, ev)
+
+
+def test_a_chain_runs_the_rules_of_present_facts_only() -> None:
+    ev = evidence({"error": {"code": "rate_limited", "message": "slow down"}}, 429)
+    assert code.explicit_code in code.CODE_RULES.plan(ev.present)
+    assert code.lead_entry_code not in code.CODE_RULES.plan(ev.present)
+    assert retry.RETRYABLE_RULES.plan(ev.present) == ()
+
+
+def test_node_plans_follow_new_aliases() -> None:
+    from errorlens._internal.reader.keys import CODE, add_alias
+
+    body = {"zz_fault_id": "E77", "message": "x"}
+    assert code.explicit_code(evidence(body)) is None
+    add_alias("zz_fault_id", CODE)
+    assert code.explicit_code(evidence(body)) == "E77"

@@ -9,16 +9,22 @@ asks for them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from errorlens._internal.reader.keys import (
+    BARE_NODE,
+    BODY_STRINGS,
+    BODY_TEXT,
     CODE,
     CONTAINER,
     DETAILS,
     ENTRIES,
     FIELD,
     FIELD_MAP,
+    LEAD,
     ROLE_COUNT,
+    ROOT_NAME,
 )
 from errorlens._internal.reader.node import MAX_ENTRIES, NodeScan
 from errorlens._internal.reader.values import seconds
@@ -28,35 +34,27 @@ __all__ = ["Body", "read_body"]
 _MAX_DEPTH = 6
 _NO_VALUES: list[Any] = [None] * ROLE_COUNT
 _UNSET: Any = object()
+_CONTAINER_BIT = 1 << CONTAINER
+_ENTRIES_BIT = 1 << ENTRIES
 
 
 class Body:
     """What the rules read from a body: nodes, lists of errors, and the raw shape."""
 
-    __slots__ = (
-        "_details_scan",
-        "_lead",
-        "_typed",
-        "merged",
-        "root_name",
-        "scans",
-        "strings",
-        "text",
-        "top_entries",
-        "xml",
-    )
+    # Class-level defaults: a body sets only what it has.
+    scans: Sequence[NodeScan] = ()
+    merged: list[Any] = _NO_VALUES
+    present = 0  # fact bits (``keys``): the roles found, a list of errors...
+    text: str | None = None  # a body that is one JSON string
+    strings: list[str] | None = None  # a top-level array of strings
+    top_entries: list[dict[Any, Any]] | None = None  # a top-level array of errors
+    root_name: str | None = None  # the XML root element's name
+    _lead: Any = _UNSET
+    _details_scan: Any = _UNSET
+    _typed: Any = _UNSET
 
     def __init__(self, xml: bool = False) -> None:
         self.xml = xml
-        self.scans: list[NodeScan] = []
-        self.merged = _NO_VALUES
-        self.text: str | None = None  # a body that is one JSON string
-        self.strings: list[str] | None = None  # a top-level array of strings
-        self.top_entries: list[dict[Any, Any]] | None = None  # a top-level array of errors
-        self.root_name: str | None = None  # the XML root element's name
-        self._lead: Any = _UNSET
-        self._details_scan: Any = _UNSET
-        self._typed: Any = _UNSET
 
     def best(self, role: int) -> Any:
         return self.merged[role]
@@ -119,6 +117,7 @@ def read_body(data: Any, xml: bool = False) -> Body:
     body = Body(xml)
     if isinstance(data, str):
         body.text = data.strip() or None
+        body.present = BODY_TEXT if body.text else 0
         return body
     if isinstance(data, list):
         data = _top_level_array(body, data)
@@ -128,8 +127,11 @@ def read_body(data: Any, xml: bool = False) -> Body:
         name, root_value = next(iter(data.items()))
         if isinstance(root_value, dict):
             body.root_name = name
+            body.present = ROOT_NAME if name else 0
             data = root_value  # the root element only wraps the document
     _walk(body, data)
+    if body.present & _ENTRIES_BIT or (body.top_entries and len(body.top_entries) > 1):
+        body.present |= LEAD
     return body
 
 
@@ -140,21 +142,51 @@ def _top_level_array(body: Body, data: list[Any]) -> Any:
         return entries[0]
     strings = [e for e in data[:10] if isinstance(e, str)]
     body.strings = strings or None
+    body.present = BODY_STRINGS if strings else 0
     return None
 
 
 def _walk(body: Body, node: dict[Any, Any]) -> None:
-    scans = [NodeScan(node, body.xml)]
+    scan = NodeScan(node, body.xml)
+    scans = [scan]
+    present = scan.present
     for _ in range(_MAX_DEPTH):
-        inner = scans[-1].values[CONTAINER]
+        inner = scan.values[CONTAINER]
         if not isinstance(inner, dict) or not inner:
             break
-        scans.append(NodeScan(inner, body.xml))
+        scan = NodeScan(inner, body.xml)
+        scans.append(scan)
+        present |= scan.present
     body.scans = scans
-    merged = scans[0].values
-    for scan in scans[1:]:
-        merged = [o if i is None else i for o, i in zip(merged, scan.values, strict=True)]
-    body.merged = merged
+    body.merged = scan.values if len(scans) == 1 else _merged(scans)
+    body.present |= present if scan.present else present | BARE_NODE
+
+
+def _merged(scans: list[NodeScan]) -> list[Any]:
+    # The innermost node's candidates; the outer ones fill its gaps, nearest first. The
+    # containers were followed, not kept: ``merged[CONTAINER]`` means nothing.
+    merged = scans[-1].values
+    have = scans[-1].present | _CONTAINER_BIT
+    for scan in reversed(scans[:-1]):
+        missing = scan.present & ~have
+        if missing:
+            if merged is scans[-1].values:
+                merged = list(merged)
+            values = scan.values
+            for role in _role_sets.get(missing) or _roles(missing):
+                merged[role] = values[role]
+            have |= missing
+    return merged
+
+
+_role_sets: dict[int, tuple[int, ...]] = {}
+
+
+def _roles(bits: int) -> tuple[int, ...]:
+    roles = _role_sets.get(bits)
+    if roles is None:
+        roles = _role_sets[bits] = tuple(r for r in range(ROLE_COUNT) if bits >> r & 1)
+    return roles
 
 
 def _lead_scan(entries: Any, xml: bool) -> NodeScan | None:

@@ -16,14 +16,6 @@ from errorlens._internal.reader.document import decode
 from errorlens._internal.reader.evidence import Evidence, first
 from errorlens._internal.reader.fields import read_fields
 from errorlens._internal.reader.headers import read_headers
-from errorlens._internal.reader.keys import (
-    CORRELATION,
-    DETAILS,
-    ENTRIES,
-    RETRY_AFTER,
-    RETRY_MS,
-    RETRYABLE,
-)
 from errorlens._internal.reader.parts import HttpParts
 from errorlens._internal.reader.rules.code import CODE_RULES, normalised
 from errorlens._internal.reader.rules.ids import CORRELATION_RULES, REQUEST_ID_RULES
@@ -66,7 +58,7 @@ def is_retryable(
     """DESIGN's retry rule: explicit signal, then codes, then the status."""
     if explicit is not None:
         return explicit
-    rule = rule_for(vendor)
+    rule = rule_for(vendor) if vendor is not None else None
     if rule is not None and code is not None:
         if code in rule.retryable_codes:
             return True
@@ -92,7 +84,9 @@ def _valid_status(status: Any) -> int | None:
 
 def build_record(parts: HttpParts) -> ErrorRecord:
     """The record for ``parts``. Never raises: a failure gives what could be read."""
-    status = _valid_status(parts.status)
+    status = parts.status
+    if type(status) is not int or not 100 <= status <= 999:
+        status = _valid_status(status)
     facts = read_headers(parts.headers)
     document = decode(parts.body, facts.content_type)
     body = _NO_BODY
@@ -103,18 +97,15 @@ def build_record(parts: HttpParts) -> ErrorRecord:
     type_ = first(TYPE_RULES, ev)
     message = first(MESSAGE_RULES, ev)
     if message is not None:
-        message = _redacted(cap(message.strip(), _MESSAGE_CAP))
+        message = message.strip()
+        message = _redacted(message if len(message) <= _MESSAGE_CAP else cap(message, _MESSAGE_CAP))
 
     url, url_vendor = _url_facts(parts.url) if parts.url else (None, None)
     vendor = parts.vendor or url_vendor or facts.vendor
-    retryable = is_retryable(
-        status,
-        code,
-        type_,
-        explicit=first(RETRYABLE_RULES, ev) if _may_say_retryable(ev) else None,
-        soap_class=soap_fault_class(ev) if body.xml else None,
-        vendor=vendor,
-    )
+    retryable = first(RETRYABLE_RULES, ev)
+    if retryable is None:
+        soap_class = soap_fault_class(ev) if body.xml else None
+        retryable = is_retryable(status, code, type_, soap_class=soap_class, vendor=vendor)
     method = parts.method.upper()[:16] if isinstance(parts.method, str) and parts.method else None
     lazy = _later(ev, type_, message) if body.scans else None
     if parts.fields or parts.details is not None:
@@ -126,40 +117,12 @@ def build_record(parts: HttpParts) -> ErrorRecord:
         type_,
         message,
         first(REQUEST_ID_RULES, ev),
-        first(CORRELATION_RULES, ev) if _may_name_correlation(ev) else None,
-        first(RETRY_AFTER_RULES, ev) if _may_say_when(ev) else None,
+        first(CORRELATION_RULES, ev),
+        first(RETRY_AFTER_RULES, ev),
         retryable,
         method,
         url,
         lazy,
-    )
-
-
-# Most errors say nothing of retries or correlation: one look at where such a fact
-# could be skips the whole rule chain.
-def _may_say_when(ev: Evidence) -> bool:
-    facts, merged = ev.facts, ev.body.merged
-    return bool(
-        facts.retry_after
-        or facts.retry_after_ms
-        or facts.rate_reset
-        or merged[RETRY_AFTER] is not None
-        or merged[RETRY_MS] is not None
-        or merged[DETAILS] is not None
-        or merged[ENTRIES] is not None
-    )
-
-
-def _may_name_correlation(ev: Evidence) -> bool:
-    merged = ev.body.merged
-    return bool(ev.facts.correlation_id or merged[CORRELATION] or merged[DETAILS] is not None)
-
-
-def _may_say_retryable(ev: Evidence) -> bool:
-    return (
-        ev.facts.should_retry is not None
-        or ev.body.merged[RETRYABLE] is not None
-        or ev.parts.retryable is not None
     )
 
 
@@ -195,6 +158,10 @@ def _fresh(cache: dict[str, Any]) -> dict[str, Any]:
 
 
 def _redacted(text: str) -> str:
+    if len(_redact._compiled) == _cached_with_patterns[0]:
+        known = _redacted_cache.get(text)
+        if known is not None:
+            return known
     cache = _fresh(_redacted_cache)
     cached = cache.get(text)
     if cached is None:

@@ -92,6 +92,10 @@ def decode(body: Any, content_type: str | None = None) -> Document:
     """Decode ``body`` (bytes, str, or an already-parsed JSON value). Never raises."""
     if body is None:
         return EMPTY
+    if type(body) is bytes and body[:1] in _JSON_HEADS and len(body) <= READ_CAP:
+        document = _plain_json(body, content_type)
+        if document is not None:
+            return document
     if isinstance(body, dict | list):
         return Document("json", body)
     ctype = content_type.lower() if isinstance(content_type, str) else ""
@@ -100,6 +104,26 @@ def decode(body: Any, content_type: str | None = None) -> Document:
     if isinstance(body, bytes | bytearray | memoryview):
         return _decode_bytes(body, ctype)
     return EMPTY
+
+
+_JSON_HEADS = (b"{", b"[")
+
+
+def _plain_json(body: bytes, content_type: str | None) -> Document | None:
+    """The common case, parsed at once: UTF-8 JSON, labelled JSON or not labelled.
+
+    None sends the body down the general path (another label, invalid UTF-8 or JSON),
+    which reads it the same way when it can.
+    """
+    if content_type and isinstance(content_type, str):
+        ctype = content_type.lower()
+        if "json" not in ctype or "cbor" in ctype:
+            return None
+    try:
+        data = _loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    return None if data is _INVALID else Document("json", data)
 
 
 def _decode_str(body: str, ctype: str) -> Document:

@@ -1,15 +1,28 @@
-"""Everything the field rules may look at: the status, the headers, the body, the source."""
+"""Everything the field rules may look at: the status, the headers, the body, the source.
+
+Each rule of a chain names the facts it reads (bits of ``keys``); the evidence knows
+which facts are present, so a chain runs only the rules that can find something. The
+rules to run are worked out once per set of present facts and kept.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from errorlens._internal.reader.body import Body
 from errorlens._internal.reader.headers import HeaderFacts
+from errorlens._internal.reader.keys import (
+    DOC_TEXT,
+    P_CODE,
+    P_MESSAGE,
+    P_REQUEST_ID,
+    P_RETRYABLE,
+    P_TYPE,
+)
 from errorlens._internal.reader.parts import HttpParts
 
-__all__ = ["Evidence", "Rule", "first"]
+__all__ = ["Chain", "Evidence", "Rule", "first", "first_of_all"]
 
 T = TypeVar("T")
 
@@ -17,7 +30,7 @@ T = TypeVar("T")
 class Evidence:
     """The facts of one error, read once; rules pick from them, never re-read."""
 
-    __slots__ = ("body", "code", "facts", "parts", "status", "text")
+    __slots__ = ("body", "code", "facts", "parts", "present", "status", "text")
 
     def __init__(
         self,
@@ -33,15 +46,83 @@ class Evidence:
         self.text = text  # the text of an HTML or plain-text body
         self.parts = parts if parts is not None else _NO_PARTS
         self.code: str | None = None  # the code once chosen: later fields may depend on it
+        self.present = facts.present | body.present | _parts_present(self.parts)
+        if text:
+            self.present |= DOC_TEXT
 
 
 _NO_PARTS = HttpParts()
 
+
+def _parts_present(parts: HttpParts) -> int:
+    # What the source already parsed (from_http gives none of it).
+    present = 0
+    if parts.code is not None:
+        present |= P_CODE
+    if parts.type is not None:
+        present |= P_TYPE
+    if parts.message is not None:
+        present |= P_MESSAGE
+    if parts.request_id is not None:
+        present |= P_REQUEST_ID
+    if parts.retryable is not None:
+        present |= P_RETRYABLE
+    return present
+
+
 Rule = Callable[[Evidence], T | None]
+_PLAN_LIMIT = 512
 
 
-def first(rules: tuple[Callable[[Evidence], Any], ...], evidence: Evidence) -> Any:
+class Chain:
+    """A field's rules in precedence order, each with the facts it reads.
+
+    ``Chain((rule, facts), ...)``: ``facts`` is an OR of fact bits, any of which makes
+    the rule worth running; ``ALWAYS`` (0) runs it whatever is present.
+    """
+
+    __slots__ = ("_plans", "needs", "rules")
+
+    def __init__(self, *rules: tuple[Callable[[Evidence], Any], int]) -> None:
+        self.rules = tuple(rule for rule, _ in rules)
+        self.needs = tuple(needs for _, needs in rules)
+        self._plans: dict[int, tuple[Callable[[Evidence], Any], ...]] = {}
+
+    def __iter__(self) -> Iterator[Callable[[Evidence], Any]]:
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def plan(self, present: int) -> tuple[Callable[[Evidence], Any], ...]:
+        """The rules that can yield when the facts in ``present`` are there."""
+        plan = self._plans.get(present)
+        if plan is None:
+            plan = tuple(
+                rule
+                for rule, needs in zip(self.rules, self.needs, strict=True)
+                if not needs or needs & present
+            )
+            if len(self._plans) >= _PLAN_LIMIT:
+                self._plans.clear()
+            self._plans[present] = plan
+        return plan
+
+
+def first(rules: Chain, evidence: Evidence) -> Any:
     """The first rule's answer that is not None: the rules are in precedence order."""
+    plan = rules._plans.get(evidence.present)
+    if plan is None:
+        plan = rules.plan(evidence.present)
+    for rule in plan:
+        found = rule(evidence)
+        if found is not None:
+            return found
+    return None
+
+
+def first_of_all(rules: Chain, evidence: Evidence) -> Any:
+    """``first`` without the plan: every rule runs (the plan must never change the answer)."""
     for rule in rules:
         found = rule(evidence)
         if found is not None:

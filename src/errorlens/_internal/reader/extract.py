@@ -39,7 +39,7 @@ def from_http(
     .. versionadded:: 0.1.0
     """
     try:
-        return _build(HttpParts(status=status, headers=headers, body=body, url=url, method=method))
+        return build_record(normalised(HttpParts(status, headers, body, url, method)))
     except Exception:
         report_internal("reading an HTTP response")
         return ErrorRecord(status=status_of(status))

@@ -13,6 +13,19 @@ from collections.abc import Callable, Iterable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from errorlens._internal.reader.keys import (
+    H_AUTH_ERROR,
+    H_CORRELATION,
+    H_ERROR_MESSAGE,
+    H_ERROR_TYPE,
+    H_QUERY_ERROR,
+    H_RATE_RESET,
+    H_REQUEST_ID,
+    H_RETRY_AFTER,
+    H_RETRY_MS,
+    H_SHOULD_RETRY,
+)
+
 __all__ = [
     "HeaderFacts",
     "bearer_error",
@@ -68,38 +81,29 @@ _VENDOR_PREFIXES = {
 
 
 class HeaderFacts:
-    """What the headers say, read in one pass."""
+    """What the headers say, read in one pass.
 
-    __slots__ = (
-        "auth_error",
-        "content_type",
-        "correlation_id",
-        "date",
-        "error_message",
-        "error_type",
-        "query_error",
-        "rate_reset",
-        "request_id",
-        "retry_after",
-        "retry_after_ms",
-        "should_retry",
-        "vendor",
-    )
+    Every fact defaults to None on the class: a record's headers set only the few
+    they carry.
+    """
 
-    def __init__(self) -> None:
-        self.request_id: str | None = None
-        self.correlation_id: str | None = None
-        self.retry_after: str | None = None
-        self.retry_after_ms: str | None = None
-        self.rate_reset: str | None = None
-        self.should_retry: bool | None = None
-        self.vendor: str | None = None
-        self.error_type: str | None = None
-        self.query_error: str | None = None
-        self.error_message: str | None = None
-        self.auth_error: str | None = None
-        self.content_type: str | None = None
-        self.date: str | None = None
+    request_id: str | None = None
+    correlation_id: str | None = None
+    retry_after: str | None = None
+    retry_after_ms: str | None = None
+    rate_reset: str | None = None
+    should_retry: bool | None = None
+    vendor: str | None = None
+    error_type: str | None = None
+    query_error: str | None = None
+    error_message: str | None = None
+    auth_error: str | None = None
+    content_type: str | None = None
+    date: str | None = None
+    present = 0  # fact bits (``keys.H_*``) of the facts above that are set
+    # The rank of the request and correlation ids taken so far (lower is better).
+    request_rank = _CF_RAY_RANK + 1
+    correlation_rank = 99
 
 
 _EMPTY = HeaderFacts()
@@ -180,69 +184,70 @@ def read_headers(headers: Any) -> HeaderFacts:
 
 
 def _read_pairs(facts: HeaderFacts, pairs: Iterable[tuple[Any, Any]]) -> None:
-    ranks = _Ranks()
     for count, (raw_name, raw_value) in enumerate(pairs):
         if count >= _MAX_HEADERS:
             break
         known = _names.get(raw_name) if type(raw_name) is str else None
         if known is None:
-            name = raw_name if type(raw_name) is str else _text(raw_name)
-            if not name:
+            known = _known(raw_name)
+            if known is None:
                 continue
-            known = _classify(name)
-        name, role, vendor = known
-        if role == _IGNORED and (vendor is None or facts.vendor is not None):
+        role = known[1]
+        if role == _IGNORED and (known[2] is None or facts.vendor is not None):
             continue
         value = raw_value if type(raw_value) is str else _text(raw_value)
-        if not value:
-            continue
-        if facts.vendor is None and vendor is not None:
-            facts.vendor = vendor
-        if role != _IGNORED:
-            _take(facts, ranks, name, role, value[:_MAX_VALUE])
+        if value:
+            _take(facts, known, value[:_MAX_VALUE])
 
 
-class _Ranks:
-    """The rank of the request and correlation ids taken so far (lower is better)."""
-
-    __slots__ = ("correlation", "request")
-
-    def __init__(self) -> None:
-        self.request = _CF_RAY_RANK + 1
-        self.correlation = 99
+def _known(raw_name: Any) -> tuple[str, int | None, str | None] | None:
+    name = raw_name if type(raw_name) is str else _text(raw_name)
+    return _classify(name) if name else None
 
 
-def _take(facts: HeaderFacts, ranks: _Ranks, name: str, role: int | None, value: str) -> None:
+def _take(facts: HeaderFacts, known: tuple[str, int | None, str | None], value: str) -> None:
+    name, role, vendor = known
+    if facts.vendor is None and vendor is not None:
+        facts.vendor = vendor
     if role is None:
-        _take_hinted(facts, ranks, name, value)
+        _take_hinted(facts, name, value)
     elif role >= 0:
-        _offer_request_id(facts, ranks, role, value)
+        _offer_request_id(facts, role, value)
     elif role == _CF_RAY:
-        _offer_request_id(facts, ranks, _CF_RAY_RANK, value)
-    else:
-        setattr(facts, _FACT_OF_ROLE[role], _FACT_READERS.get(role, str.strip)(value))
+        _offer_request_id(facts, _CF_RAY_RANK, value)
+    elif role != _IGNORED:
+        fact, read, bit = _FACTS[role]
+        found = read(value)
+        setattr(facts, fact, found)
+        facts.present = facts.present | bit if found is not None else facts.present & ~bit
 
 
-def _offer_request_id(facts: HeaderFacts, ranks: _Ranks, rank: int, value: str) -> None:
-    if rank < ranks.request:
-        facts.request_id, ranks.request = value.strip(), rank
+def _offer_request_id(facts: HeaderFacts, rank: int, value: str) -> None:
+    if rank < facts.request_rank:
+        facts.request_id, facts.request_rank = value.strip(), rank
+        facts.present |= H_REQUEST_ID
 
 
-def _offer_correlation_id(facts: HeaderFacts, ranks: _Ranks, rank: int, value: str) -> None:
-    if rank < ranks.correlation:
-        facts.correlation_id, ranks.correlation = value.strip(), rank
+def _offer_correlation_id(facts: HeaderFacts, rank: int, value: str) -> None:
+    if rank < facts.correlation_rank:
+        facts.correlation_id, facts.correlation_rank = value.strip(), rank
+        facts.present |= H_CORRELATION
 
 
-def _take_hinted(facts: HeaderFacts, ranks: _Ranks, name: str, value: str) -> None:
+def _take_hinted(facts: HeaderFacts, name: str, value: str) -> None:
     # A name that only hints at its meaning: "x-foo-request-id", "...-should-retry".
     if name in _CORRELATION_HEADERS:
-        _offer_correlation_id(facts, ranks, _CORRELATION_HEADERS[name], value)
+        _offer_correlation_id(facts, _CORRELATION_HEADERS[name], value)
     elif name.endswith("should-retry"):
-        facts.should_retry = _YES_NO.get(value.strip().lower())
+        facts.should_retry = verdict = _YES_NO.get(value.strip().lower())
+        if verdict is None:
+            facts.present &= ~H_SHOULD_RETRY
+        else:
+            facts.present |= H_SHOULD_RETRY
     elif name.endswith(("request-id", "requestid", "req-id")):
-        _offer_request_id(facts, ranks, _GENERIC_REQUEST_ID_RANK, value)
+        _offer_request_id(facts, _GENERIC_REQUEST_ID_RANK, value)
     elif "correlation" in name:
-        _offer_correlation_id(facts, ranks, 50, value)
+        _offer_correlation_id(facts, 50, value)
 
 
 _YES_NO = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -273,6 +278,17 @@ _FACT_OF_ROLE = {
     _AUTHENTICATE: "auth_error",
     _RATE_RESET: "rate_reset",
 }
+_FACT_BITS = {
+    _RETRY_AFTER: H_RETRY_AFTER,
+    _RETRY_AFTER_MS: H_RETRY_MS,
+    _CONTENT_TYPE: 0,
+    _DATE: 0,
+    _ERROR_TYPE: H_ERROR_TYPE,
+    _QUERY_ERROR: H_QUERY_ERROR,
+    _ERROR_MESSAGE: H_ERROR_MESSAGE,
+    _AUTHENTICATE: H_AUTH_ERROR,
+    _RATE_RESET: H_RATE_RESET,
+}
 _FACT_READERS: dict[int, Callable[[str], str | None]] = {
     _CONTENT_TYPE: str.lower,
     _AUTHENTICATE: bearer_error,
@@ -282,6 +298,11 @@ _FACT_READERS: dict[int, Callable[[str], str | None]] = {
     _RATE_RESET: str,
 }
 
+# Role -> (the fact's name, how its value is read, its fact bit): one lookup per header.
+_FACTS = {
+    role: (fact, _FACT_READERS.get(role, str.strip), _FACT_BITS[role])
+    for role, fact in _FACT_OF_ROLE.items()
+}
 
 _IGNORED = -100
 _GENERIC_HINTS = ("correlation", "should-retry", "request-id", "requestid", "req-id")

@@ -7,7 +7,31 @@ Within a role the lower rank wins; the ranks are named for what they mean.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
+    "ALWAYS",
+    "BARE_NODE",
+    "BODY_STRINGS",
+    "BODY_TEXT",
+    "DOC_TEXT",
+    "H_AUTH_ERROR",
+    "H_CORRELATION",
+    "H_ERROR_MESSAGE",
+    "H_ERROR_TYPE",
+    "H_QUERY_ERROR",
+    "H_RATE_RESET",
+    "H_REQUEST_ID",
+    "H_RETRY_AFTER",
+    "H_RETRY_MS",
+    "H_SHOULD_RETRY",
+    "LEAD",
+    "P_CODE",
+    "P_MESSAGE",
+    "P_REQUEST_ID",
+    "P_RETRYABLE",
+    "P_TYPE",
+    "ROOT_NAME",
     "CODE",
     "CONTAINER",
     "CORRELATION",
@@ -28,6 +52,7 @@ __all__ = [
     "TYPE",
     "UNKNOWN",
     "add_alias",
+    "depends_on_table",
     "json_roles",
     "normalise",
     "role_of",
@@ -37,6 +62,31 @@ __all__ = [
 CODE, TYPE, MESSAGE, DETAILS, REQUEST_ID, CORRELATION, RETRY_AFTER, RETRY_MS = range(8)
 RETRYABLE, STATUS_NAME, FIELD, CONTAINER, ENTRIES, FIELD_MAP, NAME = range(8, 15)
 ROLE_COUNT = 15
+
+# Facts an error may carry, one bit each (``Evidence.present``): a rule chain runs only
+# the rules whose facts are there. Bit ``1 << role`` says some body node has that role.
+LEAD = 1 << 15  # a list of errors: its first entry leads
+BARE_NODE = 1 << 16  # an error node in which no key plays a role (a bare field map?)
+BODY_TEXT = 1 << 17  # a body that is one JSON string
+BODY_STRINGS = 1 << 18  # a top-level array of strings
+ROOT_NAME = 1 << 19  # an XML root element that wraps the document
+DOC_TEXT = 1 << 20  # an HTML or plain-text body's text
+H_QUERY_ERROR = 1 << 21  # headers: x-amzn-query-error
+H_ERROR_TYPE = 1 << 22  # x-amzn-errortype
+H_ERROR_MESSAGE = 1 << 23  # x-amzn-errormessage
+H_AUTH_ERROR = 1 << 24  # WWW-Authenticate error="..."
+H_REQUEST_ID = 1 << 25
+H_CORRELATION = 1 << 26
+H_RETRY_AFTER = 1 << 27
+H_RETRY_MS = 1 << 28
+H_RATE_RESET = 1 << 29
+H_SHOULD_RETRY = 1 << 30
+P_CODE = 1 << 31  # what the source (an SDK's exception) already parsed
+P_TYPE = 1 << 32
+P_MESSAGE = 1 << 33
+P_REQUEST_ID = 1 << 34
+P_RETRYABLE = 1 << 35
+ALWAYS = 0  # a rule that needs no fact (the reason phrase)
 
 # Ranks, best first.
 STANDARD = 0  # the field's own name: "code", "message", "details", "__type"
@@ -177,7 +227,18 @@ def _classify(key: str, xml: bool) -> tuple[int, int]:
     return found or UNKNOWN
 
 
+# Caches of what the table said (the node plans): emptied when the table changes.
+_dependents: list[dict[Any, Any]] = []
+
+
+def depends_on_table(cache: dict[Any, Any]) -> None:
+    """Empty ``cache`` whenever the key table changes (``add_alias``)."""
+    _dependents.append(cache)
+
+
 def add_alias(key: str, role: int) -> None:
     """Teach the table a user's key for ``role``, ranked just after the standard names."""
     KEYS[normalise(key)] = (role, VARIANT)
     _json_roles.clear()
+    for cache in _dependents:
+        cache.clear()

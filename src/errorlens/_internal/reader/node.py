@@ -37,18 +37,20 @@ from errorlens._internal.reader.keys import (
     STATUS_NAME,
     TYPE,
     VARIANT,
-    json_roles,
+    depends_on_table,
     role_of,
 )
 from errorlens._internal.reader.values import identifier, name_like, soap_code, xml_text
 
-__all__ = ["MAX_ENTRIES", "NodeScan"]
+__all__ = ["MAX_ENTRIES", "NodeScan", "held_entries", "plan_of"]
 
 MAX_KEYS = 256
 MAX_ENTRIES = 50
 _USELESS_TYPES = frozenset({"error", "errors", "exception", "fail", "failure", "failed"})
 _STATUS_WORDS = frozenset({"error", "fail", "failed", "failure", "ok", "success"})
 
+_UNKNOWN_KEY = -1
+_HOLDER_KEYS = 32  # keys of an unknown list's first object looked at for its errors
 _PLAIN_ROLES = (REQUEST_ID, CORRELATION, RETRY_AFTER, RETRY_MS, RETRYABLE, FIELD)
 _JSON_TYPES = (str, int, float, bool, list, dict)
 
@@ -58,41 +60,85 @@ Shaper = Callable[[str, Any, int, bool, "NodeScan"], Candidate]
 
 
 class NodeScan:
-    """The best candidate per role in one node (``values[role]``, ``ranks[role]``)."""
+    """The best candidate per role in one node (``values[role]``, ``ranks[role]``).
 
-    __slots__ = ("node", "ranks", "values")
+    ``present`` has bit ``1 << role`` set for every role that has a candidate.
+    """
+
+    __slots__ = ("node", "present", "ranks", "values")
 
     def __init__(self, node: dict[Any, Any], xml: bool) -> None:
         self.node = node
         self.values: list[Any] = [None] * ROLE_COUNT
         self.ranks = [NONE_YET] * ROLE_COUNT
+        self.present = 0
         values, ranks = self.values, self.ranks
-        known = {} if xml else json_roles()
-        for count, (key, value) in enumerate(node.items()):
-            if count >= MAX_KEYS:
-                break
-            if value is None or type(key) is not str:
-                continue
-            role, rank = known.get(key) or role_of(key, xml)
-            if role < 0:
+        present = 0
+        plan = _plans[xml].get(tuple(node)) if len(node) <= _PLANNED_KEYS else None
+        for key, role, rank, plain in plan or plan_of(node, xml):
+            value = node.get(key)
+            if value is None:
                 continue
             # Most values are taken as they are; a few keys change role with the shape.
-            if (role, rank, type(value)) not in _AS_IS:
+            if type(value) not in plain:
                 candidate = _SHAPERS[role](key, value, rank, xml, self)
                 if candidate is None:
                     continue
                 role, rank, value = candidate
             if rank < ranks[role]:
                 values[role], ranks[role] = value, rank
+                present |= 1 << role
+        self.present |= present
 
     def offer(self, role: int, rank: int, value: Any) -> None:
         """Keep ``value`` for ``role`` when it ranks better than what is there."""
         if rank < self.ranks[role]:
             self.values[role] = value
             self.ranks[role] = rank
+            self.present |= 1 << role
 
     def get(self, role: int) -> Any:
         return self.values[role]
+
+
+# A node's plan: per key that may play a role, (key, role, rank, the value types taken
+# as they are). Error nodes of one API share their keys, so the plan is worked out
+# once per set of keys (in order) and kept.
+Plan = tuple[tuple[str, int, int, frozenset[type]], ...]
+_PLANNED_KEYS = 32  # larger nodes are planned each time, not kept
+_PLAN_LIMIT = 2048
+_plans: tuple[dict[tuple[Any, ...], Plan], dict[tuple[Any, ...], Plan]] = ({}, {})
+depends_on_table(_plans[0])
+depends_on_table(_plans[1])
+
+
+def plan_of(node: dict[Any, Any], xml: bool) -> Plan:
+    """The keys of ``node`` that may play a role, in order, with how to take each."""
+    if len(node) > _PLANNED_KEYS:
+        return _make_plan(node, xml)
+    keys = tuple(node)
+    plans = _plans[xml]
+    plan = plans.get(keys)
+    if plan is None:
+        plan = _make_plan(node, xml)
+        if len(plans) >= _PLAN_LIMIT:
+            plans.clear()
+        plans[keys] = plan
+    return plan
+
+
+def _make_plan(node: dict[Any, Any], xml: bool) -> Plan:
+    plan = []
+    for count, key in enumerate(node):
+        if count >= MAX_KEYS:
+            break
+        if type(key) is not str:
+            continue
+        role, rank = role_of(key, xml)
+        if role < 0:
+            role = _UNKNOWN_KEY  # a list of objects under it may hold errors
+        plan.append((key, role, rank, _PLAIN[role, rank]))
+    return tuple(plan)
 
 
 def _container(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
@@ -217,6 +263,42 @@ def _field_map(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Ca
     return None
 
 
+def _unknown(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    # A list of objects under a key no rule knows ("Elements": [{"ValidationErrors":
+    # [...]}]): the errors those objects hold are a list of errors of this node.
+    if not isinstance(value, list) or not value or not isinstance(value[0], dict):
+        return None
+    entries = held_entries(value, xml)
+    return (ENTRIES, NAMING, entries) if entries else None
+
+
+def held_entries(items: list[Any], xml: bool) -> list[Any] | None:
+    """The error entries a list of objects holds under their list-of-errors key.
+
+    The first object's keys say which key that is; at most ``MAX_ENTRIES`` entries.
+    """
+    key = _entries_key(items[0], xml)
+    if key is None:
+        return None
+    entries: list[Any] = []
+    for item in items[:MAX_ENTRIES]:
+        held = item.get(key) if isinstance(item, dict) else None
+        if isinstance(held, list):
+            entries.extend(e for e in held[: MAX_ENTRIES - len(entries)] if isinstance(e, dict))
+        if len(entries) >= MAX_ENTRIES:
+            break
+    return entries or None
+
+
+def _entries_key(item: dict[Any, Any], xml: bool) -> str | None:
+    for key, value in list(item.items())[:_HOLDER_KEYS]:
+        if type(key) is not str or not isinstance(value, list) or not value:
+            continue
+        if isinstance(value[0], dict) and role_of(key, xml)[0] == ENTRIES:
+            return key
+    return None
+
+
 def _as_is(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
     return role_of(key, xml)[0], rank, value
 
@@ -237,6 +319,7 @@ _SHAPERS: dict[int, Shaper] = {
     ENTRIES: _entries,
     STATUS_NAME: _status_name,
     FIELD_MAP: _field_map,
+    _UNKNOWN_KEY: _unknown,
 }
 
 # (role, rank, value type) taken without reshaping: the common cases, one set lookup.
@@ -245,4 +328,12 @@ _AS_IS = frozenset(
     | {(CODE, rank, kind) for rank in range(INCIDENTAL) for kind in (str, int)}
     - {(CODE, SHAPED, str)}  # ".tag" follows its union
     | {(MESSAGE, rank, str) for rank in range(8)}
+    | {(_UNKNOWN_KEY, NONE_YET, kind) for kind in _JSON_TYPES if kind is not list}
+    | {(CONTAINER, rank, dict) for rank in range(8)}  # a nested node
 )
+# (role, rank) -> the value types taken as they are.
+_PLAIN = {
+    (role, rank): frozenset(kind for kind in _JSON_TYPES if (role, rank, kind) in _AS_IS)
+    for role in range(_UNKNOWN_KEY, ROLE_COUNT)
+    for rank in (*range(8), NONE_YET)
+}

@@ -50,9 +50,13 @@ class HttpParts:
 def normalised(parts: HttpParts) -> HttpParts:
     """``parts`` with plain values: status an int in 100-999 or None, url and method
     str or None, headers a list of ``(str, str)`` pairs or a plain dict. Never raises."""
-    parts.status = status_of(parts.status)
-    parts.url = text_of(parts.url)
-    parts.method = text_of(parts.method)
+    status = parts.status
+    if type(status) is not int or not 100 <= status <= 999:  # a plain int passes as it is
+        parts.status = status_of(status)
+    if parts.url is not None:
+        parts.url = text_of(parts.url)
+    if parts.method is not None:
+        parts.method = text_of(parts.method)
     parts.headers = header_pairs(parts.headers)
     return parts
 
@@ -112,9 +116,14 @@ def header_pairs(headers: Any) -> Any:
     return pairs
 
 
+_STR_ONLY = frozenset({str})
+
+
 def _plain(headers: dict[Any, Any]) -> bool:
-    return len(headers) <= _MAX_HEADERS and all(
-        type(k) is str and type(v) is str for k, v in headers.items()
+    return (
+        len(headers) <= _MAX_HEADERS
+        and _STR_ONLY.issuperset(map(type, headers))
+        and _STR_ONLY.issuperset(map(type, headers.values()))
     )
 
 

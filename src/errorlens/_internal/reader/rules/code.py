@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from errorlens._internal.reader.body import Body
-from errorlens._internal.reader.evidence import Evidence
-from errorlens._internal.reader.keys import CODE, DETAILS, NAME, NAMING, STATUS_NAME, TYPE
+from errorlens._internal.reader.evidence import Chain, Evidence
+from errorlens._internal.reader.keys import (
+    BODY_TEXT,
+    CODE,
+    DETAILS,
+    DOC_TEXT,
+    H_AUTH_ERROR,
+    H_ERROR_TYPE,
+    H_QUERY_ERROR,
+    LEAD,
+    NAME,
+    NAMING,
+    P_CODE,
+    ROOT_NAME,
+    STATUS_NAME,
+    TYPE,
+)
 from errorlens._internal.reader.node import NodeScan
 from errorlens._internal.reader.values import (
     as_code,
@@ -44,8 +57,23 @@ def error_type_header(ev: Evidence) -> str | None:
     return normalised(value.strip()) if value else None
 
 
+_known_codes: dict[str, str] = {}  # a JSON body's code as found -> as kept
+_KNOWN_CODES_LIMIT = 4096
+_NUMERIC_HEADS = frozenset("-0123456789")
+
+
 def _body_code(body: Body) -> str | None:
-    return normalised(as_code(body.merged[CODE]), body.xml)
+    raw = body.merged[CODE]
+    if type(raw) is not str or body.xml:
+        return normalised(as_code(raw), body.xml)
+    # Vendors send the same few codes: each is normalised once ("" when it is none).
+    code = _known_codes.get(raw)
+    if code is None:
+        code = normalised(as_code(raw)) or ""
+        if len(_known_codes) >= _KNOWN_CODES_LIMIT:
+            _known_codes.clear()
+        _known_codes[raw] = code
+    return code or None
 
 
 def _identifier_beside(ev: Evidence) -> bool:
@@ -72,7 +100,7 @@ def _only_a_number(ev: Evidence, code: str) -> bool:
 def explicit_code(ev: Evidence) -> str | None:
     # The innermost node's own code ("code", "errorCode", "__type", "faultcode", <Code>).
     code = _body_code(ev.body)
-    if code is None or _only_a_number(ev, code):
+    if code is None or (code[0] in _NUMERIC_HEADS and _only_a_number(ev, code)):
         return None
     return code
 
@@ -189,22 +217,22 @@ def text_code(ev: Evidence) -> str | None:
     return None
 
 
-CODE_RULES: tuple[Callable[[Evidence], str | None], ...] = (
-    query_error_header,
-    error_type_header,
-    explicit_code,
-    typed_reason,
-    status_name,
-    name_code,
-    lead_entry_code,
-    details_code,
-    xml_root_name,
-    problem_type,
-    category,
-    numeric_code,
-    lead_entry_type,
-    string_body,
-    source_code,
-    bearer_error,
-    text_code,
+CODE_RULES = Chain(
+    (query_error_header, H_QUERY_ERROR),
+    (error_type_header, H_ERROR_TYPE),
+    (explicit_code, 1 << CODE),
+    (typed_reason, 1 << DETAILS | LEAD),
+    (status_name, 1 << STATUS_NAME),
+    (name_code, 1 << NAME),
+    (lead_entry_code, LEAD),
+    (details_code, 1 << DETAILS | LEAD),
+    (xml_root_name, ROOT_NAME),
+    (problem_type, 1 << TYPE),
+    (category, 1 << TYPE),
+    (numeric_code, 1 << CODE),
+    (lead_entry_type, LEAD),
+    (string_body, BODY_TEXT),
+    (source_code, P_CODE),
+    (bearer_error, H_AUTH_ERROR),
+    (text_code, DOC_TEXT),
 )

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from errorlens._internal.reader.evidence import Evidence
-from errorlens._internal.reader.keys import CORRELATION, REQUEST_ID
+from errorlens._internal.reader.evidence import Chain, Evidence
+from errorlens._internal.reader.keys import (
+    CORRELATION,
+    DETAILS,
+    H_CORRELATION,
+    H_REQUEST_ID,
+    LEAD,
+    P_REQUEST_ID,
+    REQUEST_ID,
+)
 from errorlens._internal.reader.values import as_id
 
 __all__ = ["CORRELATION_RULES", "REQUEST_ID_RULES"]
@@ -46,15 +52,15 @@ def header_correlation_id(ev: Evidence) -> str | None:
     return ev.facts.correlation_id
 
 
-REQUEST_ID_RULES: tuple[Callable[[Evidence], str | None], ...] = (
-    body_request_id,
-    lead_entry_request_id,
-    details_request_id,
-    header_request_id,
-    source_request_id,
+REQUEST_ID_RULES = Chain(
+    (body_request_id, 1 << REQUEST_ID),
+    (lead_entry_request_id, LEAD),
+    (details_request_id, 1 << DETAILS),
+    (header_request_id, H_REQUEST_ID),
+    (source_request_id, P_REQUEST_ID),
 )
-CORRELATION_RULES: tuple[Callable[[Evidence], str | None], ...] = (
-    body_correlation_id,
-    details_correlation_id,
-    header_correlation_id,
+CORRELATION_RULES = Chain(
+    (body_correlation_id, 1 << CORRELATION),
+    (details_correlation_id, 1 << DETAILS),
+    (header_correlation_id, H_CORRELATION),
 )

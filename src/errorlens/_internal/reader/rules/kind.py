@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from errorlens._internal.reader.evidence import Evidence
-from errorlens._internal.reader.keys import STATUS_NAME, TYPE
+from errorlens._internal.reader.evidence import Chain, Evidence
+from errorlens._internal.reader.keys import P_TYPE, STATUS_NAME, TYPE
 from errorlens._internal.text import cap
 
 __all__ = ["TYPE_RULES"]
@@ -16,7 +14,9 @@ _TYPE_CAP = 200
 def body_type(ev: Evidence) -> str | None:
     # OpenAI/Stripe "type", Claid "error_type", an RFC 9457 type URI.
     value = ev.body.merged[TYPE]
-    return cap(value, _TYPE_CAP) if isinstance(value, str) and value else None
+    if not isinstance(value, str) or not value:
+        return None
+    return value if len(value) <= _TYPE_CAP else cap(value, _TYPE_CAP)
 
 
 def status_beside_reason(ev: Evidence) -> str | None:
@@ -32,8 +32,8 @@ def source_type(ev: Evidence) -> str | None:
     return ev.parts.type
 
 
-TYPE_RULES: tuple[Callable[[Evidence], str | None], ...] = (
-    body_type,
-    status_beside_reason,
-    source_type,
+TYPE_RULES = Chain(
+    (body_type, 1 << TYPE),
+    (status_beside_reason, 1 << STATUS_NAME),
+    (source_type, P_TYPE),
 )

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from http import HTTPStatus
 
 from errorlens._internal.reader.entries import item_texts, join_texts, map_items, reasons
-from errorlens._internal.reader.evidence import Evidence
-from errorlens._internal.reader.keys import FIELD_MAP, MESSAGE
+from errorlens._internal.reader.evidence import Chain, Evidence
+from errorlens._internal.reader.keys import (
+    ALWAYS,
+    BARE_NODE,
+    BODY_STRINGS,
+    BODY_TEXT,
+    DOC_TEXT,
+    FIELD_MAP,
+    H_ERROR_MESSAGE,
+    LEAD,
+    MESSAGE,
+    P_MESSAGE,
+)
 from errorlens._internal.reader.values import identifier
 
 __all__ = ["MESSAGE_RULES", "field_map_node"]
 
 _PHRASES = {int(s): s.phrase for s in HTTPStatus}
 _VALIDATION_STATUSES = frozenset({400, 409, 422})
-_ERROR_FROM = 400  # a 2xx reason phrase ("OK") says nothing about an error
+_ERROR_FROM = 400
+_REASON_FACTS = LEAD | 1 << FIELD_MAP  # a 2xx reason phrase ("OK") says nothing about an error
 
 
 def _text(value: object) -> str | None:
@@ -22,6 +33,8 @@ def _text(value: object) -> str | None:
 
 
 def _with_reasons(ev: Evidence, message: str | None, own: bool) -> str | None:
+    if not ev.present & _REASON_FACTS:
+        return message  # no list of errors, no field map: no reasons to add
     body = ev.body
     inner = body.inner
     entries = body.entries
@@ -104,15 +117,15 @@ def reason_phrase(ev: Evidence) -> str | None:
     return _PHRASES.get(status) if status is not None and status >= _ERROR_FROM else None
 
 
-MESSAGE_RULES: tuple[Callable[[Evidence], str | None], ...] = (
-    own_message,
-    lead_entry_message,
-    reasons_alone,
-    field_map_message,
-    string_body,
-    strings_body,
-    error_message_header,
-    document_text,
-    source_message,
-    reason_phrase,
+MESSAGE_RULES = Chain(
+    (own_message, 1 << MESSAGE),
+    (lead_entry_message, LEAD),
+    (reasons_alone, LEAD | 1 << FIELD_MAP),
+    (field_map_message, BARE_NODE),
+    (string_body, BODY_TEXT),
+    (strings_body, BODY_STRINGS),
+    (error_message_header, H_ERROR_MESSAGE),
+    (document_text, DOC_TEXT),
+    (source_message, P_MESSAGE),
+    (reason_phrase, ALWAYS),
 )

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from errorlens._internal.reader.evidence import Evidence
+from errorlens._internal.reader.evidence import Chain, Evidence
 from errorlens._internal.reader.headers import parse_rate_reset, parse_retry_after
-from errorlens._internal.reader.keys import RETRY_AFTER, RETRY_MS, RETRYABLE
+from errorlens._internal.reader.keys import (
+    DETAILS,
+    H_RATE_RESET,
+    H_RETRY_AFTER,
+    H_RETRY_MS,
+    H_SHOULD_RETRY,
+    LEAD,
+    P_RETRYABLE,
+    RETRY_AFTER,
+    RETRY_MS,
+    RETRYABLE,
+)
 from errorlens._internal.reader.values import seconds, soap_class, strip_prefix
 
 __all__ = ["RETRYABLE_RULES", "RETRY_AFTER_RULES", "retryable_by_words", "retryable_by_status"]
@@ -54,14 +64,14 @@ def rate_limit_reset(ev: Evidence) -> float | None:
     return parse_rate_reset(ev.facts.rate_reset, ev.facts.date)
 
 
-RETRY_AFTER_RULES: tuple[Callable[[Evidence], float | None], ...] = (
-    header_retry_after_ms,
-    header_retry_after,
-    body_retry_after,
-    body_retry_after_ms,
-    details_retry_after,
-    retry_info,
-    rate_limit_reset,
+RETRY_AFTER_RULES = Chain(
+    (header_retry_after_ms, H_RETRY_MS),
+    (header_retry_after, H_RETRY_AFTER),
+    (body_retry_after, 1 << RETRY_AFTER),
+    (body_retry_after_ms, 1 << RETRY_MS),
+    (details_retry_after, 1 << DETAILS),
+    (retry_info, 1 << DETAILS | LEAD),
+    (rate_limit_reset, H_RATE_RESET),
 )
 
 
@@ -110,10 +120,10 @@ def source_retryable(ev: Evidence) -> bool | None:
     return ev.parts.retryable
 
 
-RETRYABLE_RULES: tuple[Callable[[Evidence], bool | None], ...] = (
-    header_should_retry,
-    body_retryable,
-    source_retryable,
+RETRYABLE_RULES = Chain(
+    (header_should_retry, H_SHOULD_RETRY),
+    (body_retryable, 1 << RETRYABLE),
+    (source_retryable, P_RETRYABLE),
 )
 
 
