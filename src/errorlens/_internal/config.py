@@ -23,7 +23,13 @@ import structlog
 
 from errorlens._internal.guard import guarded, internal_logger, report_internal
 from errorlens._internal.observe import SUMMARY_ATTR
-from errorlens._internal.shutdown import ENV_SHUTDOWN_TIMEOUT, Step, budget_from, run_within
+from errorlens._internal.shutdown import (
+    ENV_SHUTDOWN_TIMEOUT,
+    Step,
+    budget_from,
+    prepare,
+    run_within,
+)
 from errorlens.processors import format_exc_info, redact
 from errorlens.stdlib import ReadingHandler
 
@@ -421,6 +427,7 @@ def _exit_last() -> None:
         atexit.unregister(_at_exit)
     atexit.register(_at_exit)
     _installed.at_exit = True
+    prepare()
 
 
 def _at_exit() -> None:
