@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+import errorlens
 from errorlens._internal.reader.body import read_body
 from errorlens._internal.reader.details import body_details, details_value
 from errorlens._internal.reader.evidence import Evidence, first, first_of_all
@@ -398,3 +399,12 @@ def test_node_plans_follow_new_aliases() -> None:
     assert code.explicit_code(evidence(body)) is None
     add_alias("zz_fault_id", CODE)
     assert code.explicit_code(evidence(body)) == "E77"
+
+
+@pytest.mark.parametrize(
+    ("status", "phrase"),
+    [(413, "Content Too Large"), (422, "Unprocessable Content"), (503, "Service Unavailable")],
+)
+def test_reason_phrase_is_rfc_9110s_on_every_python(status: int, phrase: str) -> None:
+    # http.HTTPStatus had RFC 7231's wording for 413/414/416/422 before Python 3.13.
+    assert errorlens.from_http(status, {}, b"").message == phrase

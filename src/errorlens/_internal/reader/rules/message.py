@@ -22,7 +22,14 @@ from errorlens._internal.reader.values import identifier
 
 __all__ = ["MESSAGE_RULES", "field_map_node"]
 
-_PHRASES = {int(s): s.phrase for s in HTTPStatus}
+# RFC 9110's phrases on every Python: before 3.13 ``http`` still had RFC 7231's for these.
+_RFC9110_PHRASES = {
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
+_PHRASES = {int(s): s.phrase for s in HTTPStatus} | _RFC9110_PHRASES
 _VALIDATION_STATUSES = frozenset({400, 409, 422})
 _ERROR_FROM = 400
 _REASON_FACTS = LEAD | 1 << FIELD_MAP  # a 2xx reason phrase ("OK") says nothing about an error
