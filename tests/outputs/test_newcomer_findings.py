@@ -1,9 +1,6 @@
-"""What a newcomer met in the library's own outputs (issue #12), for their owners to fix.
-
-Each test is ``xfail(strict=True)``: it fails today; the change that makes it pass must
-remove the marker (strict: an unexpected pass fails the suite, so none is forgotten).
-The requests, with the owners, are written out in the notes of issue #12.
-"""
+"""What a newcomer met in the library's own outputs (issue #12): a repr beside
+``api_error``, an unknown format taken silently, unreadable captured events, mangled
+traceback source lines."""
 
 from __future__ import annotations
 
