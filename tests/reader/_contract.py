@@ -64,9 +64,8 @@ leaves = st.one_of(
     st.booleans(),
     st.integers(),
     st.integers(min_value=-(2**80), max_value=2**80),
-    # +-Infinity in details is a known defect of the details walk (shapes.py, branch
-    # `reader`): pinned by test_fuzz.test_infinite_floats_leave_details, left out here
-    # so that this short run stays deterministic. scripts/fuzz.py keeps them.
+    # +-Infinity has a test of its own (test_fuzz.test_infinite_floats_leave_details);
+    # left out here so that this short run stays deterministic. scripts/fuzz.py keeps it.
     st.floats(allow_infinity=False),
     texts,
 )
