@@ -45,6 +45,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from opentelemetry import trace as otel_trace  # the API: a dependency of errorlens
+
 import errorlens
 
 # A typical error body (~300 bytes) with the headers that come with it.
@@ -117,7 +119,8 @@ class Row:
 
     @property
     def ok(self) -> bool | None:
-        if self.skipped or self.error or not self.measured:
+        """None for a row without a figure, and for an informative row (no budget)."""
+        if self.skipped or self.error or not self.measured or not math.isfinite(self.budget):
             return None
         assert self.ratio is not None
         return self.ratio <= self.budget
@@ -226,10 +229,14 @@ class _Otel:
             self.missing = f"OpenTelemetry SDK not installed ({exc.name})"
             return
 
+        holder = self
+
         class Discard(SpanExporter):
             def export(self, spans: Any) -> SpanExportResult:
+                holder.last_span = spans[-1]  # what the floor row copies
                 return SpanExportResult.SUCCESS
 
+        self.last_span: Any = None
         provider = TracerProvider()
         provider.add_span_processor(SimpleSpanProcessor(Discard()))
         trace.set_tracer_provider(provider)
@@ -507,10 +514,13 @@ def bench_structlog(bench: Bench) -> list[Row]:
         )
 
     stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
+    # Without errorlens, the same line: trace ids added by hand, as OpenTelemetry
+    # users do, so that both sides write the same fields.
     plain = logger_with(
         [
             structlog.processors.add_log_level,
             stamp,
+            _trace_ids_by_hand,
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(),
         ]
@@ -537,6 +547,119 @@ def bench_structlog(bench: Bench) -> list[Row]:
         clear=clear,
         output=sink,
     )
+
+
+def _metric_points(reader: Any) -> dict[str, tuple[dict[str, Any], float]]:
+    """The last data point of each errorlens metric: its attributes and a value."""
+    found: dict[str, tuple[dict[str, Any], float]] = {}
+    data = reader.get_metrics_data()
+    for resource in data.resource_metrics if data else ():
+        for scope in resource.scope_metrics:
+            for metric in scope.metrics:
+                for point in metric.data.data_points:
+                    value = getattr(point, "value", None)
+                    if value is None:
+                        value = point.sum / max(point.count, 1)
+                    found[metric.name] = (dict(point.attributes), float(value))
+    return found
+
+
+def bench_floor(bench: Bench) -> list[Row]:
+    """What the API error's outputs cost alone: the same span event, span attributes,
+    status, metrics and ``api_error`` field that errorlens gives this error, copied
+    once and replayed through the OpenTelemetry SDK and structlog with no reading,
+    no redaction and no bookkeeping. No errorlens can be cheaper than this."""
+    import structlog
+    from opentelemetry import metrics, trace
+    from opentelemetry.trace import Status, StatusCode
+
+    from errorlens import processors as el
+
+    name = "structlog chain: API error outputs alone (floor)"
+    if bench.otel.tracer is None:
+        return [_skipped(name, bench.otel.missing or "no OpenTelemetry SDK")]
+    sink, clear = _stream()
+    stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
+
+    def logger_with(*steps: Any) -> Any:
+        return structlog.wrap_logger(
+            structlog.WriteLogger(sink),
+            processors=[structlog.processors.add_log_level, stamp, *steps],
+            wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+            context_class=dict,
+            cache_logger_on_first_use=True,
+        )
+
+    # One real errorlens line, to copy what it emits.
+    copier = logger_with(
+        el.structlog_processor(), el.format_exc_info, structlog.processors.JSONRenderer()
+    )
+    with bench.otel.span():
+        try:
+            bench.failure.in_handler()
+        except bench.failure.exc_type:
+            copier.exception("chat completion failed")
+    line = json.loads(sink.getvalue())
+    clear()
+    span = bench.otel.last_span
+    event = next(e for e in span.events if e.name == "exception")
+    event_attributes = dict(event.attributes)
+    span_attributes = dict(span.attributes)
+    description = span.status.description
+    points = _metric_points(bench.otel.reader)
+    meter = metrics.get_meter("errorlens-benchmarks-floor")
+    counter = meter.create_counter("api.client.errors")
+    histogram = meter.create_histogram("api.client.retry_after", unit="s")
+    counter_attributes = points["api.client.errors"][0]
+    wait_attributes, wait = points.get("api.client.retry_after", ({}, 0.0))
+    api_error = line["api_error"]
+
+    def replay(logger: Any, method_name: str, event_dict: Any) -> Any:
+        if "exc_info" in event_dict:
+            current = trace.get_current_span()
+            current.add_event("exception", event_attributes)
+            current.set_attributes(span_attributes)
+            current.set_status(Status(StatusCode.ERROR, description))
+            counter.add(1, counter_attributes)
+            if wait_attributes:
+                histogram.record(wait, wait_attributes)
+            event_dict["api_error"] = api_error
+        return event_dict
+
+    plain = logger_with(structlog.processors.format_exc_info, structlog.processors.JSONRenderer())
+    floor = logger_with(
+        replay, structlog.processors.format_exc_info, structlog.processors.JSONRenderer()
+    )
+    failure = bench.failure
+
+    def logged(log: Any) -> Callable[[], None]:
+        def call() -> None:
+            with bench.otel.span():
+                try:
+                    failure.in_handler()
+                except failure.exc_type:
+                    log.exception("chat completion failed")
+            clear()
+
+        return call
+
+    row = pair_row(
+        name, math.nan, Side("without", logged(plain)), Side("floor", logged(floor)), bench.timing
+    )
+    row.detail = (
+        f"the SDK calls and the rendered field alone; the budget of the rows above is "
+        f"{API_ERROR_BUDGET:.2f}"
+    )
+    return [row]
+
+
+def _trace_ids_by_hand(logger: Any, method_name: str, event_dict: Any) -> Any:
+    """The processor OpenTelemetry users write: the active span's ids in hex."""
+    context = otel_trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict["trace_id"] = format(context.trace_id, "032x")
+        event_dict["span_id"] = format(context.span_id, "016x")
+    return event_dict
 
 
 def _nothing() -> None:
@@ -953,6 +1076,7 @@ def run_all(quick: bool, only: list[str] | None = None) -> list[Row]:
 
     for pipeline, run in LOGGING_ROWS.items():
         with_bench([f"{pipeline}: non-error line", f"{pipeline}: API error with exception"], run)
+    with_bench(["structlog chain: API error outputs alone (floor)"], bench_floor)
     with_bench(
         ["Sentry on: time per API error event", "Sentry on: bytes per API error event"],
         bench_sentry,
@@ -990,7 +1114,7 @@ def table(rows: list[Row]) -> str:
             cells = [row.name, "-", "-", "-", _budget(row), verdict, detail]
         else:
             ok = row.ok
-            verdict = "ok" if ok else "**over**"
+            verdict = "info" if ok is None else "ok" if ok else "**over**"
             detail = "; ".join([row.detail, *row.notes]) if row.detail else "; ".join(row.notes)
             cells = [
                 row.name,

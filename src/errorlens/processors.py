@@ -244,18 +244,33 @@ def redact(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
 def _nothing_to_redact(event_dict: EventDict, clean_text: object = None) -> bool:
     """True for events of scalars and plain text, no secret-named key and no trigger.
 
-    ``clean_text`` (the traceback errorlens formatted) is not scanned.
+    ``clean_text`` (the traceback errorlens formatted) is not scanned. Runs on every
+    line: keys judged plain once are remembered, texts are judged by a cached scan.
     """
-    texts: list[str] = []
+    plain_keys = _plain_keys
     for key, value in event_dict.items():
-        if type(value) is str:
-            if key not in _PLAIN_KEYS and value is not clean_text:
-                texts.append(value)
-        elif not isinstance(value, _SCALARS):
+        if key not in plain_keys and not _plain_key(key):
             return False
-        if is_secret_name(key):
+        kind = type(value)
+        if kind is str:
+            if value is not clean_text and key not in _PLAIN_KEYS and might_hold_secret(value):
+                return False
+        elif value is not None and kind is not int and kind is not float and kind is not bool:
             return False
-    return not texts or not might_hold_secret("\n".join(texts))
+    return True
+
+
+# Event keys that are not secret-named: lines repeat their keys.
+_plain_keys: set[str] = set()
+_PLAIN_KEYS_MAX = 4096
+
+
+def _plain_key(key: str) -> bool:
+    if is_secret_name(key):
+        return False
+    if len(_plain_keys) < _PLAIN_KEYS_MAX:
+        _plain_keys.add(key)
+    return True
 
 
 def _redacted(event_dict: EventDict) -> EventDict:

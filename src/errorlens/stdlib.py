@@ -309,25 +309,43 @@ class ReadingHandler(logging.Handler):
         # Formatters this handler gave the redacting formatException or the field
         # defaults (undone by detach).
         self.wrapped: weakref.WeakSet[logging.Formatter] = weakref.WeakSet()
-        self._seen_handlers = -1
+        # The handler lists last covered (the logger's and the root logger's: the same
+        # list when attached to the root) and their lengths then: a new list or a new
+        # length means formatters to cover.
+        self._own = logger.handlers
+        self._inherited = _root.handlers
+        self._seen_counts = (-1, -1)
         self.summary = False  # a format string ahead prints api_error_summary
 
     def handle(self, record: logging.LogRecord) -> bool:
         # Every record of the logger comes here: a plain one costs a few lookups.
         try:
+            # _handlers_changed(), written out: this runs for every record.
+            own, inherited, seen = self.logger.handlers, _root.handlers, self._seen_counts
             if (
                 record.exc_info
-                or self.trace_context
                 or "error" in record.__dict__
-                or len(self.logger.handlers) + 4096 * len(_root.handlers) != self._seen_handlers
+                or self.trace_context
+                or own is not self._own
+                or inherited is not self._inherited
+                or len(own) != seen[0]
+                or len(inherited) != seen[1]
             ):
                 self._read_fully(record)
         except Exception:
             report_internal("reading a log record")
         return True
 
+    def _handlers_changed(self) -> bool:
+        own, inherited = self.logger.handlers, _root.handlers
+        return (
+            own is not self._own
+            or inherited is not self._inherited
+            or (len(own), len(inherited)) != self._seen_counts
+        )
+
     def _read_fully(self, record: logging.LogRecord) -> None:
-        if len(self.logger.handlers) + 4096 * len(_root.handlers) != self._seen_handlers:
+        if self._handlers_changed():
             # A handler was added (or removed) on this logger or the root logger since.
             self._cover_formatters()
         if record.exc_info or "error" in record.__dict__:
@@ -337,7 +355,9 @@ class ReadingHandler(logging.Handler):
             put_trace_ids(record.__dict__)
 
     def _cover_formatters(self) -> None:
-        self._seen_handlers = len(self.logger.handlers) + 4096 * len(_root.handlers)
+        # ``logger.handlers = [...]`` may have replaced a list: watch the new one.
+        self._own, self._inherited = self.logger.handlers, _root.handlers
+        self._seen_counts = (len(self._own), len(self._inherited))
         summary = False
         for handler in _handlers_from(self.logger):
             formatter = handler.formatter

@@ -235,13 +235,14 @@ def test_server_span_keeps_its_own_http_response_attributes(sdk: Sdk) -> None:
 
 def test_traceback_formatted_once_and_shared(sdk: Sdk, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[object] = []
-    real = traceback.format_exception
 
-    def counting(*args: Any, **kwargs: Any) -> list[str]:
-        calls.append(args[1] if len(args) > 1 else None)
-        return real(*args, **kwargs)
+    class Counting(traceback.TracebackException):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            if not kwargs.get("_seen"):  # the chained exceptions it reads itself
+                calls.append(args[1] if len(args) > 1 else None)
+            super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(_emit._tb, "format_exception", counting)
+    monkeypatch.setattr(_emit._tb, "TracebackException", Counting)
     monkeypatch.setenv(otel.EXCEPTION_SIGNAL_ENV, "logs/dup")
     exc = rate_limited()
     with sdk.tracer.start_as_current_span("charge"):

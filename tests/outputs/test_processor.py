@@ -289,3 +289,40 @@ def test_capture_api_errors_sees_record_error_and_stops_after() -> None:
         errorlens.record_error(record)
     errorlens.record_error(record)
     assert [event.record.code for event in seen] == ["slow_down"]
+
+
+def test_trace_context_follows_the_active_span() -> None:
+    sdk_trace = require("opentelemetry.sdk.trace")
+    tracer = sdk_trace.TracerProvider().get_tracer("test")
+
+    def ids() -> tuple[str, str] | None:
+        event = processors.add_trace_context(None, "info", {})
+        return (event["trace_id"], event["span_id"]) if event else None
+
+    def of(span: Any) -> tuple[str, str]:
+        context = span.get_span_context()
+        return format(context.trace_id, "032x"), format(context.span_id, "016x")
+
+    with tracer.start_as_current_span("outer") as outer:
+        in_outer = ids()
+        with tracer.start_as_current_span("inner") as inner:
+            in_inner = ids()
+        back_in_outer = ids()
+    with tracer.start_as_current_span("sibling") as sibling:
+        in_sibling = ids()
+    assert in_outer == back_in_outer == of(outer)
+    assert in_inner == of(inner)
+    assert in_sibling == of(sibling)
+    assert in_sibling[0] != of(outer)[0]
+    assert ids() is None
+
+
+def test_a_secret_named_key_is_redacted_after_many_plain_lines() -> None:
+    for _ in range(3):
+        plain = processors.redact(None, "info", {"event": "order placed", "order_id": 42})
+        assert plain == {"event": "order placed", "order_id": 42}
+    line = processors.redact(
+        None, "info", {"event": "order placed", "order_id": 42, "client_secret": "Zr0pLm9Qx"}
+    )
+    assert line["client_secret"] == "[REDACTED]"
+    assert line["order_id"] == 42

@@ -11,9 +11,17 @@ from typing import Any
 import pytest
 import structlog
 
+import errorlens
 from errorlens import processors
 from errorlens._internal.config import configure, unconfigure
-from errorlens._internal.scrub import REDACTED, redact_structure, redact_text, redact_url
+from errorlens._internal.events import format_traceback
+from errorlens._internal.scrub import (
+    REDACTED,
+    redact_repeated,
+    redact_structure,
+    redact_text,
+    redact_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -148,3 +156,40 @@ def test_stdlib_line_with_an_unjudgeable_extra_is_redacted(json_out: io.StringIO
     text = json_out.getvalue()
     assert "PlainTokenValue12" not in text
     assert json.loads(text)["api_key"] == REDACTED
+
+
+def test_a_pattern_added_later_applies_to_texts_remembered_before() -> None:
+    text = "frame holds acct_qq12345678 here"
+    assert redact_repeated(text) == text
+    errorlens.add_redaction_pattern(r"acct_qq[0-9]{8}")
+    assert redact_repeated(text) == "frame holds [REDACTED] here"
+
+
+def _leaky_call(token: str) -> None:
+    client_secret = "FrameSecret4242"  # noqa: F841 - on the traceback's source line
+    raise ValueError(f"sent Authorization: Bearer {token} and api_key={token}")
+
+
+def _chained(token: str) -> ValueError:
+    try:
+        try:
+            _leaky_call(token)
+        except ValueError as inner:
+            raise ValueError(f"retry failed: https://bot:{token}@api.example.com/v1") from inner
+    except ValueError as outer:
+        return outer
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize("token", ["tokFirst0123456789", "tokSecond987654321"])
+def test_a_traceback_is_redacted_as_its_whole_text_would_be(token: str) -> None:
+    # The frames repeat between the two cases; each traceback reads as if redacted whole.
+    import traceback
+
+    error = _chained(token)
+    whole = "".join(traceback.format_exception(error)).rstrip("\n")
+    text = format_traceback((type(error), error, error.__traceback__))
+    assert text == redact_text(whole)
+    assert token not in text
+    assert "FrameSecret4242" not in text
+    assert "The above exception was the direct cause" in text

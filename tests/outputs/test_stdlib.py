@@ -481,3 +481,18 @@ def test_detach_undoes_exactly_what_attach_did_per_logger() -> None:
         detach()
         root.removeHandler(shared)
         child.removeHandler(own)
+
+
+def test_a_handlers_list_replaced_after_attach_is_still_watched(
+    app_logger: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, _ = app_logger
+    attach(logger)
+    logger.info("first")  # the handlers attach() found are covered
+    later = io.StringIO()
+    handler = logging.StreamHandler(later)
+    handler.setFormatter(logging.Formatter("%(message)s | %(api_error_summary)s"))
+    # A new list with as many handlers as before: only its identity changed.
+    logger.handlers = [logger.handlers[0], handler]
+    logger.info("second")
+    assert later.getvalue() == "second | \n"

@@ -23,7 +23,7 @@ from typing import Any
 
 from errorlens._internal.guard import busy, in_errorlens, report_internal
 from errorlens._internal.locks import SafeLock
-from errorlens._internal.scrub import redact_text, redact_values
+from errorlens._internal.scrub import redact_repeated, redact_text, redact_values
 from errorlens.record import ErrorRecord, secret_values
 
 __all__ = [
@@ -130,11 +130,15 @@ def format_traceback(exc_info: ExcInfo) -> str:
     if isinstance(cached, str):
         return cached
     try:
-        text = "".join(_tb.format_exception(*exc_info)).rstrip("\n")
+        # Redacted piece by piece (a frame, the exception's own lines): the frames of
+        # an error raised again on the same path are redacted once. No credential
+        # format spans the line break that ends a piece.
+        pieces = _tb.TracebackException(*exc_info, compact=True).format()
+        text = "".join(map(redact_repeated, pieces))
     except Exception:
         report_internal("formatting a traceback")
-        text = f"{exc_info[0].__name__}: <traceback unavailable>"
-    text = redact_text(text)
+        text = redact_text(f"{exc_info[0].__name__}: <traceback unavailable>")
+    text = text.rstrip("\n")
     if exc is not None:
         store_traceback(exc, text)
     return text

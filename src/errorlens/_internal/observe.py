@@ -250,24 +250,31 @@ def _observe_group(
 
 # -- trace context -------------------------------------------------------------------
 
-_get_current_span: Callable[[], Any] | None = None
-# The last span context turned into hex, and its ids: every line of a span shares them.
+_lookups: tuple[Callable[[], Any], Callable[..., Any]] | None = None
+# The last context seen and its ids: every line logged in one span shares them, and a
+# context is immutable, so the same object means the same span.
 _last_ids: tuple[object, tuple[str, str] | None] = (None, None)
 
 
 def current_trace_ids() -> tuple[str, str] | None:
     """``(trace_id, span_id)`` of the active OpenTelemetry span as lowercase hex, or None."""
-    global _get_current_span, _last_ids  # noqa: PLW0603 - imported once, on first use
-    get_span = _get_current_span
-    if get_span is None:
+    global _lookups, _last_ids  # noqa: PLW0603 - imported once, on first use
+    lookups = _lookups
+    if lookups is None:
+        from opentelemetry.context import get_current
         from opentelemetry.trace import get_current_span
 
-        get_span = _get_current_span = get_current_span
-    context = get_span().get_span_context()
+        lookups = _lookups = (get_current, get_current_span)
+    context = lookups[0]()
     last = _last_ids  # one read: another thread may replace it meanwhile
     if last[0] is context:
         return last[1]
-    ids = (f"{context.trace_id:032x}", f"{context.span_id:016x}") if context.is_valid else None
+    span_context = lookups[1](context).get_span_context()
+    ids = (
+        (f"{span_context.trace_id:032x}", f"{span_context.span_id:016x}")
+        if span_context.is_valid
+        else None
+    )
     _last_ids = (context, ids)
     return ids
 

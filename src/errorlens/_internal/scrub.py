@@ -22,6 +22,7 @@ __all__ = [
     "REDACTED",
     "add_pattern",
     "is_secret_name",
+    "redact_repeated",
     "redact_structure",
     "redact_text",
     "redact_url",
@@ -174,10 +175,11 @@ _TOKEN_PATTERNS: list[tuple[str, tuple[str, ...], Replace]] = [
         _keep_prefix,
     ),
     # key=value pairs whose key is secret-named (query strings, log lines, keyword
-    # arguments on a traceback's source line). The pattern starts at the "=" (a literal
-    # the engine scans for fast; "==" is a comparison); ``_assignment`` judges the key.
+    # arguments on a traceback's source line); ``_assignment`` judges the key.
     (
-        r"""(?<![=!<>])=(?!=)([ \t]*)("[^"\r\n]*"|'[^'\r\n]*'|[^\s&#"',;()]+)""",
+        # The "=" comes first, so the engine can search for it; the look-behind
+        # after it rules out "==", "!=", "<=" and ">=" as the start did.
+        r"""=(?<![=!<>]=)(?!=)([ \t]*)("[^"\r\n]*"|'[^'\r\n]*'|[^\s&#"',;()]+)""",
         ("=",),
         _assignment,
     ),
@@ -254,11 +256,14 @@ def add_pattern(pattern: str | re.Pattern[str]) -> None:
 
     .. versionadded:: 0.1.0
     """
-    global _triggers  # noqa: PLW0603 - rebuilt once per added pattern
+    global _triggers, _repeated  # noqa: PLW0603 - rebuilt once per added pattern
     compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
     # A user pattern has no known trigger: the empty string is in every text.
     _compiled.append((compiled, ("",), _whole))
     _triggers = (*_triggers, ("", len(_compiled) - 1))
+    # A new memo, made after the new trigger: a text redacted meanwhile with the old
+    # patterns lands in the old memo, which nobody reads any more.
+    _repeated = {}
 
 
 def _whole(match: re.Match[str]) -> str:
@@ -275,6 +280,27 @@ def is_secret_name(name: str) -> bool:
     if len(_name_cache) < 4096:
         _name_cache[name] = secret
     return secret
+
+
+# Texts that come back again and again (the frames of a traceback raised on the same
+# path, a vendor's fixed message) and what redact_text made of them. Bounded; cleared
+# by add_pattern, which changes what redaction gives.
+_repeated: dict[str, str] = {}
+_REPEATED_MAX = 2048
+_REPEATED_TEXT_MAX = 4096
+
+
+def redact_repeated(text: str) -> str:
+    """:func:`redact_text`, remembered for texts that repeat."""
+    memo = _repeated
+    known = memo.get(text)
+    if known is None:
+        known = redact_text(text)
+        if len(text) <= _REPEATED_TEXT_MAX:
+            if len(memo) >= _REPEATED_MAX:
+                memo.clear()
+            memo[text] = known
+    return known
 
 
 def redact_url(url: str) -> str:
