@@ -143,6 +143,9 @@ def test_vendor_from_host_and_headers() -> None:
         errorlens.from_http(500, {}, b"", url="https://x.blob.core.windows.net/c").vendor == "azure"
     )
     assert errorlens.from_http(500, {}, b"", url="https://api.example.co.uk/v1").vendor == "example"
+    # A shop's Admin API host: https://{shop}.myshopify.com/admin/api/{version}/graphql.json
+    shop = "https://acme-store.myshopify.com/admin/api/2024-04/graphql.json"
+    assert errorlens.from_http(429, {}, b"", url=shop).vendor == "shopify"
     assert errorlens.from_http(500, {}, b"", url="http://127.0.0.1:8080/").vendor is None
     assert errorlens.from_http(500, {"x-amzn-RequestId": "1"}, b"").vendor == "aws"
 

@@ -28,6 +28,8 @@ _ALIASES = {
     "azurewebsites": "azure",
     "microsoftonline": "azure",
     "microsoft": "microsoft",
+    # Platforms whose customers' API hosts sit under a domain not named after them.
+    "myshopify": "shopify",
 }
 # Hosts that never name a vendor: loopback, private zones and RFC 2606 names.
 _RESERVED_SUFFIXES = (
