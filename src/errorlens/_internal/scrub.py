@@ -130,6 +130,31 @@ def _quoted_pair(match: re.Match[str]) -> str:
     return match.group(0)[: match.start(4) - match.start()] + quote + REDACTED + quote
 
 
+# The key just before ":", perhaps closing a quote (a JSON text escaped inside a string:
+# \"password\": \"...\").
+_KEY_BEFORE_COLON = re.compile(r"""([A-Za-z0-9_\-.%]{1,48})(?:\\?["'])?[ \t]*$""")
+_ALREADY = (REDACTED, '"' + REDACTED, "'" + REDACTED, '\\"' + REDACTED)
+
+
+def _colon_pair(match: re.Match[str]) -> str:
+    # password: ..., \"client_secret\": \"...\" (text, YAML, escaped JSON). Prose says
+    # "token: expired" and source code {"Authorization": auth} too: a bare value
+    # counts only when it looks like a credential.
+    start = match.start()
+    key = _KEY_BEFORE_COLON.search(match.string, max(0, start - 60), start)
+    value = match.group(2)
+    if key is None or value.startswith(_ALREADY) or not is_secret_name(unquote(key.group(1))):
+        return match.group(0)
+    quote = value[:2] if value.startswith('\\"') else value[0] if value[0] in "\"'" else ""
+    if not quote and not _looks_like_credential(value):
+        return match.group(0)
+    return ":" + match.group(1) + quote + REDACTED + quote
+
+
+def _looks_like_credential(value: str) -> bool:
+    return len(value) >= 12 or (len(value) >= 4 and any(c.isdigit() for c in value))
+
+
 def _userinfo(match: re.Match[str]) -> str:
     return REDACTED + "@"
 
@@ -189,6 +214,27 @@ _TOKEN_PATTERNS: list[tuple[str, tuple[str, ...], Replace]] = [
         r"""("(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*'|-?[0-9][\w.+-]*)""",
         ('":', "':", '" :', "' :"),
         _quoted_pair,
+    ),
+    # key: value pairs whose key is secret-named, the key bare, quoted or escaped-quoted
+    # (``password: hunter2``, ``\"token\": \"...\"``); not "://" nor "::". Every secret
+    # name holds one of the triggers.
+    (
+        r""":(?![/:])([ \t]*)(\\"(?:[^"\\\r\n]|\\[^"\r\n])*\\"|"(?:[^"\\\r\n]|\\.)*"|"""
+        r"""'(?:[^'\\\r\n]|\\.)*'|[^\s"',;()\[\]{}<>\\]+)""",
+        (
+            "auth",
+            "cookie",
+            "key",
+            "pass",
+            "pwd",
+            "secret",
+            "token",
+            "signature",
+            "cred",
+            "session",
+            "verifier",
+        ),
+        _colon_pair,
     ),
     # userinfo in urls inside text: everything before the authority's last "@", so
     # neither a bare token (https://TOKEN@host) nor an "@" inside a password leaks.
