@@ -218,6 +218,13 @@ def test_harmless_text_is_left_alone(text: str, kept: str) -> None:
         ("headers {'Cookie': 'sid=abc123456789', 'Accept': '*/*'}", "abc123456789"),
         ("Proxy-Authorization: Negotiate YIIabcdefgh12345\nnext line", "YIIabcdefgh12345"),
         ("X-Api-Key: key-0123456789", "key-0123456789"),
+        # A secret-named key before a colon, bare, quoted, or in JSON escaped in a string.
+        ("login failed, password: hunter2", "hunter2"),
+        ("config client_secret : abc123def", "abc123def"),
+        ("api_key:abc123 sent", "abc123"),
+        ("session_id: 9f8e7d6c5b4a", "9f8e7d6c5b4a"),
+        ("settings api_key: 'short'", "short"),
+        ('payload "{\\"password\\": \\"EscapedPw77\\"}"', "EscapedPw77"),
     ],
 )
 def test_new_text_patterns(text: str, secret: str) -> None:
