@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import re
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import errorlens
 from errorlens._internal.reader.cbor import MAX_DEPTH, decode_cbor
-from errorlens._internal.reader.document import clean_text, decode
+from errorlens._internal.reader.document import _JSON_SALVAGE, READ_CAP, clean_text, decode
 
 # Smithy RPC v2 CBOR error bodies from the AWS protocol tests (see data/NOTICE.md).
 INVALID_GREETING = base64.b64decode(
@@ -207,3 +210,54 @@ def test_other_labels_keep_the_general_path(ctype: str) -> None:
     body = b'{"message": "hello"}'
     fast, general = decode(body, ctype), decode(memoryview(body), ctype)
     assert (fast.kind, fast.data, fast.text) == (general.kind, general.data, general.text)
+
+
+# --- salvage -------------------------------------------------------------------------
+
+# The salvage pattern without its lookaheads: they make it cheaper, never different.
+_SALVAGE_PATTERN = re.compile(
+    r'"([A-Za-z_@$][\w\-.@$]{0,40})"\s*:\s*("[^"\n]{0,600}"|-?\d{1,20}(?:\.\d+)?|true|false)'
+)
+_SALVAGE_PIECES = st.sampled_from(
+    [
+        '"',
+        ":",
+        " ",
+        "\n",
+        "\\",
+        "{",
+        "}",
+        ",",
+        "1",
+        "-",
+        ".",
+        "٣",
+        "true",
+        "fals",
+        '"code"',
+        '"message": ',
+        '"a_b-c.d@$"',
+        "x" * 20,
+        "x" * 45,
+        "y" * 300,
+        "y" * 610,
+        "a",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_SALVAGE_PIECES, max_size=60), st.integers(0, 5000))
+def test_salvage_lookaheads_change_no_match(pieces: list[str], end: int) -> None:
+    text = "".join(pieces)
+    expected = [(m.span(), m.groups()) for m in _SALVAGE_PATTERN.finditer(text, 0, end)]
+    assert [(m.span(), m.groups()) for m in _JSON_SALVAGE.finditer(text, 0, end)] == expected
+
+
+def test_salvage_of_an_oversize_body() -> None:
+    pad = "a" * (READ_CAP + 10)
+    body = '{"error": {"code": "too_big", "message": "first", "n": 12, "ok": true}, "p": "' + pad
+    document = decode(body.encode())
+    assert document.kind == "json"
+    assert document.data == {"code": "too_big", "message": "first", "n": 12, "ok": True}
+    assert decode('{"a": "x\\"y", "b": "z"' + pad).data == {"b": "z"}

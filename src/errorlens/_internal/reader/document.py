@@ -67,8 +67,15 @@ BINARY = Document("binary")
 # A value with an escaped quote is not salvaged (json.loads of the cut text fails and
 # the key is skipped): an unescaped-only string pattern backtracks cheaply, where one
 # that allows escapes costs several times more on an unterminated string.
+#
+# The key is "[A-Za-z_@$][\w\-.@$]{0,40}" and a string value "[^"\n]{0,600}"; each is
+# first checked by a lookahead for its closing quote, a run of one negated character that
+# the regex engine scans and backs over in a tight loop, where the word and newline
+# classes cost a test per character: text that is no key or an unterminated string is
+# given up at that cost. (The lookaheads only fail where the full pattern would.)
 _JSON_SALVAGE = re.compile(
-    r'"([A-Za-z_@$][\w\-.@$]{0,40})"\s*:\s*("[^"\n]{0,600}"|-?\d{1,20}(?:\.\d+)?|true|false)'
+    r'"(?=[^"]{1,41}")([A-Za-z_@$][\w\-.@$]{0,40})"\s*:\s*'
+    r'("(?=[^"]{0,600}")[^"\n]*"|-?\d{1,20}(?:\.\d+)?|true|false)'
 )
 _XML_SALVAGE = re.compile(
     r"<(?:[\w.-]{1,40}:)?([A-Za-z][\w.-]{0,40})>([^<]{1,600})</(?:[\w.-]{1,40}:)?\1>"
@@ -85,7 +92,7 @@ _LEAD_BYTES = re.compile(rb"(?:\s|\xef\xbb\xbf)*")
 _CBOR_MAP_HEADS = frozenset(range(0xA0, 0xBC)) | {0xBF}
 _SNIFFED_CBOR_ITEMS = 64
 _BINARY_TYPES = ("image/", "audio/", "video/", "font/")
-_BINARY_SUBTYPES = ("octet-stream", "protobuf", "grpc", "msgpack", "zip", "pdf", "cbor")
+_BINARY_SUBTYPES = re.compile("octet-stream|protobuf|grpc|msgpack|zip|pdf|cbor")
 
 
 def decode(body: Any, content_type: str | None = None) -> Document:
@@ -207,12 +214,16 @@ def _as_tree(text: str, kind: str, whole: bool) -> Document:
 
 def _is_binary(raw: bytes, ctype: str) -> bool:
     """Whether a body holds no text to show: a binary content type, or NUL bytes."""
-    textual = "json" in ctype or "xml" in ctype or "text" in ctype
-    if not textual and (
-        ctype.startswith(_BINARY_TYPES) or any(s in ctype for s in _BINARY_SUBTYPES)
-    ):
+    if ctype and _binary_type(ctype):
         return True
-    return b"\x00" in raw[:1024]
+    return raw.find(b"\x00", 0, 1024) >= 0
+
+
+def _binary_type(ctype: str) -> bool:
+    textual = "json" in ctype or "xml" in ctype or "text" in ctype
+    return not textual and (
+        ctype.startswith(_BINARY_TYPES) or _BINARY_SUBTYPES.search(ctype) is not None
+    )
 
 
 def _as_cbor(raw: bytes, oversize: bool, declared: bool) -> Document | None:
