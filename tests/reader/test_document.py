@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 import struct
 
@@ -261,3 +262,17 @@ def test_salvage_of_an_oversize_body() -> None:
     assert document.kind == "json"
     assert document.data == {"code": "too_big", "message": "first", "n": 12, "ok": True}
     assert decode('{"a": "x\\"y", "b": "z"' + pad).data == {"b": "z"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['"plain"', '"a\\nb"', '"tab\there"', '"\\u00e9"', '"bad\\"', "01", "-0", "1.5", "٣", "true"],
+)
+def test_salvaged_values_are_what_json_loads_gives(value: str) -> None:
+    try:
+        expected = {"k": json.loads(value)}
+    except ValueError:
+        expected = None
+    body = '{"k": ' + value + ', "pad": "' + "a" * (READ_CAP + 10)
+    data = decode(body).data
+    assert (data if data is None else {"k": data["k"]} if "k" in data else None) == expected

@@ -260,16 +260,33 @@ _INVALID = object()
 
 def _loads(text: str) -> Any:
     try:
-        return _DECODER.decode(text)
+        return _scanned(text, _SCAN)
     except RecursionError:
         return _INVALID
     except ValueError as error:
         if "digits" not in str(error):
             return _INVALID
     try:
-        return _BIG_INT_DECODER.decode(text)
+        return _scanned(text, _BIG_INT_SCAN)
     except (ValueError, RecursionError):
         return _INVALID
+
+
+# ``JSONDecoder.decode`` without its two Python-level calls: the C scanner, with the
+# whitespace allowed around the value (anything else after it is no JSON document).
+_SCAN = _DECODER.scan_once  # type: ignore[attr-defined]
+_BIG_INT_SCAN = _BIG_INT_DECODER.scan_once  # type: ignore[attr-defined]
+_WHITESPACE = re.compile(r"[ \t\n\r]*").match
+
+
+def _scanned(text: str, scan: Any) -> Any:
+    try:
+        data, end = scan(text, _WHITESPACE(text).end())  # type: ignore[union-attr]
+    except StopIteration:  # no value where one starts
+        return _INVALID
+    if _WHITESPACE(text, end).end() != len(text):  # type: ignore[union-attr]
+        return _INVALID
+    return data
 
 
 def _salvage_end(text: str, mark: str) -> int:
@@ -289,9 +306,11 @@ def _salvage_json(text: str) -> dict[str, Any] | None:
         if key in found:
             continue
         try:
-            found[key] = json.loads(match.group(2))
+            value = _scanned(match.group(2), _SCAN)
         except ValueError:
             continue
+        if value is not _INVALID:
+            found[key] = value
         if len(found) >= _SALVAGE_MAX_KEYS:
             break
     return found or None
