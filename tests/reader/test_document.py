@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 
 import errorlens
 from errorlens._internal.reader.cbor import MAX_DEPTH, decode_cbor
-from errorlens._internal.reader.document import _JSON_SALVAGE, READ_CAP, clean_text, decode
+from errorlens._internal.reader.document import (
+    _JSON_SALVAGE,
+    READ_CAP,
+    _salvage_json,
+    clean_text,
+    decode,
+)
 
 # Smithy RPC v2 CBOR error bodies from the AWS protocol tests (see data/NOTICE.md).
 INVALID_GREETING = base64.b64decode(
@@ -253,6 +259,35 @@ def test_salvage_lookaheads_change_no_match(pieces: list[str], end: int) -> None
     text = "".join(pieces)
     expected = [(m.span(), m.groups()) for m in _SALVAGE_PATTERN.finditer(text, 0, end)]
     assert [(m.span(), m.groups()) for m in _JSON_SALVAGE.finditer(text, 0, end)] == expected
+
+
+def _salvaged_as_before(text: str) -> dict[str, object] | None:
+    # Salvage as it was first written: the window halved while it holds more than 128
+    # quotes, the pattern run over all of it, each value through json.loads.
+    end = min(len(text), 4096)
+    while end > 256 and text.count('"', 0, end) > 128:
+        end //= 2
+    found: dict[str, object] = {}
+    for match in _SALVAGE_PATTERN.finditer(text, 0, end):
+        if match.group(1) not in found:
+            try:
+                found[match.group(1)] = json.loads(match.group(2))
+            except ValueError:
+                continue
+        if len(found) >= 64:
+            break
+    return found or None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        _SALVAGE_PIECES | st.sampled_from(['"' * 70, " 12", ": 3.5 ", "z" * 1000]), max_size=80
+    )
+)
+def test_salvage_finds_what_it_first_found(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _salvage_json(text) == _salvaged_as_before(text)
 
 
 def test_salvage_of_an_oversize_body() -> None:

@@ -77,6 +77,8 @@ _JSON_SALVAGE = re.compile(
     r'"(?=[^"]{1,41}")([A-Za-z_@$][\w\-.@$]{0,40})"\s*:\s*'
     r'("(?=[^"]{0,600}")[^"\n]*"|-?\d{1,20}(?:\.\d+)?|true|false)'
 )
+# What may follow a key's closing quote in a member: the pattern's own tail, less a string.
+_JSON_TAIL = re.compile(r"\s*(?::\s*(?:-?\d{1,20}(?:\.\d+)?|true|false)?)?")
 _XML_SALVAGE = re.compile(
     r"<(?:[\w.-]{1,40}:)?([A-Za-z][\w.-]{0,40})>([^<]{1,600})</(?:[\w.-]{1,40}:)?\1>"
 )
@@ -290,18 +292,34 @@ def _scanned(text: str, scan: Any) -> Any:
 
 
 def _salvage_end(text: str, mark: str) -> int:
-    """Where salvaging stops: the window, halved while ``mark`` starts too many candidates."""
+    """Where salvaging stops: the window, halved while ``mark`` starts too many candidates.
+
+    The marks are counted up to the last one (``rfind`` finds it in one fast pass): a
+    window that ends in a long run without one (a huge string value) is not walked.
+    """
     end = min(len(text), SALVAGE_WINDOW)
-    while end > 256 and text.count(mark, 0, end) > _SALVAGE_STARTS:
+    while end > 256 and text.count(mark, 0, text.rfind(mark, 0, end) + 1) > _SALVAGE_STARTS:
         end //= 2
     return end
+
+
+def _json_salvage_end(text: str) -> int:
+    """Where salvaging JSON stops: no member starts after the window's last quote.
+
+    A member whose value follows that quote can only go on with the rest of a number,
+    ``true`` or ``false`` (``_JSON_TAIL``): the pattern is run up to there, and never
+    scans the quote-free rest of the window for a start.
+    """
+    end = _salvage_end(text, '"')
+    last = text.rfind('"', 0, end)
+    return _JSON_TAIL.match(text, last + 1, end).end() if last >= 0 else 0  # type: ignore[union-attr]
 
 
 def _salvage_json(text: str) -> dict[str, Any] | None:
     # The first occurrence of each key, as a flat object: enough for the generic reader
     # to find code, message and ids in a truncated or malformed body.
     found: dict[str, Any] = {}
-    for match in _JSON_SALVAGE.finditer(text, 0, _salvage_end(text, '"')):
+    for match in _JSON_SALVAGE.finditer(text, 0, _json_salvage_end(text)):
         key = match.group(1)
         if key in found:
             continue
