@@ -107,22 +107,26 @@ class ErrorRecord:
         lazy: _LazyParts | None,
     ) -> ErrorRecord:
         # The extractor's fast constructor: positional, no copies, details and fields
-        # left to ``lazy``.
+        # left to ``lazy``. The same checks as ``_set``, each value's common case tested
+        # in place (a plain status, a printable id, no wait or a plain number of seconds).
         self = cls.__new__(cls)
-        self._set(
-            vendor,
-            status,
-            code,
-            type_,
-            message,
-            request_id,
-            correlation_id,
-            retry_after,
-            retryable,
-            method,
-            url,
-            lazy,
+        self._vendor = vendor or None
+        self._status = (
+            status if type(status) is int and 100 <= status <= 999 else _status_of(status)
         )
+        self._code = (code if code.isprintable() else _identifier(code)) if code else None
+        self._type = (type_ if type_.isprintable() else _identifier(type_)) if type_ else None
+        self._message = message or None
+        self._request_id = request_id or None
+        self._correlation_id = correlation_id or None
+        self._retry_after = (
+            None if retry_after is None or not _valid_wait(retry_after) else retry_after
+        )
+        self._retryable = retryable
+        self._method = method
+        self._url = url
+        self._lazy = lazy
+        self._secrets = ()
         self._details = None
         self._fields = ()
         return self

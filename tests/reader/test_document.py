@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import base64
+import json
+import re
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import errorlens
 from errorlens._internal.reader.cbor import MAX_DEPTH, decode_cbor
-from errorlens._internal.reader.document import clean_text, decode
+from errorlens._internal.reader.document import (
+    _JSON_SALVAGE,
+    READ_CAP,
+    _salvage_json,
+    clean_text,
+    decode,
+)
 
 # Smithy RPC v2 CBOR error bodies from the AWS protocol tests (see data/NOTICE.md).
 INVALID_GREETING = base64.b64decode(
@@ -207,3 +217,97 @@ def test_other_labels_keep_the_general_path(ctype: str) -> None:
     body = b'{"message": "hello"}'
     fast, general = decode(body, ctype), decode(memoryview(body), ctype)
     assert (fast.kind, fast.data, fast.text) == (general.kind, general.data, general.text)
+
+
+# --- salvage -------------------------------------------------------------------------
+
+# The salvage pattern without its lookaheads: they make it cheaper, never different.
+_SALVAGE_PATTERN = re.compile(
+    r'"([A-Za-z_@$][\w\-.@$]{0,40})"\s*:\s*("[^"\n]{0,600}"|-?\d{1,20}(?:\.\d+)?|true|false)'
+)
+_SALVAGE_PIECES = st.sampled_from(
+    [
+        '"',
+        ":",
+        " ",
+        "\n",
+        "\\",
+        "{",
+        "}",
+        ",",
+        "1",
+        "-",
+        ".",
+        "٣",
+        "true",
+        "fals",
+        '"code"',
+        '"message": ',
+        '"a_b-c.d@$"',
+        "x" * 20,
+        "x" * 45,
+        "y" * 300,
+        "y" * 610,
+        "a",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_SALVAGE_PIECES, max_size=60), st.integers(0, 5000))
+def test_salvage_lookaheads_change_no_match(pieces: list[str], end: int) -> None:
+    text = "".join(pieces)
+    expected = [(m.span(), m.groups()) for m in _SALVAGE_PATTERN.finditer(text, 0, end)]
+    assert [(m.span(), m.groups()) for m in _JSON_SALVAGE.finditer(text, 0, end)] == expected
+
+
+def _salvaged_as_before(text: str) -> dict[str, object] | None:
+    # Salvage as it was first written: the window halved while it holds more than 128
+    # quotes, the pattern run over all of it, each value through json.loads.
+    end = min(len(text), 4096)
+    while end > 256 and text.count('"', 0, end) > 128:
+        end //= 2
+    found: dict[str, object] = {}
+    for match in _SALVAGE_PATTERN.finditer(text, 0, end):
+        if match.group(1) not in found:
+            try:
+                found[match.group(1)] = json.loads(match.group(2))
+            except ValueError:
+                continue
+        if len(found) >= 64:
+            break
+    return found or None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        _SALVAGE_PIECES | st.sampled_from(['"' * 70, " 12", ": 3.5 ", "z" * 1000]), max_size=80
+    )
+)
+def test_salvage_finds_what_it_first_found(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _salvage_json(text) == _salvaged_as_before(text)
+
+
+def test_salvage_of_an_oversize_body() -> None:
+    pad = "a" * (READ_CAP + 10)
+    body = '{"error": {"code": "too_big", "message": "first", "n": 12, "ok": true}, "p": "' + pad
+    document = decode(body.encode())
+    assert document.kind == "json"
+    assert document.data == {"code": "too_big", "message": "first", "n": 12, "ok": True}
+    assert decode('{"a": "x\\"y", "b": "z"' + pad).data == {"b": "z"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['"plain"', '"a\\nb"', '"tab\there"', '"\\u00e9"', '"bad\\"', "01", "-0", "1.5", "٣", "true"],
+)
+def test_salvaged_values_are_what_json_loads_gives(value: str) -> None:
+    try:
+        expected = {"k": json.loads(value)}
+    except ValueError:
+        expected = None
+    body = '{"k": ' + value + ', "pad": "' + "a" * (READ_CAP + 10)
+    data = decode(body).data
+    assert (data if data is None else {"k": data["k"]} if "k" in data else None) == expected

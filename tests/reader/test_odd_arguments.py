@@ -170,6 +170,41 @@ def test_header_pairs() -> None:
     assert len(header_pairs([("a", "b")] * 10_000)) == 200
 
 
+def _copied_pair_by_pair(items: Any) -> list[tuple[str, str]]:
+    pairs = []
+    for pair in items[:200]:
+        if isinstance(pair, tuple | list) and len(pair) == 2:
+            name, value = text_of(pair[0]), text_of(pair[1])
+            if name is not None:
+                pairs.append((name, value or ""))
+    return pairs
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [("a", "1"), ("A", "2"), ("a", "1")],  # duplicates kept, in order
+        [("", "x"), ("a", "")],  # an empty name is dropped, an empty value kept
+        [("n" * 9000, "v"), ("a", "v" * 9000)],  # capped
+        [("a", "1"), ["b", "2"], ("c", b"3"), ("d", "4", "x")],
+        (("a", "1"), ("b", "2")),
+        [("a", "1")] * 300,
+    ],
+)
+def test_pairs_already_str_are_taken_as_copied(items: Any) -> None:
+    pairs = header_pairs(items)
+    assert pairs == _copied_pair_by_pair(list(items))
+    assert all(type(name) is str and type(value) is str for name, value in pairs)
+
+
+def test_requests_headers_are_read_by_their_lowercase_names() -> None:
+    structures = require("requests").structures
+    headers = structures.CaseInsensitiveDict([("X-Request-Id", "req-1"), ("Retry-After", "7")])
+    assert header_pairs(headers) == [("x-request-id", "req-1"), ("retry-after", "7")]
+    headers["X-Odd"] = b"\xff"  # not str: copied pair by pair, as any container
+    assert header_pairs(headers)[-1] == ("x-odd", "\xff")
+
+
 def test_text_of() -> None:
     assert text_of(b"https://x") == "https://x"
     assert text_of("") is None

@@ -149,16 +149,20 @@ def _top_level_array(body: Body, data: list[Any]) -> Any:
 def _walk(body: Body, node: dict[Any, Any]) -> None:
     scan = NodeScan(node, body.xml)
     scans = [scan]
-    present = scan.present
+    outer = 0  # the roles of the nodes around the innermost one
     for _ in range(_MAX_DEPTH):
         inner = scan.values[CONTAINER]
         if not isinstance(inner, dict) or not inner:
             break
+        outer |= scan.present
         scan = NodeScan(inner, body.xml)
         scans.append(scan)
-        present |= scan.present
     body.scans = scans
-    body.merged = scan.values if len(scans) == 1 else _merged(scans)
+    # The outer nodes fill the innermost one's gaps: none to fill when they only hold
+    # roles it has (the common case: an "error" container and nothing else).
+    filled = outer & ~(scan.present | _CONTAINER_BIT)
+    body.merged = _merged(scans) if filled else scan.values
+    present = outer | scan.present
     body.present |= present if scan.present else present | BARE_NODE
 
 

@@ -67,9 +67,18 @@ BINARY = Document("binary")
 # A value with an escaped quote is not salvaged (json.loads of the cut text fails and
 # the key is skipped): an unescaped-only string pattern backtracks cheaply, where one
 # that allows escapes costs several times more on an unterminated string.
+#
+# The key is "[A-Za-z_@$][\w\-.@$]{0,40}" and a string value "[^"\n]{0,600}"; each is
+# first checked by a lookahead for its closing quote, a run of one negated character that
+# the regex engine scans and backs over in a tight loop, where the word and newline
+# classes cost a test per character: text that is no key or an unterminated string is
+# given up at that cost. (The lookaheads only fail where the full pattern would.)
 _JSON_SALVAGE = re.compile(
-    r'"([A-Za-z_@$][\w\-.@$]{0,40})"\s*:\s*("[^"\n]{0,600}"|-?\d{1,20}(?:\.\d+)?|true|false)'
+    r'"(?=[^"]{1,41}")([A-Za-z_@$][\w\-.@$]{0,40})"\s*:\s*'
+    r'("(?=[^"]{0,600}")[^"\n]*"|-?\d{1,20}(?:\.\d+)?|true|false)'
 )
+# What may follow a key's closing quote in a member: the pattern's own tail, less a string.
+_JSON_TAIL = re.compile(r"\s*(?::\s*(?:-?\d{1,20}(?:\.\d+)?|true|false)?)?")
 _XML_SALVAGE = re.compile(
     r"<(?:[\w.-]{1,40}:)?([A-Za-z][\w.-]{0,40})>([^<]{1,600})</(?:[\w.-]{1,40}:)?\1>"
 )
@@ -85,7 +94,7 @@ _LEAD_BYTES = re.compile(rb"(?:\s|\xef\xbb\xbf)*")
 _CBOR_MAP_HEADS = frozenset(range(0xA0, 0xBC)) | {0xBF}
 _SNIFFED_CBOR_ITEMS = 64
 _BINARY_TYPES = ("image/", "audio/", "video/", "font/")
-_BINARY_SUBTYPES = ("octet-stream", "protobuf", "grpc", "msgpack", "zip", "pdf", "cbor")
+_BINARY_SUBTYPES = re.compile("octet-stream|protobuf|grpc|msgpack|zip|pdf|cbor")
 
 
 def decode(body: Any, content_type: str | None = None) -> Document:
@@ -207,12 +216,16 @@ def _as_tree(text: str, kind: str, whole: bool) -> Document:
 
 def _is_binary(raw: bytes, ctype: str) -> bool:
     """Whether a body holds no text to show: a binary content type, or NUL bytes."""
-    textual = "json" in ctype or "xml" in ctype or "text" in ctype
-    if not textual and (
-        ctype.startswith(_BINARY_TYPES) or any(s in ctype for s in _BINARY_SUBTYPES)
-    ):
+    if ctype and _binary_type(ctype):
         return True
-    return b"\x00" in raw[:1024]
+    return raw.find(b"\x00", 0, 1024) >= 0
+
+
+def _binary_type(ctype: str) -> bool:
+    textual = "json" in ctype or "xml" in ctype or "text" in ctype
+    return not textual and (
+        ctype.startswith(_BINARY_TYPES) or _BINARY_SUBTYPES.search(ctype) is not None
+    )
 
 
 def _as_cbor(raw: bytes, oversize: bool, declared: bool) -> Document | None:
@@ -249,38 +262,73 @@ _INVALID = object()
 
 def _loads(text: str) -> Any:
     try:
-        return _DECODER.decode(text)
+        return _scanned(text, _SCAN)
     except RecursionError:
         return _INVALID
     except ValueError as error:
         if "digits" not in str(error):
             return _INVALID
     try:
-        return _BIG_INT_DECODER.decode(text)
+        return _scanned(text, _BIG_INT_SCAN)
     except (ValueError, RecursionError):
         return _INVALID
 
 
+# ``JSONDecoder.decode`` without its two Python-level calls: the C scanner, with the
+# whitespace allowed around the value (anything else after it is no JSON document).
+_SCAN = _DECODER.scan_once  # type: ignore[attr-defined]
+_BIG_INT_SCAN = _BIG_INT_DECODER.scan_once  # type: ignore[attr-defined]
+_WHITESPACE = re.compile(r"[ \t\n\r]*").match
+
+
+def _scanned(text: str, scan: Any) -> Any:
+    try:
+        data, end = scan(text, _WHITESPACE(text).end())  # type: ignore[union-attr]
+    except StopIteration:  # no value where one starts
+        return _INVALID
+    if _WHITESPACE(text, end).end() != len(text):  # type: ignore[union-attr]
+        return _INVALID
+    return data
+
+
 def _salvage_end(text: str, mark: str) -> int:
-    """Where salvaging stops: the window, halved while ``mark`` starts too many candidates."""
+    """Where salvaging stops: the window, halved while ``mark`` starts too many candidates.
+
+    The marks are counted up to the last one (``rfind`` finds it in one fast pass): a
+    window that ends in a long run without one (a huge string value) is not walked.
+    """
     end = min(len(text), SALVAGE_WINDOW)
-    while end > 256 and text.count(mark, 0, end) > _SALVAGE_STARTS:
+    while end > 256 and text.count(mark, 0, text.rfind(mark, 0, end) + 1) > _SALVAGE_STARTS:
         end //= 2
     return end
+
+
+def _json_salvage_end(text: str) -> int:
+    """Where salvaging JSON stops: no member starts after the window's last quote.
+
+    A member whose value follows that quote can only go on with the rest of a number,
+    ``true`` or ``false`` (``_JSON_TAIL``): the pattern is run up to there, and never
+    scans the quote-free rest of the window for a start.
+    """
+    end = _salvage_end(text, '"')
+    last = text.rfind('"', 0, end)
+    return _JSON_TAIL.match(text, last + 1, end).end() if last >= 0 else 0  # type: ignore[union-attr]
 
 
 def _salvage_json(text: str) -> dict[str, Any] | None:
     # The first occurrence of each key, as a flat object: enough for the generic reader
     # to find code, message and ids in a truncated or malformed body.
     found: dict[str, Any] = {}
-    for match in _JSON_SALVAGE.finditer(text, 0, _salvage_end(text, '"')):
+    for match in _JSON_SALVAGE.finditer(text, 0, _json_salvage_end(text)):
         key = match.group(1)
         if key in found:
             continue
         try:
-            found[key] = json.loads(match.group(2))
+            value = _scanned(match.group(2), _SCAN)
         except ValueError:
             continue
+        if value is not _INVALID:
+            found[key] = value
         if len(found) >= _SALVAGE_MAX_KEYS:
             break
     return found or None

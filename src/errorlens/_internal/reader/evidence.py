@@ -46,28 +46,25 @@ class Evidence:
         self.text = text  # the text of an HTML or plain-text body
         self.parts = parts if parts is not None else _NO_PARTS
         self.code: str | None = None  # the code once chosen: later fields may depend on it
-        self.present = facts.present | body.present | _parts_present(self.parts)
+        present = facts.present | body.present
         if text:
-            self.present |= DOC_TEXT
+            present |= DOC_TEXT
+        # What the source already parsed (from_http gives none of it).
+        if parts is not None:
+            if parts.code is not None:
+                present |= P_CODE
+            if parts.type is not None:
+                present |= P_TYPE
+            if parts.message is not None:
+                present |= P_MESSAGE
+            if parts.request_id is not None:
+                present |= P_REQUEST_ID
+            if parts.retryable is not None:
+                present |= P_RETRYABLE
+        self.present = present
 
 
 _NO_PARTS = HttpParts()
-
-
-def _parts_present(parts: HttpParts) -> int:
-    # What the source already parsed (from_http gives none of it).
-    present = 0
-    if parts.code is not None:
-        present |= P_CODE
-    if parts.type is not None:
-        present |= P_TYPE
-    if parts.message is not None:
-        present |= P_MESSAGE
-    if parts.request_id is not None:
-        present |= P_REQUEST_ID
-    if parts.retryable is not None:
-        present |= P_RETRYABLE
-    return present
 
 
 Rule = Callable[[Evidence], T | None]

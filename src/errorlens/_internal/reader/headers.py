@@ -25,6 +25,7 @@ from errorlens._internal.reader.keys import (
     H_RETRY_MS,
     H_SHOULD_RETRY,
 )
+from errorlens._internal.reader.parts import HeaderPairs
 
 __all__ = [
     "HeaderFacts",
@@ -174,7 +175,13 @@ def read_headers(headers: Any) -> HeaderFacts:
         return _EMPTY
     facts = HeaderFacts()
     try:
-        pairs = headers.items() if isinstance(headers, dict) else iter_headers(headers)
+        pairs: Iterable[tuple[Any, Any]]
+        if isinstance(headers, dict):
+            pairs = headers.items()
+        elif type(headers) is HeaderPairs:
+            pairs = headers  # already checked pairs, a few hundred at most
+        else:
+            pairs = iter_headers(headers)
         _read_pairs(facts, pairs)
     except Exception:
         from errorlens._internal.guard import report_internal

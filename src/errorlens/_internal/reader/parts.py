@@ -16,7 +16,7 @@ from typing import Any
 
 from errorlens.record import FieldError
 
-__all__ = ["HttpParts", "header_pairs", "normalised", "status_of", "text_of"]
+__all__ = ["HeaderPairs", "HttpParts", "header_pairs", "normalised", "status_of", "text_of"]
 
 _MAX_HEADERS = 200
 _MAX_TEXT = 8192
@@ -49,7 +49,7 @@ class HttpParts:
 
 def normalised(parts: HttpParts) -> HttpParts:
     """``parts`` with plain values: status an int in 100-999 or None, url and method
-    str or None, headers a list of ``(str, str)`` pairs or a plain dict. Never raises."""
+    str or None, headers :class:`HeaderPairs` or a plain dict. Never raises."""
     status = parts.status
     if type(status) is not int or not 100 <= status <= 999:  # a plain int passes as it is
         parts.status = status_of(status)
@@ -95,18 +95,31 @@ def text_of(value: Any) -> str | None:
     return text[:_MAX_TEXT] if text else None
 
 
-def header_pairs(headers: Any) -> Any:
-    """Headers as a plain dict or a list of ``(str, str)`` pairs, or None.
+class HeaderPairs(list[tuple[str, str]]):
+    """Headers read into ``(str, str)`` pairs, names non-empty: at most a few hundred."""
 
-    A plain dict or list of str pairs passes unchanged (the common case costs nothing);
+    __slots__ = ()
+
+
+def header_pairs(headers: Any) -> Any:
+    """Headers as a plain dict or :class:`HeaderPairs`, or None.
+
+    A plain dict of str passes unchanged (the common case costs nothing), and a list of
+    ``(str, str)`` pairs (what the common containers give) is checked whole and taken;
     anything else is copied pair by pair: bytes decoded, other values through ``str()``,
     at most a few hundred, and a container that raises midway keeps what came before.
     """
-    if headers is None or (isinstance(headers, dict) and _plain(headers)):
+    if headers is None or type(headers) is HeaderPairs:
         return headers
-    pairs: list[tuple[str, str]] = []
+    if isinstance(headers, dict) and _plain(headers):
+        return headers
+    pairs = HeaderPairs()
     try:
-        for pair in islice(_items(headers), _MAX_HEADERS):
+        items = _items(headers)
+        if type(items) is list and _str_pairs(items[:_MAX_HEADERS]):
+            pairs.extend(items[:_MAX_HEADERS])
+            return pairs
+        for pair in islice(items, _MAX_HEADERS):
             if isinstance(pair, tuple | list) and len(pair) == 2:
                 name, value = text_of(pair[0]), text_of(pair[1])
                 if name is not None:
@@ -119,6 +132,19 @@ def header_pairs(headers: Any) -> Any:
 _STR_ONLY = frozenset({str})
 
 
+def _str_pairs(items: list[Any]) -> bool:
+    """Whether every item is a ``(str, str)`` tuple that ``text_of`` keeps as it is."""
+    for pair in items:
+        if type(pair) is not tuple or len(pair) != 2:
+            return False
+        name, value = pair
+        if type(name) is not str or type(value) is not str:
+            return False
+        if not name or len(name) > _MAX_TEXT or len(value) > _MAX_TEXT:
+            return False
+    return True
+
+
 def _plain(headers: dict[Any, Any]) -> bool:
     return (
         len(headers) <= _MAX_HEADERS
@@ -128,15 +154,28 @@ def _plain(headers: dict[Any, Any]) -> bool:
 
 
 def _items(headers: Any) -> Any:
-    """The (name, value) pairs of any header container, duplicates kept."""
+    """The (name, value) pairs of any header container, duplicates kept.
+
+    An exact list when they are already read (or reading them cannot fail midway),
+    else an iterator.
+    """
+    cls = type(headers)
+    if cls is list or cls is tuple:
+        return list(headers)
     if isinstance(headers, list | tuple):
         return iter(headers)
+    if cls.__name__ == "CaseInsensitiveDict" and cls.__module__ == "requests.structures":
+        # requests: one stored pair per name, its lowercase name (all the reader
+        # compares) with its value, without the Mapping view's lookup per name.
+        return list(headers.lower_items())
     multi = getattr(headers, "multi_items", None)  # httpx.Headers: one pair per line
     if callable(multi):
-        return iter(multi())
-    if isinstance(headers, Mapping) or callable(getattr(headers, "items", None)):
-        return iter(headers.items())
-    return iter(())
+        items = multi()
+    elif isinstance(headers, Mapping) or callable(getattr(headers, "items", None)):
+        items = headers.items()
+    else:
+        return iter(())
+    return items if type(items) is list else iter(items)
 
 
 def _decoded(raw: bytes) -> str:
