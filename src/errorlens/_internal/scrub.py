@@ -254,14 +254,18 @@ _SECRET_FRAGMENT = _secret_fragments()
 
 def redact_text(text: str) -> str:
     """``text`` with every known credential format replaced by ``[REDACTED]``."""
-    lower = text.lower()
     scan = _trigger_pattern()
-    if scan is None or scan.search(lower) is not None:
-        for index in _due(lower):
-            pattern, _, replace = _compiled[index]
-            text = pattern.sub(replace, text)
+    if _scanned.get(text) is False:
+        return text  # seen before, with nothing to redact (module names, source lines)
+    lower = text.lower()
+    due = [] if scan is not None and scan.search(lower) is None else list(_due(lower))
+    for index in due:
+        pattern, _, replace = _compiled[index]
+        text = pattern.sub(replace, text)
     if "://" in text and "?" in text:
         text = _URL_IN_TEXT.sub(_redact_query_in_match, text)
+    elif not due and "://" not in lower:
+        _remember(text, False)
     return text
 
 
@@ -403,12 +407,19 @@ def might_hold_secret(text: str) -> bool:
         known = "://" in lower or (
             scan.search(lower) is not None and next(_due(lower), None) is not None
         )
-        if len(text) <= _SCANNED_TEXT_MAX and len(_scanned) < _SCANNED_MAX:
-            _scanned[text] = known
+        _remember(text, known)
     return known
 
 
-# Texts already scanned by might_hold_secret (cleared when the patterns change).
+def _remember(text: str, verdict: bool) -> None:
+    if len(text) <= _SCANNED_TEXT_MAX:
+        if len(_scanned) >= _SCANNED_MAX:
+            _scanned.clear()  # unique texts (ids, times) must not crowd out the rest
+        _scanned[text] = verdict
+
+
+# Texts already judged, by might_hold_secret or by redact_text finding nothing to
+# redact (cleared when the patterns change): short ones, a bounded number.
 _scanned: dict[str, bool] = {}
 _SCANNED_MAX = 2048
 _SCANNED_TEXT_MAX = 256
