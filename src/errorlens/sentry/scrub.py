@@ -14,7 +14,6 @@ from typing import Any
 from errorlens._internal.scrub import (
     REDACTED,
     is_secret_name,
-    might_hold_secret,
     redact_query,
     redact_structure,
     redact_text,
@@ -40,6 +39,8 @@ _CLIENT_PACKAGES = frozenset({
 def _clean(value: Any) -> Any:
     """A copy of ``value`` with secret-named entries and token text redacted, when it
     held any (the objects Sentry reads, frame locals, are never changed in place)."""
+    if type(value) is str:  # what the walk does with text, without setting one up
+        return redact_text(value)
     return redact_structure(value, [])
 
 
@@ -91,14 +92,7 @@ def _scrub_frames(stacktrace: Any) -> None:
 
 def _scrub_source(frame: dict[str, Any]) -> None:
     # The source lines around the call: ``Client(api_key="...")`` loses its key only.
-    # Most source holds nothing to redact: one scan of all its lines decides.
-    lines = [
-        frame.get("context_line"),
-        *(frame.get("pre_context") or ()),
-        *(frame.get("post_context") or ()),
-    ]
-    if not might_hold_secret("\n".join(line for line in lines if isinstance(line, str))):
-        return
+    # The same lines come with every event: redact_text remembers the clean ones.
     _scrub_text_field(frame, "context_line")
     for key in ("pre_context", "post_context"):
         around = frame.get(key)
