@@ -254,9 +254,9 @@ _SECRET_FRAGMENT = _secret_fragments()
 
 def redact_text(text: str) -> str:
     """``text`` with every known credential format replaced by ``[REDACTED]``."""
-    scan = _trigger_pattern()
     if _scanned.get(text) is False:
         return text  # seen before, with nothing to redact (module names, source lines)
+    scan = _trigger_pattern()
     lower = text.lower()
     due = [] if scan is not None and scan.search(lower) is None else list(_due(lower))
     for index in due:
@@ -322,6 +322,7 @@ def add_pattern(pattern: str | re.Pattern[str]) -> None:
     # A user pattern has no known trigger: the empty string is in every text.
     _compiled.append((compiled, ("",), _whole))
     _triggers = (*_triggers, ("", len(_compiled) - 1))
+    _scanned.clear()  # a text judged clean may hold this pattern
 
 
 def _whole(match: re.Match[str]) -> str:
