@@ -325,6 +325,11 @@ def add_pattern(pattern: str | re.Pattern[str]) -> None:
     _scanned.clear()  # a text judged clean may hold this pattern
 
 
+def pattern_count() -> int:
+    """How many patterns redaction has: caches of redacted text key on it."""
+    return len(_compiled)
+
+
 def _whole(match: re.Match[str]) -> str:
     return REDACTED
 

@@ -14,6 +14,7 @@ from typing import Any
 from errorlens._internal.scrub import (
     REDACTED,
     is_secret_name,
+    pattern_count,
     redact_query,
     redact_structure,
     redact_text,
@@ -92,12 +93,39 @@ def _scrub_frames(stacktrace: Any) -> None:
 
 def _scrub_source(frame: dict[str, Any]) -> None:
     # The source lines around the call: ``Client(api_key="...")`` loses its key only.
-    # The same lines come with every event: redact_text remembers the clean ones.
-    _scrub_text_field(frame, "context_line")
-    for key in ("pre_context", "post_context"):
-        around = frame.get(key)
-        if isinstance(around, list):
-            frame[key] = [redact_text(line) if isinstance(line, str) else line for line in around]
+    key = _source_key(frame)
+    if key is not None and key in _clean_sources:
+        return
+    changed = False
+    for name in ("pre_context", "context_line", "post_context"):
+        lines = frame.get(name)
+        if isinstance(lines, str):
+            frame[name] = redact_text(lines)
+        elif isinstance(lines, list):
+            frame[name] = [redact_text(line) if isinstance(line, str) else line for line in lines]
+        else:
+            continue
+        changed = changed or frame[name] != lines
+    if key is not None and not changed:
+        if len(_clean_sources) >= _CLEAN_SOURCES_MAX:
+            _clean_sources.clear()
+        _clean_sources.add(key)
+
+
+# Every event brings the source lines of the same few places in the code: a frame's
+# lines found clean are remembered, while the redaction patterns stay the same.
+_clean_sources: set[tuple[Any, ...]] = set()
+_CLEAN_SOURCES_MAX = 1024
+
+
+def _source_key(frame: dict[str, Any]) -> tuple[Any, ...] | None:
+    parts = [frame.get(name) for name in ("pre_context", "context_line", "post_context")]
+    key = (pattern_count(), *(tuple(p) if isinstance(p, list) else p for p in parts))
+    try:
+        hash(key)
+    except TypeError:
+        return None  # not the shapes sentry-sdk makes: scanned each time
+    return key
 
 
 def _scrub_variables(frame: dict[str, Any]) -> None:
