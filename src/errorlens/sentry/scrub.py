@@ -119,8 +119,17 @@ _CLEAN_SOURCES_MAX = 1024
 
 
 def _source_key(frame: dict[str, Any]) -> tuple[Any, ...] | None:
-    parts = [frame.get(name) for name in ("pre_context", "context_line", "post_context")]
-    key = (pattern_count(), *(tuple(p) if isinstance(p, list) else p for p in parts))
+    before, line, after = (
+        frame.get("pre_context"),
+        frame.get("context_line"),
+        frame.get("post_context"),
+    )
+    key = (
+        pattern_count(),
+        tuple(before) if isinstance(before, list) else before,
+        line,
+        tuple(after) if isinstance(after, list) else after,
+    )
     try:
         hash(key)
     except TypeError:
@@ -136,10 +145,10 @@ def _scrub_variables(frame: dict[str, Any]) -> None:
     if isinstance(module, str) and module.split(".", 1)[0] in _CLIENT_PACKAGES:
         del frame["vars"]
         return
-    clean: dict[str, Any] = {}
-    for name, value in variables.items():
-        clean[name] = REDACTED if is_secret_name(str(name)) else _clean(value)
-    frame["vars"] = clean
+    frame["vars"] = {
+        name: REDACTED if is_secret_name(str(name)) else _clean(value)
+        for name, value in variables.items()
+    }
 
 
 def scrub_request(request: Any) -> None:
