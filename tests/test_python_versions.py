@@ -221,6 +221,7 @@ TASK_GROUPS = [
     pytest.param(_anyio_task_group, id="anyio"),
 ]
 
+
 @pytest.mark.parametrize("task_group", TASK_GROUPS)
 def test_a_group_of_api_errors_logs_each_members_facts(
     configured: io.StringIO, task_group: Any
