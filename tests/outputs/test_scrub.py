@@ -17,6 +17,7 @@ from errorlens._internal.config import configure, unconfigure
 from errorlens._internal.events import format_traceback
 from errorlens._internal.scrub import (
     REDACTED,
+    might_hold_secret,
     redact_repeated,
     redact_structure,
     redact_text,
@@ -47,6 +48,33 @@ def test_patterns_missed_before(text: str, secret: str, kept: str) -> None:
     assert secret not in cleaned
     assert REDACTED in cleaned
     assert kept in cleaned
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        # Names split by separators, in case or percent-encoding, fold to secret names.
+        ("connect(pass_word='SplitName4411', host=db)", "SplitName4411"),
+        ("GET /v1?To-Ken=DashedName5522&page=2", "DashedName5522"),
+        ("login p%61ssword=EncodedName6633 ok", "EncodedName6633"),
+        ('{"Client.Secret": "DottedKey7744", "n": 1}', "DottedKey7744"),
+        ("{'X_API_KEY': 'UpperKey8855'}", "UpperKey8855"),
+    ],
+)
+def test_keyed_pairs_found_however_the_name_is_written(text: str, secret: str) -> None:
+    assert secret not in redact_text(text)
+    assert might_hold_secret(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bench(otel=<Otel object at 0x7f>, timing=Timing(round_s=0.25, repeat=11))",
+        '{"user": "bob", "count": 3, "status": "ok"}',
+    ],
+)
+def test_pairs_without_a_secret_name_are_left_alone(text: str) -> None:
+    assert redact_text(text) == text
 
 
 def test_traceback_source_line_stays_readable() -> None:
@@ -163,10 +191,18 @@ def test_stdlib_line_with_an_unjudgeable_extra_is_redacted(json_out: io.StringIO
     assert json.loads(text)["api_key"] == REDACTED
 
 
-def test_a_pattern_added_later_applies_to_texts_remembered_before() -> None:
-    text = "frame holds acct_qq12345678 here"
-    assert redact_repeated(text) == text
+def test_a_pattern_added_later_applies_to_text_judged_clean_before() -> None:
+    text = "account acct_qq12345678 closed"
+    assert redact_text(text) == text  # remembered as clean (without user patterns yet)
     errorlens.add_redaction_pattern(r"acct_qq[0-9]{8}")
+    assert redact_text(text) == "account [REDACTED] closed"
+    assert might_hold_secret(text)
+
+
+def test_a_pattern_added_later_applies_to_texts_remembered_before() -> None:
+    text = "frame holds acct_rr12345678 here"
+    assert redact_repeated(text) == text
+    errorlens.add_redaction_pattern(r"acct_rr[0-9]{8}")
     assert redact_repeated(text) == "frame holds [REDACTED] here"
 
 

@@ -845,6 +845,33 @@ def test_enrich_event_never_raises_on_odd_shapes() -> None:
         assert out is event
 
 
+def _event_with_frame(**frame: Any) -> dict[str, Any]:
+    frame = {"module": "shop.billing", "function": "charge", **frame}
+    return {"exception": {"values": [{"type": "E", "stacktrace": {"frames": [frame]}}]}}
+
+
+def test_frame_source_is_scrubbed_in_every_event() -> None:
+    # The same frames come with every event: one found clean before excuses nothing else.
+    before = ["def charge(order):", "    # the vendor's client"]
+    clean = "    client = Client(timeout=3)"
+    leaking = f'    client = Client(api_key="{API_KEY}")'
+    for _ in range(2):
+        for line in (clean, leaking):
+            event = errorlens_sentry.before_send(
+                _event_with_frame(pre_context=list(before), context_line=line, post_context=[]),
+                {},
+            )
+            assert event is not None
+            (frame,) = event["exception"]["values"][0]["stacktrace"]["frames"]
+            assert API_KEY not in json.dumps(event)
+            assert frame["pre_context"] == before
+        assert frame["context_line"] == '    client = Client(api_key="[REDACTED]")'
+    after = [f"    token = 'Bearer {API_KEY}'", ["not", "text"]]
+    event = errorlens_sentry.before_send(_event_with_frame(post_context=after), {})
+    assert event is not None
+    assert API_KEY not in json.dumps(event)
+
+
 def test_every_enriched_field_comes_from_the_record(receiver: SentryReceiver) -> None:
     init_sentry(receiver.dsn, logging_integration=False)
     errorlens_sentry.setup()

@@ -14,7 +14,7 @@ their own text patterns with :func:`add_pattern`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -258,18 +258,81 @@ _triggers: tuple[tuple[str, int], ...] = tuple(
 )
 
 
+def _one_of(literals: Iterable[str]) -> str:
+    """A regular expression for any of ``literals``, as a tree of their common
+    prefixes: the engine tries one branch per character, not one per literal."""
+    tree: dict[str, Any] = {}
+    for literal in literals:
+        node = tree
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _branches(tree)
+
+
+def _branches(node: dict[str, Any]) -> str:
+    if "" in node:  # a literal ends here: the shortest one is match enough
+        return ""
+    parts = [re.escape(char) + _branches(rest) for char, rest in sorted(node.items())]
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+
+# The patterns that redact only under a secret-named key (``key=value``, ``"key":
+# value``, ``key: value``), with whether that key is percent-decoded first. Such a key, folded as
+# is_secret_name folds it, holds a secret name or suffix; and it is a run of the text
+# itself (replacements add "[REDACTED]" and brackets, which no key holds), so the
+# text folded the same way holds one too. A text without any (and without "%", which
+# decoding may turn into anything) is not worth the pattern: most "=" are not secrets.
+_KEYED: dict[int, bool] = {
+    index: replace is not _quoted_pair
+    for index, (_, _, replace) in enumerate(_compiled)
+    if replace in (_assignment, _quoted_pair, _colon_pair)
+}
+
+
+def _secret_fragments() -> re.Pattern[str]:
+    words = _SECRET_NAMES | set(_SECRET_SUFFIXES)
+    # A word holding a shorter one ("apikey" holds "key") adds nothing to the search.
+    shortest = sorted(w for w in words if not any(o != w and o in w for o in words))
+    return re.compile(_one_of(shortest))
+
+
+_SECRET_FRAGMENT = _secret_fragments()
+
+
 def redact_text(text: str) -> str:
     """``text`` with every known credential format replaced by ``[REDACTED]``."""
+    if _scanned.get(text) is False:
+        return text  # seen before, with nothing to redact (module names, source lines)
+    scan = _trigger_pattern()
     lower = text.lower()
-    done = -1
-    for trigger, index in _triggers:
-        if index != done and trigger in lower:
-            pattern, _, replace = _compiled[index]
-            text = pattern.sub(replace, text)
-            done = index
+    due = [] if scan is not None and scan.search(lower) is None else list(_due(lower))
+    for index in due:
+        pattern, _, replace = _compiled[index]
+        text = pattern.sub(replace, text)
     if "://" in text and "?" in text:
         text = _URL_IN_TEXT.sub(_redact_query_in_match, text)
+    elif not due and "://" not in lower:
+        _remember(text, False)
     return text
+
+
+def _due(lower: str) -> Iterator[int]:
+    """The patterns worth running, in order, on a text whose lowercase is ``lower``:
+    one of their triggers is in it (and, for a keyed pattern, a secret name)."""
+    done = -1
+    folded: str | None = None
+    for trigger, index in _triggers:
+        if index == done or trigger not in lower:
+            continue
+        done = index
+        decoded = _KEYED.get(index)
+        if decoded is not None:
+            if folded is None:
+                folded = lower.translate(_SEPARATORS)
+            if _SECRET_FRAGMENT.search(folded) is None and not (decoded and "%" in lower):
+                continue
+        yield index
 
 
 def _redact_query_in_match(match: re.Match[str]) -> str:
@@ -307,9 +370,15 @@ def add_pattern(pattern: str | re.Pattern[str]) -> None:
     # A user pattern has no known trigger: the empty string is in every text.
     _compiled.append((compiled, ("",), _whole))
     _triggers = (*_triggers, ("", len(_compiled) - 1))
+    _scanned.clear()  # a text judged clean may hold this pattern
     # A new memo, made after the new trigger: a text redacted meanwhile with the old
     # patterns lands in the old memo, which nobody reads any more.
     _repeated = {}
+
+
+def pattern_count() -> int:
+    """How many patterns redaction has: caches of redacted text key on it."""
+    return len(_compiled)
 
 
 def _whole(match: re.Match[str]) -> str:
@@ -386,36 +455,49 @@ def redact_values(text: str, values: Iterable[str]) -> str:
 _trigger_scan: tuple[object, re.Pattern[str] | None] | None = None
 
 
-def might_hold_secret(text: str) -> bool:
-    """False when no redaction pattern can match ``text``: one scan of its lowercase.
-
-    Cheaper than :func:`redact_text` on text that holds nothing, which is most text.
-    """
+def _trigger_pattern() -> re.Pattern[str] | None:
+    """One search for every trigger; None when a user pattern (its trigger is the
+    empty string) may match any text. Rebuilt when add_pattern changes the triggers."""
     global _trigger_scan  # noqa: PLW0603 - rebuilt when add_pattern changes the triggers
     scan = _trigger_scan
     if scan is None or scan[0] is not _triggers:
-        literals = sorted({trigger for trigger, _ in _triggers}, key=len, reverse=True)
-        # A user pattern has the empty trigger: every text may match it. "://" (with a
-        # "?") starts the url pass of redact_text.
-        pattern = (
-            None
-            if "" in literals
-            else re.compile("|".join(re.escape(literal) for literal in [*literals, "://"]))
-        )
+        literals = {trigger for trigger, _ in _triggers}
+        pattern = None if "" in literals else re.compile(_one_of(literals))
         scan = _trigger_scan = (_triggers, pattern)
         _scanned.clear()
-    if scan[1] is None:
+    return scan[1]
+
+
+def might_hold_secret(text: str) -> bool:
+    """False when :func:`redact_text` would leave ``text`` as it is: one scan of its
+    lowercase (and, when it holds "=" or a quoted key, one for a secret name).
+
+    Cheaper than :func:`redact_text` on text that holds nothing, which is most text.
+    """
+    scan = _trigger_pattern()
+    if scan is None:
         return True
     # Log messages repeat ("order placed"): short texts remember their answer.
     known = _scanned.get(text)
     if known is None:
-        known = scan[1].search(text.lower()) is not None
-        if len(text) <= _SCANNED_TEXT_MAX and len(_scanned) < _SCANNED_MAX:
-            _scanned[text] = known
+        # "://" (with a "?") starts the url pass of redact_text.
+        lower = text.lower()
+        known = "://" in lower or (
+            scan.search(lower) is not None and next(_due(lower), None) is not None
+        )
+        _remember(text, known)
     return known
 
 
-# Texts already scanned by might_hold_secret (cleared when the patterns change).
+def _remember(text: str, verdict: bool) -> None:
+    if len(text) <= _SCANNED_TEXT_MAX:
+        if len(_scanned) >= _SCANNED_MAX:
+            _scanned.clear()  # unique texts (ids, times) must not crowd out the rest
+        _scanned[text] = verdict
+
+
+# Texts already judged, by might_hold_secret or by redact_text finding nothing to
+# redact (cleared when the patterns change): short ones, a bounded number.
 _scanned: dict[str, bool] = {}
 _SCANNED_MAX = 2048
 _SCANNED_TEXT_MAX = 256

@@ -14,7 +14,7 @@ from typing import Any
 from errorlens._internal.scrub import (
     REDACTED,
     is_secret_name,
-    might_hold_secret,
+    pattern_count,
     redact_query,
     redact_structure,
     redact_text,
@@ -40,6 +40,8 @@ _CLIENT_PACKAGES = frozenset({
 def _clean(value: Any) -> Any:
     """A copy of ``value`` with secret-named entries and token text redacted, when it
     held any (the objects Sentry reads, frame locals, are never changed in place)."""
+    if type(value) is str:  # what the walk does with text, without setting one up
+        return redact_text(value)
     return redact_structure(value, [])
 
 
@@ -91,19 +93,48 @@ def _scrub_frames(stacktrace: Any) -> None:
 
 def _scrub_source(frame: dict[str, Any]) -> None:
     # The source lines around the call: ``Client(api_key="...")`` loses its key only.
-    # Most source holds nothing to redact: one scan of all its lines decides.
-    lines = [
-        frame.get("context_line"),
-        *(frame.get("pre_context") or ()),
-        *(frame.get("post_context") or ()),
-    ]
-    if not might_hold_secret("\n".join(line for line in lines if isinstance(line, str))):
+    key = _source_key(frame)
+    if key is not None and key in _clean_sources:
         return
-    _scrub_text_field(frame, "context_line")
-    for key in ("pre_context", "post_context"):
-        around = frame.get(key)
-        if isinstance(around, list):
-            frame[key] = [redact_text(line) if isinstance(line, str) else line for line in around]
+    changed = False
+    for name in ("pre_context", "context_line", "post_context"):
+        lines = frame.get(name)
+        if isinstance(lines, str):
+            frame[name] = redact_text(lines)
+        elif isinstance(lines, list):
+            frame[name] = [redact_text(line) if isinstance(line, str) else line for line in lines]
+        else:
+            continue
+        changed = changed or frame[name] != lines
+    if key is not None and not changed:
+        if len(_clean_sources) >= _CLEAN_SOURCES_MAX:
+            _clean_sources.clear()
+        _clean_sources.add(key)
+
+
+# Every event brings the source lines of the same few places in the code: a frame's
+# lines found clean are remembered, while the redaction patterns stay the same.
+_clean_sources: set[tuple[Any, ...]] = set()
+_CLEAN_SOURCES_MAX = 1024
+
+
+def _source_key(frame: dict[str, Any]) -> tuple[Any, ...] | None:
+    before, line, after = (
+        frame.get("pre_context"),
+        frame.get("context_line"),
+        frame.get("post_context"),
+    )
+    key = (
+        pattern_count(),
+        tuple(before) if isinstance(before, list) else before,
+        line,
+        tuple(after) if isinstance(after, list) else after,
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None  # not the shapes sentry-sdk makes: scanned each time
+    return key
 
 
 def _scrub_variables(frame: dict[str, Any]) -> None:
@@ -114,10 +145,10 @@ def _scrub_variables(frame: dict[str, Any]) -> None:
     if isinstance(module, str) and module.split(".", 1)[0] in _CLIENT_PACKAGES:
         del frame["vars"]
         return
-    clean: dict[str, Any] = {}
-    for name, value in variables.items():
-        clean[name] = REDACTED if is_secret_name(str(name)) else _clean(value)
-    frame["vars"] = clean
+    frame["vars"] = {
+        name: REDACTED if is_secret_name(str(name)) else _clean(value)
+        for name, value in variables.items()
+    }
 
 
 def scrub_request(request: Any) -> None:
