@@ -220,7 +220,8 @@ def redact(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     Values under secret-named keys (``password``, ``token``, ``api_key``,
     ``authorization``, ``cookie``...) become ``[REDACTED]`` and are also removed from
     the other fields; text loses known token formats (``sk-...``, ``Bearer ...``, JWTs,
-    AWS/GitHub/Slack keys...), url credentials and secret query values, and what
+    AWS/GitHub/Slack keys...), secret-named assignments (``api_key=...``,
+    ``password: ...``), url credentials and secret query values, and what
     :func:`errorlens.add_redaction_pattern` added. Lines with nothing suspicious cost one
     scan of their text.
 

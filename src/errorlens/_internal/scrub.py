@@ -2,9 +2,10 @@
 
 Every output (log lines, span attributes, OpenTelemetry log bodies, Sentry events and
 breadcrumbs, the console) cleans what it writes here. Text loses well-known token
-formats, secret assignments (``api_key="..."``, ``"password": "..."``) and url
-credentials (:func:`redact_text`); JSON-like values are walked once, with bounded depth
-and size, and lose the values of secret-named keys (:func:`redact_structure`).
+formats, secret assignments (``api_key="..."``, ``"password": "..."``,
+``password: ...``, JSON escaped inside a string) and url credentials
+(:func:`redact_text`); JSON-like values are walked once, with bounded depth and size,
+and lose the values of secret-named keys (:func:`redact_structure`).
 
 Redaction fails closed: a value the walker cannot judge (one whose ``__eq__``,
 ``__bool__`` or ``__repr__`` raises) is replaced, never written as it is. Users add
@@ -398,11 +399,11 @@ def is_secret_name(name: str) -> bool:
 
 
 # Texts that come back again and again (the frames of a traceback raised on the same
-# path, a vendor's fixed message) and what redact_text made of them. Bounded; cleared
-# by add_pattern, which changes what redaction gives.
+# path, a vendor's fixed message) and what redact_text made of them. Bounded (at most
+# about a MiB of text); cleared by add_pattern, which changes what redaction gives.
 _repeated: dict[str, str] = {}
-_REPEATED_MAX = 2048
-_REPEATED_TEXT_MAX = 4096
+_REPEATED_MAX = 1024
+_REPEATED_TEXT_MAX = 1024
 
 
 def redact_repeated(text: str) -> str:
