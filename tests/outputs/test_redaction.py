@@ -225,6 +225,10 @@ def test_harmless_text_is_left_alone(text: str, kept: str) -> None:
         ("session_id: 9f8e7d6c5b4a", "9f8e7d6c5b4a"),
         ("settings api_key: 'short'", "short"),
         ('payload "{\\"password\\": \\"EscapedPw77\\"}"', "EscapedPw77"),
+        # Any whitespace after the scheme word, not only a space; "sig" is a secret name.
+        ("sent Bearer\tabcdefghijkl0", "abcdefghijkl0"),
+        ("token\n9f8e7d6c5b4a3", "9f8e7d6c5b4a3"),
+        ("sig: 0a1b2c3d4e", "0a1b2c3d4e"),
     ],
 )
 def test_new_text_patterns(text: str, secret: str) -> None:

@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 import structlog
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import errorlens
 from errorlens import processors
+from errorlens._internal import scrub
 from errorlens._internal.config import configure, unconfigure
 from errorlens._internal.events import format_traceback
 from errorlens._internal.scrub import (
@@ -234,3 +237,82 @@ def test_a_traceback_is_redacted_as_its_whole_text_would_be(token: str) -> None:
     assert token not in text
     assert "FrameSecret4242" not in text
     assert "The above exception was the direct cause" in text
+
+
+# -- the trigger search never skips a pattern that would redact ----------------------
+
+# Pieces that make up credentials and the text around them; any mix of them is a text.
+_PIECES = [
+    "password",
+    "Passwd",
+    "api_key",
+    "X-Api-Key",
+    "client-secret",
+    "token",
+    "sig",
+    "session_id",
+    "Authorization",
+    "Cookie",
+    "code_verifier",
+    "key",
+    "auth",
+    "%5F",
+    "=",
+    "==",
+    "!=",
+    ":",
+    "://",
+    "::",
+    '"',
+    "'",
+    '\\"',
+    " ",
+    "\t",
+    "\n",
+    ",",
+    ";",
+    "(",
+    ")",
+    "{",
+    "}",
+    "@",
+    "?",
+    "&",
+    "#",
+    "sk-proj-",
+    "sk_live_",
+    "Bearer ",
+    "Basic ",
+    "ghp_",
+    "xoxb-",
+    "AKIA",
+    "AIza",
+    "eyJ",
+    ".",
+    "https://",
+    "user:pw@",
+    "example.com/v1",
+    "abcdefgh",
+    "ABCDEFGHIJKLMNOP",
+    "0123456789",
+    "hunter2",
+    "expired",
+    "x",
+]
+
+
+def _every_pattern(text: str) -> str:
+    """redact_text's reference: every pattern run, whatever the triggers say."""
+    for pattern, _, replace in scrub._compiled:
+        text = pattern.sub(replace, text)
+    if "://" in text and "?" in text:
+        text = scrub._URL_IN_TEXT.sub(scrub._redact_query_in_match, text)
+    return text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=24).map("".join))
+def test_the_trigger_search_never_skips_a_pattern_that_would_redact(text: str) -> None:
+    assert redact_text(text) == _every_pattern(text)
+    if not might_hold_secret(text):
+        assert _every_pattern(text) == text

@@ -165,11 +165,11 @@ def _userinfo(match: re.Match[str]) -> str:
 # then redaction costs a few substring checks), and how a match is replaced.
 _TOKEN_PATTERNS: list[tuple[str, tuple[str, ...], Replace]] = [
     # Authorization header values written out in text.
-    (r"(?i:\bbearer\s+)[A-Za-z0-9\-._~+/]{8,}=*", ("bearer ",), _keep_prefix),
+    (r"(?i:\bbearer\s+)[A-Za-z0-9\-._~+/]{8,}=*", ("bearer",), _keep_prefix),
     # "Basic"/"Token"/"Digest" are also plain words: only a value with a digit counts.
     (
         r"(?i:\b(?:basic|token|digest)\s+)(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{8,}=*",
-        ("basic ", "token ", "digest "),
+        ("basic", "token", "digest"),
         _keep_prefix,
     ),
     # OpenAI / Anthropic / generic "sk-" keys, Stripe secret/restricted/publishable keys.
@@ -230,7 +230,7 @@ _TOKEN_PATTERNS: list[tuple[str, tuple[str, ...], Replace]] = [
             "pwd",
             "secret",
             "token",
-            "signature",
+            "sig",
             "cred",
             "session",
             "verifier",
