@@ -152,3 +152,19 @@ def assert_same_as_from_http(
     expected = errorlens.from_http(status, headers, body, url=record.url, method=record.method)
     assert _without(record, *ignore) == _without(expected, *ignore)
     return record
+
+
+def reset_otel_globals() -> None:
+    """Back to "no provider set", as OpenTelemetry's own test utilities do."""
+    from opentelemetry import _logs, trace
+    from opentelemetry._logs import _internal as logs_internal
+    from opentelemetry.metrics import _internal as metrics_internal
+    from opentelemetry.util._once import Once
+
+    trace._TRACER_PROVIDER_SET_ONCE = Once()
+    trace._TRACER_PROVIDER = None
+    metrics_internal._METER_PROVIDER_SET_ONCE = Once()
+    metrics_internal._METER_PROVIDER = None
+    logs_internal._LOGGER_PROVIDER_SET_ONCE = Once()
+    logs_internal._LOGGER_PROVIDER = None
+    assert type(_logs.get_logger_provider()).__name__ == "ProxyLoggerProvider"

@@ -28,7 +28,6 @@ try:
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
         ExportTraceServiceRequest,
     )
-    from opentelemetry.util._once import Once
 except ImportError as missing:  # pragma: no cover - the environment decides
     if os.environ.get("CI") == "true":
         raise
@@ -37,25 +36,12 @@ except ImportError as missing:  # pragma: no cover - the environment decides
     )
 
 import errorlens
+from conftest import reset_otel_globals
 from errorlens import otel
 
 pytestmark = pytest.mark.integration
 
 LOOPBACK = "127.0.0.1"
-
-
-def reset_otel_globals() -> None:
-    from opentelemetry import _logs
-    from opentelemetry._logs import _internal as logs_internal
-    from opentelemetry.metrics import _internal as metrics_internal
-
-    trace._TRACER_PROVIDER_SET_ONCE = Once()
-    trace._TRACER_PROVIDER = None
-    metrics_internal._METER_PROVIDER_SET_ONCE = Once()
-    metrics_internal._METER_PROVIDER = None
-    logs_internal._LOGGER_PROVIDER_SET_ONCE = Once()
-    logs_internal._LOGGER_PROVIDER = None
-    assert type(_logs.get_logger_provider()).__name__ == "ProxyLoggerProvider"
 
 
 class Collector:

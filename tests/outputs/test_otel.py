@@ -26,13 +26,13 @@ try:
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
     from opentelemetry.trace import SpanKind, StatusCode
-    from opentelemetry.util._once import Once
 except ImportError as missing:  # pragma: no cover - the environment decides
     if os.environ.get("CI") == "true":
         raise
     pytest.skip(f"needs errorlens[otel] and httpx: {missing}", allow_module_level=True)
 
 import errorlens
+from conftest import reset_otel_globals
 from errorlens import otel
 from errorlens._internal import events as _emit
 from errorlens._internal.events import ErrorEvent, emit
@@ -41,19 +41,6 @@ from errorlens._internal.events import ErrorEvent, emit
 InMemoryLogRecordExporter = (
     getattr(logs_export, "InMemoryLogRecordExporter", None) or logs_export.InMemoryLogExporter
 )
-
-
-def reset_otel_globals() -> None:
-    """Back to "no provider set", as OpenTelemetry's own test utilities do."""
-    from opentelemetry._logs import _internal as logs_internal
-    from opentelemetry.metrics import _internal as metrics_internal
-
-    trace._TRACER_PROVIDER_SET_ONCE = Once()
-    trace._TRACER_PROVIDER = None
-    metrics_internal._METER_PROVIDER_SET_ONCE = Once()
-    metrics_internal._METER_PROVIDER = None
-    logs_internal._LOGGER_PROVIDER_SET_ONCE = Once()
-    logs_internal._LOGGER_PROVIDER = None
 
 
 class Sdk:
