@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import io
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -168,3 +170,25 @@ def reset_otel_globals() -> None:
     logs_internal._LOGGER_PROVIDER_SET_ONCE = Once()
     logs_internal._LOGGER_PROVIDER = None
     assert type(_logs.get_logger_provider()).__name__ == "ProxyLoggerProvider"
+
+
+@pytest.fixture
+def configured() -> Iterator[io.StringIO]:
+    """``errorlens.configure`` writing JSON lines to a string, undone afterwards."""
+    out = io.StringIO()
+    errorlens.configure(service="shop", json=True, stream=out)
+    try:
+        yield out
+    finally:
+        errorlens.unconfigure()
+
+
+class KeepRecords(logging.Handler):
+    """Keeps the records it receives, as another handler of the app would (Sentry's)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)

@@ -27,8 +27,7 @@ from typing import Any
 import httpx
 import pytest
 
-import errorlens
-from conftest import require
+from conftest import KeepRecords, require
 from errorlens.stdlib import attach, detach
 from errorlens.testing import capture_api_errors
 
@@ -67,17 +66,6 @@ def raised(error: BaseException) -> BaseException:
         return caught
 
 
-class Keep(logging.Handler):
-    """Keeps the records it receives, as another handler of the app would (Sentry's)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
 def app_logger() -> Iterator[logging.Logger]:
     """A non-propagating logger without handlers; handlers and filters go afterwards."""
@@ -91,28 +79,19 @@ def app_logger() -> Iterator[logging.Logger]:
         logger.handlers.clear()
 
 
-def attached(logger: logging.Logger, formatter: logging.Formatter) -> tuple[io.StringIO, Keep]:
+def attached(
+    logger: logging.Logger, formatter: logging.Formatter
+) -> tuple[io.StringIO, KeepRecords]:
     """errorlens attached to ``logger`` with two handlers: ``formatter`` writing to the
-    returned string, and a :class:`Keep` after it."""
+    returned string, and a :class:`KeepRecords` after it."""
     out = io.StringIO()
     handler = logging.StreamHandler(out)
     handler.setFormatter(formatter)
     logger.addHandler(handler)
-    other = Keep()
+    other = KeepRecords()
     logger.addHandler(other)
     attach(logger)
     return out, other
-
-
-@pytest.fixture
-def configured() -> Iterator[io.StringIO]:
-    """``errorlens.configure`` writing JSON lines to a string, undone afterwards."""
-    out = io.StringIO()
-    errorlens.configure(service="pyver", json=True, stream=out)
-    try:
-        yield out
-    finally:
-        errorlens.unconfigure()
 
 
 def json_lines(out: io.StringIO) -> list[dict[str, Any]]:

@@ -16,13 +16,11 @@ import logging
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import errorlens
 from _dashboards import LOGS_TRACES_DASHBOARD, load, logql_fields, loki_flattened, panels
 from conftest import require
 
@@ -38,16 +36,6 @@ def _loki_queries() -> list[tuple[str, str, str]]:
             if (target.get("datasource") or {}).get("type") == "loki":
                 found.append((panel["title"], target["expr"], target.get("legendFormat", "")))
     return found
-
-
-@pytest.fixture
-def configured() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    errorlens.configure(service="checkout", json=True, stream=stream)
-    try:
-        yield stream
-    finally:
-        errorlens.unconfigure()
 
 
 def _rate_limited_openai_error() -> BaseException:

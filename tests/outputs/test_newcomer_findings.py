@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,16 +16,6 @@ import errorlens
 from errorlens.testing import capture_api_errors
 
 RATE_LIMITED = b'{"error": {"code": "rate_limit_exceeded", "message": "slow down"}}'
-
-
-@pytest.fixture
-def json_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    errorlens.configure(service="shop", json=True, stream=stream)
-    try:
-        yield stream
-    finally:
-        errorlens.unconfigure()
 
 
 def _last(stream: io.StringIO) -> dict[str, Any]:
@@ -42,9 +31,9 @@ def _record() -> errorlens.ErrorRecord:
     )
 
 
-def test_error_field_is_not_printed_as_a_repr_beside_api_error(json_lines: io.StringIO) -> None:
+def test_error_field_is_not_printed_as_a_repr_beside_api_error(configured: io.StringIO) -> None:
     structlog.get_logger("shop").error("chat failed", error=_record())
-    line = _last(json_lines)
+    line = _last(configured)
     assert line["api_error"]["code"] == "rate_limit_exceeded"
     # The record's facts are in api_error: no Python repr (with every header) beside it.
     assert "error" not in line
@@ -94,12 +83,12 @@ def auth_call(auth: tuple[str, str]) -> str:
     return "failed"
 
 
-def test_redaction_keeps_traceback_source_lines_intact(json_lines: io.StringIO) -> None:
+def test_redaction_keeps_traceback_source_lines_intact(configured: io.StringIO) -> None:
     try:
         _call_with_basic_auth()
     except RuntimeError:
         structlog.get_logger("shop").exception("failed")
-    exception = _last(json_lines)["exception"]
+    exception = _last(configured)["exception"]
     assert "sk_live_51HdemoSecretKeyNeverLogged" not in exception
     [source] = [line for line in exception.splitlines() if "auth=" in line]
     # The secret goes, the code around it stays: quotes, parentheses, the empty password.

@@ -80,50 +80,40 @@ def test_tenacity_waits_the_vendors_retry_after_and_logs_each_attempt(
         assert api_error["retryable"] is True
 
 
-def test_retry_after_ms_and_a_cap(loopback: LoopbackServer) -> None:
+def _waits_until_recovered(server: LoopbackServer, wait: Any, failures: int) -> list[float]:
+    """The waits tenacity takes with ``wait`` while ``server`` fails ``failures`` times."""
     tenacity = require("tenacity")
-    loopback.respond(429, {"retry-after-ms": "1400"}, RATE_LIMITED)
     waits: list[float] = []
     tenacity.Retrying(
         retry=retry.retry_if_retryable,
-        wait=retry.wait_retry_after(),
-        stop=tenacity.stop_after_attempt(3),
-        sleep=_recovering_sleep(loopback, waits, after=1),
-    )(_get, loopback.url)
-    assert waits == [1.4]
+        wait=wait,
+        stop=tenacity.stop_after_attempt(failures + 1),
+        sleep=_recovering_sleep(server, waits, after=failures),
+    )(_get, server.url)
+    return waits
+
+
+def test_retry_after_ms_and_a_cap(loopback: LoopbackServer) -> None:
+    loopback.respond(429, {"retry-after-ms": "1400"}, RATE_LIMITED)
+    assert _waits_until_recovered(loopback, retry.wait_retry_after(), failures=1) == [1.4]
 
     loopback.respond(503, {"Retry-After": "3600"}, b"busy")
-    waits.clear()
-    tenacity.Retrying(
-        retry=retry.retry_if_retryable,
-        wait=retry.wait_retry_after(max_wait=10),
-        stop=tenacity.stop_after_attempt(3),
-        sleep=_recovering_sleep(loopback, waits, after=1),
-    )(_get, loopback.url)
-    assert waits == [10.0]
+    capped = retry.wait_retry_after(max_wait=10)
+    assert _waits_until_recovered(loopback, capped, failures=1) == [10.0]
 
 
 def test_without_a_vendor_wait_the_fallback_waits(loopback: LoopbackServer) -> None:
     tenacity = require("tenacity")
     loopback.respond(503, {"Content-Type": "text/plain"}, b"upstream busy")
-    waits: list[float] = []
-    tenacity.Retrying(
-        retry=retry.retry_if_retryable,
-        wait=retry.wait_retry_after(fallback=tenacity.wait_fixed(0.25)),
-        stop=tenacity.stop_after_attempt(3),
-        sleep=_recovering_sleep(loopback, waits, after=2),
-    )(_get, loopback.url)
-    assert waits == [0.25, 0.25]
+    fixed = retry.wait_retry_after(fallback=tenacity.wait_fixed(0.25))
+    assert _waits_until_recovered(loopback, fixed, failures=2) == [0.25, 0.25]
     # The built-in fallback doubles from half a second.
-    waits.clear()
     loopback.respond(503, {}, b"busy")
-    tenacity.Retrying(
-        retry=retry.retry_if_retryable,
-        wait=retry.wait_retry_after(),
-        stop=tenacity.stop_after_attempt(4),
-        sleep=_recovering_sleep(loopback, waits, after=3),
-    )(_get, loopback.url)
-    assert waits == [0.5, 1.0, 2.0]
+    assert _waits_until_recovered(loopback, retry.wait_retry_after(), failures=3) == [
+        0.5,
+        1.0,
+        2.0,
+    ]
 
 
 def test_a_permanent_error_is_not_retried(loopback: LoopbackServer) -> None:

@@ -14,7 +14,7 @@ import requests
 import errorlens
 import errorlens.stdlib
 from _servers import LoopbackServer
-from conftest import require
+from conftest import KeepRecords, require
 from errorlens.stdlib import ApiErrorFilter, attach, detach
 from errorlens.testing import capture_api_errors
 
@@ -37,17 +37,6 @@ def _http_error(server: LoopbackServer) -> requests.HTTPError:
     except requests.HTTPError as error:
         return error
     raise AssertionError("the loopback server did not answer with an error")
-
-
-class _Keep(logging.Handler):
-    """Keeps the records it receives, as another handler of the app would (Sentry's)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 @pytest.fixture
@@ -107,7 +96,7 @@ def test_attached_records_carry_api_error_and_exception_stays(
     app_logger: tuple[logging.Logger, io.StringIO], loopback: LoopbackServer
 ) -> None:
     logger, out = app_logger
-    keep = _Keep()
+    keep = KeepRecords()
     logger.addHandler(keep)
     attach(logger)
     error = _http_error(loopback)
@@ -152,7 +141,7 @@ def test_plain_format_with_summary(loopback: LoopbackServer) -> None:
 
 def test_children_are_covered_other_loggers_are_not(loopback: LoopbackServer) -> None:
     root = logging.getLogger()
-    keep = _Keep()
+    keep = KeepRecords()
     root.addHandler(keep)
     try:
         attach("shopfront")  # no handler of its own: the root's handler is reached
@@ -172,7 +161,7 @@ def test_error_extra_with_a_response(
     app_logger: tuple[logging.Logger, io.StringIO], loopback: LoopbackServer
 ) -> None:
     logger, _ = app_logger
-    keep = _Keep()
+    keep = KeepRecords()
     logger.addHandler(keep)
     attach(logger)
     response = _http_error(loopback).response
@@ -200,7 +189,7 @@ def test_two_handlers_one_extraction(
     app_logger: tuple[logging.Logger, io.StringIO], loopback: LoopbackServer
 ) -> None:
     logger, _ = app_logger
-    logger.addHandler(_Keep())
+    logger.addHandler(KeepRecords())
     attach(logger)
     with capture_api_errors() as seen:
         _log_failure(logger, _http_error(loopback))
@@ -261,7 +250,7 @@ def test_trace_ids_on_records_inside_a_span(
 ) -> None:
     sdk_trace = require("opentelemetry.sdk.trace")
     logger, _ = app_logger
-    keep = _Keep()
+    keep = KeepRecords()
     logger.addHandler(keep)
     attach(logger)
     tracer = sdk_trace.TracerProvider().get_tracer("test")
@@ -334,7 +323,7 @@ def test_a_filter_and_attach_read_a_record_once(loopback: LoopbackServer) -> Non
     # the plain handler prints the real summary.
     logger = logging.getLogger("twofilters")
     logger.propagate = False
-    json_like = _Keep()
+    json_like = KeepRecords()
     json_like.addFilter(ApiErrorFilter(handler=json_like))
     out = io.StringIO()
     plain = logging.StreamHandler(out)
@@ -460,8 +449,8 @@ def test_errorlens_fields_work_in_any_format_string_inside_or_outside_a_span(
 def test_detach_undoes_exactly_what_attach_did_per_logger() -> None:
     root = logging.getLogger()
     child = logging.getLogger("shared.child")
-    shared = _Keep()
-    own = _Keep()
+    shared = KeepRecords()
+    own = KeepRecords()
     root.addHandler(shared)
     child.addHandler(own)
     before_root, before_child = list(root.handlers), list(child.handlers)

@@ -399,11 +399,12 @@ def is_secret_name(name: str) -> bool:
 
 
 # Texts that come back again and again (the frames of a traceback raised on the same
-# path, a vendor's fixed message) and what redact_text made of them. Bounded (at most
-# about a MiB of text); cleared by add_pattern, which changes what redaction gives.
+# path, a vendor's fixed message) and what redact_text made of them. Bounded (texts up
+# to the longest message the reader keeps: at most about 2 MiB); cleared by
+# add_pattern, which changes what redaction gives.
 _repeated: dict[str, str] = {}
 _REPEATED_MAX = 1024
-_REPEATED_TEXT_MAX = 1024
+_REPEATED_TEXT_MAX = 2048
 
 
 def redact_repeated(text: str) -> str:

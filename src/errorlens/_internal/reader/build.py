@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from errorlens._internal import scrub as _redact
 from errorlens._internal.reader.body import Body, read_body
 from errorlens._internal.reader.details import body_details, details_value
 from errorlens._internal.reader.document import decode
@@ -29,7 +28,7 @@ from errorlens._internal.reader.rules.retry import (
     soap_fault_class,
 )
 from errorlens._internal.reader.vendors import rule_for, vendor_for_url
-from errorlens._internal.scrub import redact_text, redact_url
+from errorlens._internal.scrub import pattern_count, redact_repeated, redact_url
 from errorlens._internal.text import cap
 from errorlens.record import ErrorRecord, FieldError
 
@@ -98,7 +97,9 @@ def build_record(parts: HttpParts) -> ErrorRecord:
     message = first(MESSAGE_RULES, ev)
     if message is not None:
         message = message.strip()
-        message = _redacted(message if len(message) <= _MESSAGE_CAP else cap(message, _MESSAGE_CAP))
+        message = redact_repeated(
+            message if len(message) <= _MESSAGE_CAP else cap(message, _MESSAGE_CAP)
+        )
 
     url, url_vendor = _url_facts(parts.url) if parts.url else (None, None)
     vendor = parts.vendor or url_vendor or facts.vendor
@@ -137,47 +138,24 @@ def _later(ev: Evidence, type_: str | None, message: str | None) -> LazyParts:
     return parts
 
 
-# Vendors repeat their messages and applications call the same few endpoints: the
-# redacted texts and urls are worth keeping. Both caches are bounded, and dropped whole
-# when a user adds a redaction pattern (which changes what redaction gives).
-_CACHE_LIMIT = 1024
-_redacted_cache: dict[str, str] = {}
+# Applications call the same few endpoints: the redacted urls and their vendors are
+# worth keeping. Bounded, and dropped whole when a user adds a redaction pattern
+# (which changes what redaction gives). Messages go through redact_repeated's memo.
+_URL_CACHE_LIMIT = 1024
 _url_cache: dict[str, tuple[str, str | None]] = {}
 _cached_with_patterns = [0]
 
 
-def _fresh(cache: dict[str, Any]) -> dict[str, Any]:
-    patterns = len(_redact._compiled)
-    if patterns != _cached_with_patterns[0]:
-        _redacted_cache.clear()
+def _url_facts(url: str) -> tuple[str, str | None]:
+    patterns = pattern_count()
+    if patterns != _cached_with_patterns[0] or len(_url_cache) >= _URL_CACHE_LIMIT:
         _url_cache.clear()
         _cached_with_patterns[0] = patterns
-    elif len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    return cache
-
-
-def _redacted(text: str) -> str:
-    if len(_redact._compiled) == _cached_with_patterns[0]:
-        known = _redacted_cache.get(text)
-        if known is not None:
-            return known
-    cache = _fresh(_redacted_cache)
-    cached = cache.get(text)
-    if cached is None:
-        cached = redact_text(text)
-        if len(text) <= 4096:
-            cache[text] = cached
-    return cached
-
-
-def _url_facts(url: str) -> tuple[str, str | None]:
-    cache = _fresh(_url_cache)
-    known = cache.get(url)
+    known = _url_cache.get(url)
     if known is None:
         known = (redact_url(url), vendor_for_url(url))
         if len(url) <= 2048:
-            cache[url] = known
+            _url_cache[url] = known
     return known
 
 
