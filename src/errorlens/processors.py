@@ -52,8 +52,9 @@ from errorlens._internal.observe import (
     short_error_text,
 )
 from errorlens._internal.scrub import (
+    PLAIN,
     REDACTED,
-    is_secret_name,
+    key_kind,
     might_hold_secret,
     redact_structure,
     redact_values_in,
@@ -267,7 +268,7 @@ _PLAIN_KEYS_MAX = 4096
 
 
 def _plain_key(key: str) -> bool:
-    if is_secret_name(key):
+    if key_kind(key) != PLAIN:
         return False
     if len(_plain_keys) < _PLAIN_KEYS_MAX:
         _plain_keys.add(key)
