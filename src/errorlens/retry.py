@@ -41,6 +41,7 @@ from typing import Any
 import structlog
 
 from errorlens import ErrorRecord, extract, record_error
+from errorlens._internal.observe import short_error_text
 
 __all__ = [
     "after",
@@ -128,7 +129,8 @@ def _log(logger: Any, level: int, event: str, exc: BaseException | None, **field
         fields["api_error"] = record.as_dict()
         record_error(exc)  # spans and metrics, once per exception however often logged
     elif exc is not None:
-        fields["error"] = f"{type(exc).__name__}: {exc}"
+        # Redacted here: the line may go to a logger errorlens does not clean.
+        fields["error"] = short_error_text(exc)
     _emit(logger, level, event, fields)
 
 

@@ -34,7 +34,9 @@ annotates the record for the handlers after it, those added later included:
   OpenTelemetry's).
 
 Records with any exception (a connection error whose message holds a url with a key,
-say) get the redacted message and traceback too.
+say) get the redacted message and traceback too. Every other record of an attached
+logger is cleaned as well, message, arguments and ``extra=`` fields, unless
+``attach(..., redact="fields")`` keeps errorlens to its own fields.
 
 .. versionadded:: 0.1.0
 """
@@ -45,7 +47,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 from errorlens._internal.events import format_traceback
 from errorlens._internal.guard import in_errorlens, report_internal
@@ -60,7 +62,13 @@ from errorlens._internal.observe import (
     put_trace_ids,
     short_error_text,
 )
-from errorlens._internal.scrub import redact_text
+from errorlens._internal.scrub import (
+    REDACTED,
+    hides,
+    might_hold_secret,
+    redact_structure,
+    redact_text,
+)
 
 __all__ = ["ApiErrorFilter", "attach", "detach"]
 
@@ -205,6 +213,45 @@ def _message_of(record: logging.LogRecord) -> str:
         return str(record.msg)
 
 
+# -- the whole line: message, arguments and extra= fields, for attach() ------------------
+
+# What every record has; anything more came by ``extra=`` or a filter.
+_RECORD_SIZE = len(logging.makeLogRecord({}).__dict__)
+_RECORD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# errorlens's own fields are clean already (``error`` was shortened and redacted).
+_CLEAN_FIELDS = frozenset({API_ERROR_KEY, "api_errors", SUMMARY_ATTR, "trace_id", "span_id"})
+
+
+def redact_line(record: logging.LogRecord) -> None:
+    """Clean what a formatter prints of ``record``: the message (arguments merged) and
+    the ``extra=`` fields, as configure()'s pipeline cleans its lines.
+
+    A plain record costs one cached scan of its format string.
+    """
+    msg = record.msg
+    if record.args or type(msg) is not str:
+        message = _message_of(record)
+        if might_hold_secret(message):
+            record.msg, record.args = redact_text(message), None
+    elif might_hold_secret(msg):
+        record.msg = redact_text(msg)
+    values = record.__dict__
+    if len(values) > _RECORD_SIZE:
+        for key in [k for k in values if k not in _RECORD_ATTRS and k[:1] != "_"]:
+            if key not in _CLEAN_FIELDS:
+                values[key] = _clean_field(key, values[key])
+
+
+def _clean_field(key: str, value: Any) -> Any:
+    if hides(key, value):
+        return REDACTED
+    if type(value) is str:
+        return redact_text(value) if might_hold_secret(value) else value
+    if value is None or isinstance(value, int | float):
+        return value
+    return redact_structure(value, [])
+
+
 # -- tracebacks: formatted once, redacted, for every formatter -----------------------------
 
 _WRAPPED_ATTR = "_errorlens_format_exception"
@@ -301,11 +348,15 @@ class ReadingHandler(logging.Handler):
     What :func:`attach` (and ``configure()``, on the root logger) puts in place.
     """
 
-    def __init__(self, logger: logging.Logger, trace_context: bool) -> None:
+    def __init__(
+        self, logger: logging.Logger, trace_context: bool, whole_line: bool = False
+    ) -> None:
         super().__init__()
         self.name = "errorlens"
         self.logger = logger
         self.trace_context = trace_context
+        # attach()'s default: the message and extra= fields of every record are cleaned.
+        self.whole_line = whole_line
         # Formatters this handler gave the redacting formatException or the field
         # defaults (undone by detach).
         self.wrapped: weakref.WeakSet[logging.Formatter] = weakref.WeakSet()
@@ -332,6 +383,8 @@ class ReadingHandler(logging.Handler):
                 or len(inherited) != seen[1]
             ):
                 self._read_fully(record)
+            if self.whole_line:
+                redact_line(record)
         except Exception:
             report_internal("reading a log record")
         return True
@@ -480,7 +533,10 @@ def _attached(logger: logging.Logger) -> _AttachHandler | None:
 
 
 def attach(
-    logger: logging.Logger | str | None = None, *, trace_context: bool = False
+    logger: logging.Logger | str | None = None,
+    *,
+    trace_context: bool = False,
+    redact: Literal["line", "fields"] = "line",
 ) -> list[logging.Handler]:
     """Read the API errors of ``logger`` and its children, before any handler does.
 
@@ -504,21 +560,33 @@ def attach(
     is active, so JSON formatters write them on every line (records with an API error
     always carry them).
 
+    ``redact="line"`` (the default) cleans every record of ``logger`` and its children
+    the way ``configure()`` cleans its lines: the message with its arguments merged
+    (an httpx ``HTTP Request: GET https://...?api_key=...`` line included) and every
+    ``extra=`` field; values under secret-named keys become ``[REDACTED]``.
+    ``redact="fields"`` keeps the scope of earlier versions: only what errorlens adds
+    (``api_error``, the summary) and the message and traceback of records that carry
+    an exception.
+
     Returns the handlers the records reach besides errorlens's, nearest first (an
     empty list means they reach none yet). Calling it again for the same logger
     updates the setting. :func:`detach` undoes it. Never raises.
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: Unreleased
+       ``redact``: the whole line is cleaned by default.
     """
     try:
         target = _resolve(logger)
         with _lock:
             existing = _attached(target)
+            whole_line = redact != "fields"  # anything else fails closed: the whole line
             if existing is not None:
                 existing.trace_context = trace_context
+                existing.whole_line = whole_line
                 existing._cover_formatters()  # formatters set since, included
             else:
-                target.handlers.insert(0, _AttachHandler(target, trace_context))
+                target.handlers.insert(0, _AttachHandler(target, trace_context, whole_line))
             return [h for h in _handlers_from(target) if not isinstance(h, ReadingHandler)]
     except Exception:
         report_internal("attaching to a logger")

@@ -3,10 +3,16 @@ retry lines, exception-group members, attach()'s whole line."""
 
 from __future__ import annotations
 
+import io
+import logging
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 import errorlens
 from errorlens._internal.scrub import REDACTED
+from errorlens.stdlib import attach, detach
 
 # AWS's Signature Version 2 documentation signs GET /photos/puppy.jpg of the bucket
 # johnsmith with the access key id AKIAIOSFODNN7EXAMPLE; the signature it shows is
@@ -93,3 +99,121 @@ def test_ambiguous_names_are_judged_by_the_value(name: str, value: str, hidden: 
 
     cleaned = redact_structure({name: value}, [])
     assert (cleaned[name] == REDACTED) is hidden
+
+
+# -- retry lines and attach()'s whole line --------------------------------------------
+
+API_KEY = "QueryApiKey0123456789"
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N"
+
+
+@pytest.fixture
+def plain_logger() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger with its own plain text handler, as an application has one."""
+    out = io.StringIO()
+    logger = logging.getLogger("shop.paths")
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s %(error)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield logger, out
+    finally:
+        detach(logger)
+        logger.removeHandler(handler)
+        logger.propagate = True
+
+
+@pytest.mark.parametrize("attached", [True, False])
+def test_retry_lines_name_a_connection_error_without_its_secrets(
+    plain_logger: tuple[logging.Logger, io.StringIO], attached: bool
+) -> None:
+    from _servers import closed_port_url
+    from conftest import require
+    from errorlens import retry
+
+    tenacity = require("tenacity")
+    requests = require("requests")
+    logger, out = plain_logger
+    if attached:
+        attach(logger)
+    url = f"{closed_port_url()}/v1/charges?api_key={API_KEY}&token={JWT}"
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(requests.ConnectionError),
+        before_sleep=retry.log_before_sleep(logger),
+        stop=tenacity.stop_after_attempt(2),
+        sleep=lambda seconds: None,
+    )
+    with pytest.raises(tenacity.RetryError):
+        retrying(requests.get, url, timeout=5)
+    line = out.getvalue()
+    assert "api call failed, retrying" in line and "ConnectionError" in line
+    assert API_KEY not in line
+    assert JWT not in line and JWT[:30] not in line
+
+
+def _httpx_info_line(loopback: Any, attach_scope: str | None) -> str:
+    from conftest import require
+
+    httpx = require("httpx")
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    logger = logging.getLogger("httpx")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        if attach_scope is None:
+            attach(logger)
+        else:
+            attach(logger, redact=attach_scope)
+        httpx.get(f"{loopback.url}/v1/models?api_key={API_KEY}", timeout=5)
+    finally:
+        detach(logger)
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+    return out.getvalue()
+
+
+def test_attach_redacts_the_whole_line_of_other_libraries(loopback: Any) -> None:
+    line = _httpx_info_line(loopback, None)
+    assert "HTTP Request: GET" in line and "/v1/models?api_key=" in line
+    assert API_KEY not in line
+    assert REDACTED in line
+
+
+def test_attach_can_keep_the_old_scope(loopback: Any) -> None:
+    # redact="fields": errorlens cleans only what it adds (api_error, messages and
+    # tracebacks of records with an exception); other lines are the application's.
+    line = _httpx_info_line(loopback, "fields")
+    assert API_KEY in line
+
+
+def test_attach_redacts_extra_fields_and_arguments() -> None:
+    out = io.StringIO()
+    logger = logging.getLogger("shop.extras")
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("%(message)s|%(target)s|%(password)s"))
+    logger.addHandler(handler)
+    logger.propagate = False
+    attach(logger)
+    try:
+        logger.warning(
+            "calling %s with %r",
+            f"https://api.example.com/v1?api_key={API_KEY}",
+            {"Authorization": f"Bearer {JWT}"},
+            extra={
+                "target": f"https://user:{API_KEY}@db.example.com/",
+                "password": "hunter2hunter2",
+            },
+        )
+    finally:
+        detach(logger)
+        logger.removeHandler(handler)
+        logger.propagate = True
+    line = out.getvalue()
+    assert "calling https://api.example.com/v1?api_key=" in line
+    assert "db.example.com" in line
+    for secret in (API_KEY, JWT, "hunter2hunter2"):
+        assert secret not in line
