@@ -217,3 +217,74 @@ def test_attach_redacts_extra_fields_and_arguments() -> None:
     assert "db.example.com" in line
     for secret in (API_KEY, JWT, "hunter2hunter2"):
         assert secret not in line
+
+
+# -- exception groups: each member's secrets leave the traceback ----------------------
+
+GROUP_PASSWORD = "GroupMemberPass4471"
+
+
+class VendorError(Exception):
+    """An SDK error carrying the vendor's body; its message repeats a detail verbatim."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__(f"login rejected for {body['error']['details']['password']}")
+        self.status_code = 401
+        self.body = body
+
+
+def _group() -> BaseException:
+    members = [
+        VendorError(
+            {
+                "error": {
+                    "code": "invalid_credentials",
+                    "message": "Invalid credentials",
+                    "details": {"password": GROUP_PASSWORD, "user": "bob"},
+                }
+            }
+        ),
+        VendorError(
+            {
+                "error": {
+                    "code": "invalid_credentials",
+                    "message": "Invalid credentials",
+                    "details": {"password": "OtherMemberPass8812", "user": "eve"},
+                }
+            }
+        ),
+    ]
+    try:
+        raise ExceptionGroup("logins failed", members)  # noqa: F821 - builtin on 3.11+
+    except BaseException as group:
+        return group
+
+
+@pytest.mark.requires_python(3, 11, "ExceptionGroup is a builtin from Python 3.11")
+def test_a_single_member_loses_its_secret_as_a_lone_exception_does(
+    configured: io.StringIO,
+) -> None:
+    lone = _group().exceptions[0]  # type: ignore[attr-defined]
+    logging.getLogger("shop.lone").error("login failed", exc_info=lone)
+    assert "login rejected for" in configured.getvalue()
+    assert GROUP_PASSWORD not in configured.getvalue()
+
+
+@pytest.mark.requires_python(3, 11, "ExceptionGroup is a builtin from Python 3.11")
+def test_group_members_lose_their_secrets_under_configure(configured: io.StringIO) -> None:
+    logging.getLogger("shop.group").error("logins failed", exc_info=_group())
+    line = configured.getvalue()
+    assert "login rejected for" in line
+    assert GROUP_PASSWORD not in line and "OtherMemberPass8812" not in line
+
+
+@pytest.mark.requires_python(3, 11, "ExceptionGroup is a builtin from Python 3.11")
+def test_group_members_lose_their_secrets_on_an_attached_logger(
+    plain_logger: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, out = plain_logger
+    attach(logger, redact="fields")  # the traceback is errorlens's own, in either scope
+    logger.error("logins failed", exc_info=_group(), extra={"error": None})
+    line = out.getvalue()
+    assert "login rejected for" in line
+    assert GROUP_PASSWORD not in line and "OtherMemberPass8812" not in line

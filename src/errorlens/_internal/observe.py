@@ -230,6 +230,11 @@ def _observe_group(
         return None
     first = found[0][1]
     text = clean_message(message, first) if message is not None else None
+    # Every member's secrets leave the group's traceback, as a lone exception's do.
+    secrets = tuple(value for _, record in found for value in secret_values(record))
+    if secrets:
+        _traceback_without(exc_info, secrets)
+        text = redact_values(text, secrets) if text is not None else None
     for member, record in found:
         member_info: ExcInfo = (type(member), member, member.__traceback__)
         emit(
@@ -240,6 +245,7 @@ def _observe_group(
                 logger_name=logger_name,
                 message=text,
                 via_stdlib=via_stdlib,
+                traceback=_traceback_without(member_info, secrets) if secrets else None,
             )
         )
     api_error = first.as_dict()
