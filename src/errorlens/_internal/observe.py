@@ -26,7 +26,7 @@ from errorlens._internal.events import (
 from errorlens._internal.guard import report_internal
 from errorlens._internal.reader.extract import extract
 from errorlens._internal.scrub import redact_text, redact_values
-from errorlens._internal.text import cap
+from errorlens._internal.text import cap, escape_controls
 from errorlens.record import ErrorRecord, secret_values
 
 __all__ = [
@@ -97,7 +97,8 @@ def clean_summary(record: ErrorRecord) -> str:
     """``record.summary()``, redacted, the record's secret values out."""
     summary = redact_text(record.summary())
     secrets = secret_values(record)
-    return redact_values(summary, secrets) if secrets else summary
+    # One line by contract (``%(api_error_summary)s``): a vendor's id cannot forge more.
+    return escape_controls(redact_values(summary, secrets) if secrets else summary)
 
 
 _PLAIN_TYPES = (str, bytes, bytearray, int, float, bool, dict, list, tuple, set)
