@@ -28,6 +28,7 @@ from errorlens._internal.shutdown import (
     Step,
     budget_from,
     prepare,
+    redact_last_resort,
     run_within,
 )
 from errorlens.processors import format_exc_info, redact
@@ -432,3 +433,6 @@ def _exit_last() -> None:
 
 def _at_exit() -> None:
     unconfigure()
+    # What is logged after this hook (daemon threads, earlier exit hooks, __del__) finds
+    # no handler and goes to logging's last resort: redacted too.
+    redact_last_resort()

@@ -234,9 +234,13 @@ def record_error(
 
     .. versionadded:: 0.1.0
     """
-    from errorlens._internal.reader.extract import extract
-
+    if sys.meta_path is None:
+        # The interpreter is finalising (a __del__ at exit): nothing can be imported,
+        # and the outputs are shut down.
+        return None
     try:
+        from errorlens._internal.reader.extract import extract
+
         record = extract(error)
         if record is None:
             return None
