@@ -42,7 +42,7 @@ from typing import Any
 import structlog
 
 from errorlens import ErrorRecord, extract, record_error
-from errorlens._internal.observe import short_error_text
+from errorlens._internal.observe import own_api_error, short_error_text
 
 __all__ = [
     "after",
@@ -127,10 +127,10 @@ def _emit(logger: Any, level: int, event: str, fields: dict[str, Any]) -> None:
 def _log(logger: Any, level: int, event: str, exc: BaseException | None, **fields: Any) -> None:
     record = _record(exc)
     if record is not None:
-        fields["api_error"] = record.as_dict()
         # Spans and metrics, once per exception however often logged; at the line's
         # level, so a retry in progress is no Sentry error.
         record_error(exc, level=level)
+        fields["api_error"] = own_api_error(record)  # the line's readers record it not again
     elif exc is not None:
         # Redacted here: the line may go to a logger errorlens does not clean.
         fields["error"] = short_error_text(exc)

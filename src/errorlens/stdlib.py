@@ -57,6 +57,7 @@ from errorlens._internal.observe import (
     SUMMARY_ATTR,
     Observation,
     current_trace_ids,
+    given_record,
     is_error_source,
     observe,
     put_trace_ids,
@@ -160,7 +161,7 @@ def _read(
     values[OBSERVED_KEY] = None
     if trace_context:
         put_trace_ids(values)
-    if API_ERROR_KEY in values or in_errorlens():
+    if in_errorlens():
         return None
     observed = _observe_record(record, values)
     if observed is not None and summary:
@@ -170,8 +171,13 @@ def _read(
 
 def _observe_record(record: logging.LogRecord, values: dict[str, Any]) -> Observation | None:
     exc_info = record.exc_info if record.exc_info and record.exc_info[1] is not None else None
-    error = values.get("error")
-    source = error if is_error_source(error) else None
+    if API_ERROR_KEY in values:  # a record the line was given (extra=), unless errorlens's
+        source: Any = given_record(values[API_ERROR_KEY])
+        if source is None:
+            return None
+    else:
+        error = values.get("error")
+        source = error if is_error_source(error) else None
     if source is None and exc_info is None:
         return None
     message = _message_of(record)
@@ -191,7 +197,7 @@ def _observe_record(record: logging.LogRecord, values: dict[str, Any]) -> Observ
         return None
     values[OBSERVED_KEY] = observed
     values.update(observed.fields)
-    if source is not None:
+    if source is not None and source is values.get("error"):
         _shorten_error_field(values, source)
     put_trace_ids(values)  # records with an API error carry them regardless
     return observed
@@ -376,6 +382,7 @@ class ReadingHandler(logging.Handler):
             if (
                 record.exc_info
                 or "error" in record.__dict__
+                or API_ERROR_KEY in record.__dict__
                 or self.trace_context
                 or own is not self._own
                 or inherited is not self._inherited
@@ -401,7 +408,7 @@ class ReadingHandler(logging.Handler):
         if self._handlers_changed():
             # A handler was added (or removed) on this logger or the root logger since.
             self._cover_formatters()
-        if record.exc_info or "error" in record.__dict__:
+        if record.exc_info or "error" in record.__dict__ or API_ERROR_KEY in record.__dict__:
             _read(record, self.trace_context, self.summary)
             _prepare_traceback(record, self.logger, self.wrapped)
         elif self.trace_context:
@@ -480,7 +487,7 @@ class ApiErrorFilter(logging.Filter):
                 self._checked = formatter
                 if formatter is not None and _give_defaults(formatter):
                     self.wrapped.add(formatter)
-            if record.exc_info or "error" in record.__dict__:
+            if record.exc_info or "error" in record.__dict__ or API_ERROR_KEY in record.__dict__:
                 _read(record, self.trace_context, formatter in _given_defaults)
             elif self.trace_context:
                 put_trace_ids(record.__dict__)

@@ -196,6 +196,8 @@ def _to_stdlib(logger: Any, method_name: str, event_dict: MutableMapping[str, An
     extra: dict[str, Any] = {_FIELDS_ATTR: event_dict}
     if "error" in event_dict:
         extra["error"] = event_dict.pop("error")
+    if "api_error" in event_dict:  # a record the line was given: the reader records it
+        extra["api_error"] = event_dict.pop("api_error")
     kwargs["extra"] = extra
     return kwargs
 

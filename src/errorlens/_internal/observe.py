@@ -11,7 +11,7 @@ redacted.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from errorlens._internal.events import (
@@ -25,6 +25,7 @@ from errorlens._internal.events import (
 )
 from errorlens._internal.guard import report_internal
 from errorlens._internal.reader.extract import extract
+from errorlens._internal.records import record_from_mapping
 from errorlens._internal.scrub import redact_text, redact_values
 from errorlens._internal.text import cap, escape_controls
 from errorlens.record import ErrorRecord, secret_values
@@ -37,9 +38,11 @@ __all__ = [
     "Observation",
     "clean_summary",
     "current_trace_ids",
+    "given_record",
     "is_error_source",
     "last_clean",
     "observe",
+    "own_api_error",
     "put_trace_ids",
     "short_error_text",
 ]
@@ -133,6 +136,25 @@ class _Clean(threading.local):
 
 
 last_clean = _Clean()
+
+
+def own_api_error(record: ErrorRecord) -> dict[str, Any]:
+    """``record.as_dict()``, known as errorlens's own (recorded already) to the readers
+    of the line it is put on."""
+    api_error = record.as_dict()
+    last_clean.api_error = api_error
+    return api_error
+
+
+def given_record(value: Any) -> ErrorRecord | None:
+    """The record a line's own ``api_error`` holds, to be recorded like a logged
+    exception (``log.error("...", api_error=record.as_dict())``, the record itself);
+    None for what errorlens put there and for anything that is not a record."""
+    if value is last_clean.api_error or value is None:
+        return None
+    if isinstance(value, ErrorRecord):
+        return value
+    return record_from_mapping(value) if isinstance(value, Mapping) else None
 
 
 def _record_of(source: Any, exc_info: ExcInfo | None) -> ErrorRecord | None:

@@ -140,7 +140,8 @@ def normalised_code(code: str) -> str:
     """``code`` with the ids inside it replaced by ``{id}``; a number stays a number."""
     if code.isdigit():
         return code if len(code) <= 9 else _ID
-    return _SEGMENT.sub(_replace_id, _UUID.sub(_ID, code))
+    normalised = _SEGMENT.sub(_replace_id, _UUID.sub(_ID, code))
+    return code if normalised == code else normalised
 
 
 class _Codes:
