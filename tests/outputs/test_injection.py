@@ -108,3 +108,21 @@ def test_json_lines_are_safe_by_encoding(configured: io.StringIO) -> None:
     assert text.count("\n") == 1 and not RAW_CONTROL.search(text)
     line = json.loads(text)
     assert line["api_error"]["request_id"] == f"req_3\n{FORGED}\u2028\x1b[2J"
+
+
+def test_console_shows_details_beside_field_errors() -> None:
+    # Stripe's documented card error: the field (param) and the decline code together.
+    body = (
+        b'{"error": {"type": "card_error", "code": "card_declined",'
+        b' "decline_code": "insufficient_funds", "param": "source",'
+        b' "message": "Your card has insufficient funds."}}'
+    )
+    record = errorlens.from_http(402, {}, body, url="https://api.stripe.com/v1/charges")
+    out = _console()
+    try:
+        logging.getLogger("shop.console").error("charge failed", extra={"api_error": record})
+    finally:
+        errorlens.unconfigure()
+    text = out.getvalue()
+    assert "fields: source" in text
+    assert '"decline_code":"insufficient_funds"' in text

@@ -111,7 +111,7 @@ def _second_line(api_error: Mapping[str, Any]) -> list[str]:
         method = api_error.get("method")
         second.append("url: " + _safe(f"{method} {url}" if method else url))
     details = api_error.get("details")
-    if details is not None and not fields:
+    if details is not None:
         text = json.dumps(details, ensure_ascii=False, default=str, separators=(",", ":"))
         second.append("details: " + _safe(cap(text, _DETAILS_WIDTH)))
     return second
