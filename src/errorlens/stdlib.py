@@ -43,6 +43,7 @@ logger is cleaned as well, message, arguments and ``extra=`` fields, unless
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import weakref
@@ -64,8 +65,11 @@ from errorlens._internal.observe import (
     short_error_text,
 )
 from errorlens._internal.scrub import (
+    PLAIN,
     REDACTED,
     hides,
+    judged,
+    key_kind,
     might_hold_secret,
     redact_structure,
     redact_text,
@@ -226,34 +230,58 @@ _RECORD_SIZE = len(logging.makeLogRecord({}).__dict__)
 _RECORD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 # errorlens's own fields are clean already (``error`` was shortened and redacted).
 _CLEAN_FIELDS = frozenset({API_ERROR_KEY, "api_errors", SUMMARY_ATTR, "trace_id", "span_id"})
+_SKIPPED_FIELDS = _RECORD_ATTRS | _CLEAN_FIELDS
 
 
 def redact_line(record: logging.LogRecord) -> None:
     """Clean what a formatter prints of ``record``: the message (arguments merged) and
     the ``extra=`` fields, as configure()'s pipeline cleans its lines.
 
-    A plain record costs one cached scan of its format string.
+    Runs on every record of an attached logger: a message judged clean before and
+    scalar fields under plain names cost a lookup each.
     """
     msg = record.msg
     if record.args or type(msg) is not str:
         message = _message_of(record)
-        if might_hold_secret(message):
+        if judged.get(message) is not False and might_hold_secret(message):
             record.msg, record.args = redact_text(message), None
-    elif might_hold_secret(msg):
+    elif judged.get(msg) is not False and might_hold_secret(msg):
         record.msg = redact_text(msg)
     values = record.__dict__
     if len(values) > _RECORD_SIZE:
-        for key in [k for k in values if k not in _RECORD_ATTRS and k[:1] != "_"]:
-            if key not in _CLEAN_FIELDS:
-                values[key] = _clean_field(key, values[key])
+        # extra= fields come after the attributes every record has (insertion order).
+        for key in list(itertools.islice(values, _RECORD_SIZE, None)):
+            value = values[key]
+            if key in _plain_keys and (type(value) in _SCALARS or value is None):
+                continue
+            if type(key) is str and key[:1] != "_" and key not in _SKIPPED_FIELDS:
+                cleaned = _clean_field(key, value)
+                if cleaned is not value:
+                    values[key] = cleaned
+
+
+_SCALARS = frozenset({int, float, bool})
+# Field names judged plain (key_kind), remembered: lines repeat their fields.
+_plain_keys: set[str] = set()
 
 
 def _clean_field(key: str, value: Any) -> Any:
-    if hides(key, value):
-        return REDACTED
-    if type(value) is str:
-        return redact_text(value) if might_hold_secret(value) else value
-    if value is None or isinstance(value, int | float):
+    if key_kind(key) != PLAIN:
+        return REDACTED if hides(key, value) else _clean_value(value)
+    if len(_plain_keys) < 4096:
+        _plain_keys.add(key)
+    return _clean_value(value)
+
+
+def _clean_value(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return (
+            redact_text(value)
+            if judged.get(value) is not False and might_hold_secret(value)
+            else value
+        )
+    if value is None or kind in _SCALARS:
         return value
     return redact_structure(value, [])
 

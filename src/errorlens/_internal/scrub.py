@@ -29,6 +29,7 @@ __all__ = [
     "credential_shaped",
     "hides",
     "is_secret_name",
+    "judged",
     "key_kind",
     "redact_repeated",
     "redact_structure",
@@ -582,6 +583,9 @@ def _remember(text: str, verdict: bool) -> None:
 _scanned: dict[str, bool] = {}
 _SCANNED_MAX = 2048
 _SCANNED_TEXT_MAX = 256
+# The same verdicts, for the hot paths that read them without a call: False means
+# "nothing to redact" (a text absent, or True, needs :func:`might_hold_secret`).
+judged = _scanned
 
 
 # -- the walker: one bounded pass over JSON-like values ---------------------------------
