@@ -47,8 +47,10 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from errorlens._internal.context import current_request_ids
 from errorlens._internal.events import format_traceback
 from errorlens._internal.guard import in_errorlens, report_internal
+from errorlens._internal.incoming import log_fields
 from errorlens._internal.observe import (
     API_ERROR_KEY,
     OBSERVED_KEY,
@@ -320,6 +322,9 @@ class ReadingHandler(logging.Handler):
     def handle(self, record: logging.LogRecord) -> bool:
         # Every record of the logger comes here: a plain one costs a few lookups.
         try:
+            ids = current_request_ids()
+            if ids is not None:  # inside a request the middleware bound
+                _put_request_ids(record.__dict__, ids)
             # _handlers_changed(), written out: this runs for every record.
             own, inherited, seen = self.logger.handlers, _root.handlers, self._seen_counts
             if (
@@ -374,6 +379,11 @@ class ReadingHandler(logging.Handler):
 
     def __repr__(self) -> str:
         return f"<errorlens reading handler for {self.logger.name!r}>"
+
+
+def _put_request_ids(values: dict[str, Any], ids: Any) -> None:
+    for key, value in log_fields(ids).items():
+        values.setdefault(key, value)
 
 
 class _AttachHandler(ReadingHandler):
