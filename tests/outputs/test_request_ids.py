@@ -326,3 +326,16 @@ def test_django_middleware_binds_and_echoes() -> None:
     assert reply.headers["x-request-id"] == "dj-1"
     assert reply.headers["x-correlation-id"] == "corr-dj"
     assert current_request_ids() is None
+
+
+def test_lines_keep_the_ids_when_the_app_clears_structlogs_context(
+    configured: io.StringIO,
+) -> None:
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        structlog.contextvars.clear_contextvars()  # a common first step of a request hook
+        structlog.get_logger("app").info("after clearing")
+        return [b""]
+
+    WsgiMiddleware(app)({"HTTP_X_REQUEST_ID": "req-kept"}, lambda *a: None).close()  # type: ignore[attr-defined]
+    line = json.loads(configured.getvalue().splitlines()[0])
+    assert line["http.request.id"] == "req-kept"

@@ -23,7 +23,9 @@ import structlog
 
 from errorlens._internal import server_loggers as servers
 from errorlens._internal import stop_signals as stop_signals_module
+from errorlens._internal.context import current_request_ids
 from errorlens._internal.guard import guarded, internal_logger, report_internal
+from errorlens._internal.incoming import log_fields
 from errorlens._internal.locks import SafeLock
 from errorlens._internal.observe import SUMMARY_ATTR
 from errorlens._internal.shutdown import (
@@ -183,6 +185,15 @@ def _add_fields(line: dict[str, Any], values: dict[str, Any]) -> None:
             line.setdefault(key, value)
     for key, value in structlog.contextvars.get_contextvars().items():
         line.setdefault(key, value)
+
+
+def _add_request_ids(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
+    """The ids of the request in progress, also when the app cleared structlog's context."""
+    ids = current_request_ids()
+    if ids is not None:
+        for key, value in log_fields(ids).items():
+            event_dict.setdefault(key, value)
+    return event_dict
 
 
 def _to_stdlib(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
@@ -356,6 +367,7 @@ def _configure(
         structlog.configure(
             processors=[
                 structlog.contextvars.merge_contextvars,
+                _add_request_ids,
                 structlog.stdlib.filter_by_level,
                 structlog.stdlib.PositionalArgumentsFormatter(),
                 _to_stdlib,

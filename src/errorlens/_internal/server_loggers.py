@@ -30,6 +30,18 @@ SERVER_LOGGERS = (
 Saved = dict[str, tuple[list[logging.Handler], bool]]
 
 
+class _DropColorMessage(logging.Filter):
+    """uvicorn adds ``color_message``, its message with terminal colour codes, to its
+    records for its own formatter: in a JSON line it would repeat the message, escaped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.__dict__.pop("color_message", None)
+        return True
+
+
+_drop_color_message = _DropColorMessage()
+
+
 def take_over(saved: Saved) -> Saved:
     """Make the server loggers propagate without handlers of their own.
 
@@ -43,6 +55,8 @@ def take_over(saved: Saved) -> Saved:
         for handler in list(logger.handlers):
             logger.removeHandler(handler)
         logger.propagate = True
+        if name.startswith("uvicorn"):
+            logger.addFilter(_drop_color_message)
     return saved
 
 
@@ -54,4 +68,5 @@ def give_back(saved: Saved) -> None:
             if handler not in logger.handlers:
                 logger.addHandler(handler)
         logger.propagate = propagate
+        logger.removeFilter(_drop_color_message)
     saved.clear()
