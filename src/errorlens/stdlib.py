@@ -28,6 +28,9 @@ annotates the record for the handlers after it, those added later included:
   empty without an API error, the ids are the active OpenTelemetry span's, empty
   outside a span). They are not attributes of plain records, so JSON lines without an
   API error stay as they were;
+- inside a request that errorlens's middleware serves (:mod:`errorlens.asgi`,
+  :mod:`errorlens.wsgi`), ``record.__dict__["http.request.id"]`` (and
+  ``"http.request.correlation_id"``), which JSON formatters write;
 - a redacted message, and a redacted ``record.exc_text`` (formatted once, shared with
   the span event) that formatters print instead of formatting the traceback again. The
   exception stays in ``record.exc_info`` for the other handlers (Sentry's,

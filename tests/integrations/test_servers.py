@@ -127,10 +127,13 @@ def _otel_env(endpoint: str) -> dict[str, str]:
     }
 
 
-def _uvicorn(port: int) -> list[str]:
+def _uvicorn(port: int, *, workers: int = 1) -> list[str]:
+    # With --workers, each worker process loads the app inside uvicorn's own signal
+    # handling: errorlens's handler chains to uvicorn's there.
     return [
         sys.executable, "-m", "uvicorn", "--app-dir", str(EXAMPLES),
         "--host", "127.0.0.1", "--port", str(port), "fastapi_app:app",
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]  # fmt: skip
 
 
@@ -161,8 +164,9 @@ def _scenario(vendor: FakeVendor, server: str) -> Iterator[Scenario]:
     from test_otel_export import Collector
 
     port = _free_port()
-    if server == "uvicorn":
-        command, path, method = _uvicorn(port), "/checkout", "GET"
+    if server.startswith("uvicorn"):
+        workers = 2 if server == "uvicorn-workers" else 1
+        command, path, method = _uvicorn(port, workers=workers), "/checkout", "GET"
     else:
         command, path, method = _gunicorn(port, preload=server == "gunicorn"), "/customers", "POST"
     requests = [
@@ -183,6 +187,13 @@ def uvicorn_run(vendor: FakeVendor) -> Iterator[Scenario]:
     require("uvicorn")
     require("fastapi")
     yield from _scenario(vendor, "uvicorn")
+
+
+@pytest.fixture(scope="module")
+def uvicorn_workers_run(vendor: FakeVendor) -> Iterator[Scenario]:
+    require("uvicorn")
+    require("fastapi")
+    yield from _scenario(vendor, "uvicorn-workers")
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +273,7 @@ def test_server_lines_come_out_once_in_the_same_json_stream(
 # -- the stop: SIGTERM flushes -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("server", [*SERVERS, "gunicorn_lazy_run"])
+@pytest.mark.parametrize("server", [*SERVERS, "uvicorn_workers_run", "gunicorn_lazy_run"])
 def test_sigterm_flushes_the_spans_and_log_records(
     server: str, request: pytest.FixtureRequest
 ) -> None:
