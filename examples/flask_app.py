@@ -69,11 +69,15 @@ def _serve_once() -> None:
     thread.start()
     port = server.socket.getsockname()[1]
     reply = requests.post(
-        f"http://127.0.0.1:{port}/customers", headers={"x-request-id": "demo-2"}, timeout=10
+        f"http://127.0.0.1:{port}/customers",
+        # "Connection: close": no kept-alive connection holds the server open after.
+        headers={"x-request-id": "demo-2", "Connection": "close"},
+        timeout=10,
     )
     print(reply.status_code, reply.headers["x-request-id"], reply.text.strip())
     server.close()
     thread.join(10)
+    server.task_dispatcher.shutdown()
 
 
 def main() -> None:
