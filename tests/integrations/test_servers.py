@@ -137,6 +137,14 @@ def _uvicorn(port: int, *, workers: int = 1) -> list[str]:
     ]  # fmt: skip
 
 
+def _hypercorn(port: int) -> list[str]:
+    conf = ROOT / "tests" / "_hypercorn_conf.py"
+    return [
+        sys.executable, "-m", "hypercorn", "--config", f"file:{conf}",
+        "--bind", f"127.0.0.1:{port}", "fastapi_app:app",
+    ]  # fmt: skip
+
+
 def _gunicorn(port: int, *, preload: bool) -> list[str]:
     # --preload: the master imports the app, so configure() runs before its first line.
     return [
@@ -167,6 +175,8 @@ def _scenario(vendor: FakeVendor, server: str) -> Iterator[Scenario]:
     if server.startswith("uvicorn"):
         workers = 2 if server == "uvicorn-workers" else 1
         command, path, method = _uvicorn(port, workers=workers), "/checkout", "GET"
+    elif server == "hypercorn":
+        command, path, method = _hypercorn(port), "/checkout", "GET"
     else:
         command, path, method = _gunicorn(port, preload=server == "gunicorn"), "/customers", "POST"
     requests = [
@@ -197,6 +207,13 @@ def uvicorn_workers_run(vendor: FakeVendor) -> Iterator[Scenario]:
 
 
 @pytest.fixture(scope="module")
+def hypercorn_run(vendor: FakeVendor) -> Iterator[Scenario]:
+    require("hypercorn")
+    require("fastapi")
+    yield from _scenario(vendor, "hypercorn")
+
+
+@pytest.fixture(scope="module")
 def gunicorn_run(vendor: FakeVendor) -> Iterator[Scenario]:
     require("gunicorn")
     yield from _scenario(vendor, "gunicorn")
@@ -210,7 +227,11 @@ def gunicorn_lazy_run(vendor: FakeVendor) -> Iterator[Scenario]:
 
 
 SERVERS = ["uvicorn_run", "gunicorn_run"]
-ACCESS_LOGGER = {"uvicorn_run": "uvicorn.access", "gunicorn_run": "gunicorn.access"}
+ACCESS_LOGGER = {
+    "uvicorn_run": "uvicorn.access",
+    "gunicorn_run": "gunicorn.access",
+    "hypercorn_run": "hypercorn.access",
+}
 
 
 # -- ids in and out ---------------------------------------------------------------------
@@ -255,7 +276,7 @@ def test_a_missing_or_invalid_id_is_replaced_by_a_new_one(
 # -- the server's own loggers -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.parametrize("server", [*SERVERS, "hypercorn_run"])
 def test_server_lines_come_out_once_in_the_same_json_stream(
     server: str, request: pytest.FixtureRequest
 ) -> None:
@@ -273,7 +294,9 @@ def test_server_lines_come_out_once_in_the_same_json_stream(
 # -- the stop: SIGTERM flushes -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("server", [*SERVERS, "uvicorn_workers_run", "gunicorn_lazy_run"])
+@pytest.mark.parametrize(
+    "server", [*SERVERS, "uvicorn_workers_run", "gunicorn_lazy_run", "hypercorn_run"]
+)
 def test_sigterm_flushes_the_spans_and_log_records(
     server: str, request: pytest.FixtureRequest
 ) -> None:
