@@ -339,3 +339,18 @@ def test_lines_keep_the_ids_when_the_app_clears_structlogs_context(
     WsgiMiddleware(app)({"HTTP_X_REQUEST_ID": "req-kept"}, lambda *a: None).close()  # type: ignore[attr-defined]
     line = json.loads(configured.getvalue().splitlines()[0])
     assert line["http.request.id"] == "req-kept"
+
+
+def test_outgoing_calls_of_a_request_carry_its_correlation_id_else_its_request_id() -> None:
+    from errorlens._internal.context import correlation_id_for_outgoing
+
+    sent: list[str] = []
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        sent.append(correlation_id_for_outgoing())  # what client capture sends out
+        return [b""]
+
+    middleware = WsgiMiddleware(app)
+    middleware({"HTTP_X_CORRELATION_ID": "corr-out"}, lambda *a: None).close()  # type: ignore[attr-defined]
+    middleware({"HTTP_X_REQUEST_ID": "req-out"}, lambda *a: None).close()  # type: ignore[attr-defined]
+    assert sent == ["corr-out", "req-out"]
