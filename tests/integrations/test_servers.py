@@ -378,3 +378,64 @@ def _epoch(timestamp: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+
+
+# -- Celery: the recipe's shutdown signals flush the pool process ------------------------------
+
+
+def test_celery_recipe_flushes_the_pool_process_on_sigterm(tmp_path: Path) -> None:
+    require("celery")
+    require("opentelemetry.proto")
+    import threading
+
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+    from test_otel_export import Collector
+
+    tests = str(ROOT / "tests")
+    with Collector() as collector:
+        env = _environment(CELERY_TEST_BROKER_DIR=str(tmp_path), **_otel_env(collector.endpoint))
+        env["PYTHONPATH"] = os.pathsep.join([str(SRC), tests])
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "_celery_app", "worker",
+             "--pool", "prefork", "--concurrency", "1", "--loglevel", "INFO"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=tmp_path,  # kombu's filesystem transport makes folders where it runs
+        )  # fmt: skip
+        lines: list[str] = []
+        done = threading.Event()
+
+        def read() -> None:
+            assert worker.stdout is not None
+            for line in worker.stdout:
+                lines.append(line)
+                if "succeeded" in line:
+                    done.set()
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            send = "import _celery_app; _celery_app.charge.delay()"
+            subprocess.run(
+                [sys.executable, "-c", send],
+                env={**env, "OTEL_SDK_DISABLED": "true"},
+                cwd=tmp_path,
+                check=True,
+                timeout=60,
+            )
+            assert done.wait(90), lines[-10:]
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(60)
+        finally:
+            worker.kill()
+        reader.join(5)
+    spans = [
+        span.name
+        for message in collector.requests("/v1/traces", ExportTraceServiceRequest)
+        for resource in message.resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
+    # Spans wait 60 s in the batch: only the pool process's shutdown can have sent it.
+    assert spans == ["charge task"], lines[-10:]
