@@ -268,15 +268,27 @@ def test_server_loggers_left_alone_when_asked() -> None:
         gunicorn_error.propagate = True
 
 
-def test_stop_signals_are_handled_while_configured_and_given_back() -> None:
-    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    errorlens.configure(json=True, stream=io.StringIO())
+def test_stop_signals_chain_to_the_handler_in_place_and_give_it_back() -> None:
+    called: list[int] = []
+
+    def servers_handler(signum: int, frame: Any) -> None:
+        called.append(signum)
+
+    before = {sig: signal.signal(sig, servers_handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        during = {sig: signal.getsignal(sig) for sig in before}
+        errorlens.configure(json=True, stream=io.StringIO())
+        try:
+            ours = signal.getsignal(signal.SIGTERM)
+            assert ours is not servers_handler
+            signal.raise_signal(signal.SIGTERM)  # the server's handler still runs
+        finally:
+            errorlens.unconfigure()
+        assert called == [signal.SIGTERM]
+        assert signal.getsignal(signal.SIGTERM) is servers_handler
+        assert signal.getsignal(signal.SIGINT) is servers_handler
     finally:
-        errorlens.unconfigure()
-    assert all(during[sig] is not before[sig] for sig in before)
-    assert {sig: signal.getsignal(sig) for sig in before} == before
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def test_an_ignored_signal_stays_ignored() -> None:
