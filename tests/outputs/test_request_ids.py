@@ -366,3 +366,21 @@ def test_outgoing_calls_of_a_request_carry_its_correlation_id_else_its_request_i
     middleware({"HTTP_X_CORRELATION_ID": "corr-out"}, lambda *a: None).close()  # type: ignore[attr-defined]
     middleware({"HTTP_X_REQUEST_ID": "req-out"}, lambda *a: None).close()  # type: ignore[attr-defined]
     assert sent == ["corr-out", "req-out"]
+
+
+@pytest.mark.tolerates_internal_errors
+def test_a_failure_inside_the_middleware_never_reaches_the_app() -> None:
+    def broken_id() -> str:
+        raise RuntimeError("no ids today")
+
+    served: list[Any] = []
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        served.append(current_request_ids())
+        start_response("200 OK", [])
+        return [b"served"]
+
+    started: list[Any] = []
+    body = WsgiMiddleware(app, make_id=broken_id)({}, lambda s, h, *a: started.append(h))
+    assert list(body) == [b"served"]
+    assert served == [None] and started == [[]]  # served as without the middleware
