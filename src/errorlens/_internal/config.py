@@ -22,6 +22,7 @@ from typing import IO, Any
 import structlog
 
 from errorlens._internal.guard import guarded, internal_logger, report_internal
+from errorlens._internal.locks import SafeLock
 from errorlens._internal.observe import SUMMARY_ATTR
 from errorlens._internal.shutdown import (
     ENV_SHUTDOWN_TIMEOUT,
@@ -210,7 +211,7 @@ class _Installed:
 
 
 _installed = _Installed()
-_lock = threading.Lock()
+_lock = SafeLock()
 
 
 def configure(

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from errorlens._internal.locks import SafeLock
+from errorlens._internal.state import STATE
 
 __all__ = ["RAISE_ENV", "busy", "guarded", "in_errorlens", "internal_logger", "report_internal"]
 
@@ -32,7 +33,6 @@ if not internal_logger.handlers:
 internal_logger.setLevel(logging.WARNING)
 
 _MAX_PLACES = 256
-_reported: set[str] = set()
 _reported_lock = SafeLock()
 
 
@@ -52,9 +52,10 @@ def _raising() -> bool:
 
 def _first_time(where: str) -> bool:
     with _reported_lock:
-        if where in _reported or len(_reported) >= _MAX_PLACES:
+        reported = STATE.reported
+        if where in reported or len(reported) >= _MAX_PLACES:
             return False
-        _reported.add(where)
+        reported.add(where)
         return True
 
 
