@@ -6,15 +6,27 @@ client exception through errorlens and compares with what plain ``logging`` does
 
 from __future__ import annotations
 
+import copy
+import io
+import json
+import logging
 import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+import requests
+import structlog
+from test_events import SDK
 
+import errorlens
 from _servers import LoopbackServer
+from conftest import require, reset_otel_globals
 
 TESTS = Path(__file__).resolve().parent.parent
 ERROR_BODY = {
@@ -122,3 +134,318 @@ def test_locks_made_and_dropped_leave_nothing_behind() -> None:
     finally:
         tracemalloc.stop()
     assert kept < 2000 * 16, f"{kept} bytes kept by 2000 dropped locks"
+
+
+# -- an exception logged, raised again, logged further out ---------------------------
+
+
+def _response(server: LoopbackServer) -> requests.Response:
+    server.respond(429, {"x-request-id": "req_again"}, ERROR_BODY)
+    return requests.get(server.url + "/v1/call", timeout=5)
+
+
+def _fail(response: requests.Response) -> None:
+    # raise_for_status makes a fresh HTTPError (and traceback) on every call.
+    response.raise_for_status()
+
+
+def _inner_call(response: requests.Response, log: Callable[[str], None]) -> None:
+    try:
+        _fail(response)
+    except requests.HTTPError:
+        log("inner")
+        raise
+
+
+def _outer_call(response: requests.Response, log: Callable[[str], None]) -> str:
+    """Log in an inner frame, raise again, log here; plain logging's outer text."""
+    try:
+        _inner_call(response, log)
+    except requests.HTTPError:
+        log("outer")
+        return logging.Formatter().formatException(sys.exc_info())
+    raise AssertionError("the error was not raised again")
+
+
+def _frames_agree(inner: str, outer: str, plain_outer: str) -> None:
+    # Plain logging shows the outer frame on the outer line: so must errorlens.
+    assert "in _outer_call" in plain_outer
+    assert "in _outer_call" not in inner
+    assert "in _outer_call" in outer
+    assert "in _inner_call" in inner
+
+
+def _json_lines(out: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in out.getvalue().splitlines() if line.startswith("{")]
+
+
+@pytest.mark.parametrize("via", ["stdlib", "structlog"])
+def test_configure_shows_the_frames_of_each_log_call(
+    loopback: LoopbackServer, configured: io.StringIO, via: str
+) -> None:
+    response = _response(loopback)
+    logger: Any = (
+        logging.getLogger("app.again") if via == "stdlib" else structlog.get_logger("app.again")
+    )
+    plain = _outer_call(response, logger.exception)
+    inner, outer = _json_lines(configured)
+    assert inner["api_error"]["code"] == outer["api_error"]["code"] == "rate_limit_exceeded"
+    _frames_agree(inner["exception"], outer["exception"], plain)
+
+
+def _attached_logger(formatter: logging.Formatter) -> tuple[logging.Logger, io.StringIO]:
+    logger = logging.getLogger(f"trust.{type(formatter).__name__}")
+    logger.propagate = False
+    logger.handlers.clear()
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter)
+    logger.addHandler(handler)
+    errorlens.attach(logger)
+    return logger, out
+
+
+def test_attach_with_a_plain_formatter_shows_the_frames_of_each_log_call(
+    loopback: LoopbackServer,
+) -> None:
+    logger, out = _attached_logger(logging.Formatter("%(message)s"))
+    try:
+        plain = _outer_call(_response(loopback), logger.exception)
+    finally:
+        errorlens.detach(logger)
+    text = out.getvalue()
+    inner, outer = text.split("\nouter\n")
+    _frames_agree(inner, outer, plain)
+
+
+def test_attach_with_python_json_logger_shows_the_frames_of_each_log_call(
+    loopback: LoopbackServer,
+) -> None:
+    jsonlogger = require("pythonjsonlogger.json")
+    logger, out = _attached_logger(jsonlogger.JsonFormatter("%(message)s"))
+    try:
+        plain = _outer_call(_response(loopback), logger.exception)
+    finally:
+        errorlens.detach(logger)
+    inner, outer = _json_lines(out)
+    assert outer["api_error"]["code"] == "rate_limit_exceeded"
+    _frames_agree(inner["exc_info"], outer["exc_info"], plain)
+
+
+@pytest.fixture
+def sdk() -> Iterator[Any]:
+    """Application-owned OpenTelemetry SDK providers with in-memory exporters."""
+    from opentelemetry import _logs, metrics, trace
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs import export as logs_export
+    from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    import errorlens.otel  # noqa: F401 - its sink takes the events
+
+    exporter = getattr(logs_export, "InMemoryLogRecordExporter", None) or (
+        logs_export.InMemoryLogExporter
+    )
+    reset_otel_globals()
+    spans = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    reader = InMemoryMetricReader()
+    meter_provider = MeterProvider(metric_readers=[reader])
+    logs = exporter()
+    logger_provider = LoggerProvider()
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
+    trace.set_tracer_provider(tracer_provider)
+    metrics.set_meter_provider(meter_provider)
+    _logs.set_logger_provider(logger_provider)
+    yield SimpleNamespace(
+        spans=spans,
+        reader=reader,
+        logs=logs,
+        logger_provider=logger_provider,
+        tracer=trace.get_tracer("tests"),
+    )
+    tracer_provider.shutdown()
+    meter_provider.shutdown()
+    logger_provider.shutdown()
+    reset_otel_globals()
+
+
+def test_the_otel_log_record_shows_the_frames_of_each_log_call(
+    loopback: LoopbackServer, sdk: Any
+) -> None:
+    from errorlens.otel import LogHandler
+
+    logger, _ = _attached_logger(logging.Formatter("%(message)s"))
+    logger.addHandler(LogHandler(logger_provider=sdk.logger_provider))
+    try:
+        plain = _outer_call(_response(loopback), logger.exception)
+    finally:
+        errorlens.detach(logger)
+        logger.handlers.clear()
+    inner, outer = (
+        data.log_record.attributes["exception.stacktrace"] for data in sdk.logs.get_finished_logs()
+    )
+    _frames_agree(inner, outer, plain)
+
+
+def test_formatted_once_per_exception_and_traceback(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two log calls of one exception in one frame: one formatting. Raised again: one more.
+    from errorlens._internal import events
+
+    made: list[object] = []
+    original = events._tb.TracebackException
+
+    class Counting(original):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            if not kwargs.get("_seen"):
+                made.append(args[1])
+            super().__init__(*args, **kwargs)
+
+    logger, _ = _attached_logger(logging.Formatter("%(message)s"))
+    # errorlens's formatting only: plain logging's, for comparison, is not counted.
+    monkeypatch.setattr(events, "_tb", SimpleNamespace(TracebackException=Counting))
+    try:
+
+        def twice(text: str) -> None:
+            logger.exception(text)
+            logger.exception(text)
+
+        _outer_call(_response(loopback), twice)
+    finally:
+        errorlens.detach(logger)
+    assert len(made) == 2
+
+
+# -- marks that travel: pickled to another process, copied ----------------------------
+
+# After the OpenTelemetry SDK set up in memory (test_events.SDK): runs as a file, so
+# that the spawned worker can import its function.
+_WORKER_TO_PARENT = """
+import concurrent.futures, io, json, logging, multiprocessing, sys
+import requests
+import errorlens
+import errorlens.otel
+
+
+def work(url):
+    # The worker logs the error with errorlens, then lets it travel to the parent.
+    errorlens.configure(service="worker", json=True, stream=io.StringIO())
+    try:
+        requests.get(url, timeout=5).raise_for_status()
+    except requests.HTTPError:
+        logging.getLogger("worker").exception("worker failed")
+        raise
+
+
+def parent_waits(pool, url):
+    return pool.submit(work, url).result()
+
+
+def main():
+    out = io.StringIO()
+    errorlens.configure(service="parent", json=True, stream=out)
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        with trace.get_tracer("t").start_as_current_span("parent job"):
+            try:
+                parent_waits(pool, sys.argv[1])
+            except requests.HTTPError:
+                logging.getLogger("parent").exception("job failed")
+    events = [e.name for s in spans.get_finished_spans() for e in s.events]
+    line = json.loads(out.getvalue().splitlines()[-1])
+    print(json.dumps({"events": events, "counted": errors_counted(), "line": line}))
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_an_error_pickled_from_a_worker_is_recorded_by_the_parent(
+    loopback: LoopbackServer, tmp_path: Path
+) -> None:
+    loopback.respond(429, {"x-request-id": "req_worker"}, ERROR_BODY)
+    script = tmp_path / "worker_to_parent.py"
+    script.write_text(textwrap.dedent(SDK) + _WORKER_TO_PARENT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), *sys.path])}
+    result = subprocess.run(
+        [sys.executable, str(script), loopback.url + "/v1/job"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.splitlines()[-1])
+    assert seen["events"] == ["exception"]  # the parent's span
+    assert seen["counted"] == 1
+    line = seen["line"]
+    assert line["api_error"]["request_id"] == "req_worker"
+    # The parent's frames, where it raised: not the worker's, which it never ran.
+    assert "in parent_waits" in line["exception"]
+    assert "in work" not in line["exception"].split("The above exception")[-1]
+
+
+def test_a_copied_error_is_recorded_again_with_its_own_frames(
+    loopback: LoopbackServer, configured: io.StringIO, sdk: Any
+) -> None:
+    log = logging.getLogger("app.copies")
+    response = _response(loopback)
+    with sdk.tracer.start_as_current_span("first"):
+        try:
+            _fail(response)
+        except requests.HTTPError as error:
+            log.exception("first")
+            copied = copy.copy(error)
+
+    def raise_the_copy() -> None:
+        raise copied
+
+    with sdk.tracer.start_as_current_span("second"):
+        try:
+            raise_the_copy()
+        except requests.HTTPError:
+            log.exception("second")
+    spans = {span.name: span for span in sdk.spans.get_finished_spans()}
+    assert [e.name for e in spans["second"].events] == ["exception"]
+    first, second = _json_lines(configured)
+    assert "in raise_the_copy" in second["exception"]
+    assert "in raise_the_copy" not in first["exception"]
+
+
+# -- hostile exceptions ----------------------------------------------------------------
+
+
+class _Frozen(requests.HTTPError):
+    """An exception that refuses new attributes once made (as some frameworks' do)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        object.__setattr__(self, "_frozen", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, "_frozen", False):
+            raise ValueError(f"{type(self).__name__} is read-only")
+        object.__setattr__(self, name, value)
+
+
+def test_an_exception_that_refuses_attributes_keeps_its_whole_line(
+    loopback: LoopbackServer, configured: io.StringIO
+) -> None:
+    response = _response(loopback)
+    try:
+        raise _Frozen("429 Too Many Requests", response=response)
+    except requests.HTTPError:
+        logging.getLogger("app.frozen").exception("call failed")
+    (line,) = _json_lines(configured)
+    assert line["event"] == "call failed"
+    assert line["api_error"]["code"] == "rate_limit_exceeded"
+    assert "_Frozen: 429 Too Many Requests" in line["exception"]

@@ -174,7 +174,7 @@ def _traceback_without(exc_info: ExcInfo, secrets: tuple[str, ...]) -> str:
     cleaned = redact_values(traceback, secrets)
     if cleaned != traceback:
         # Every later output (a formatter, a span event, Sentry) reads this cache.
-        store_traceback(exc_info[1], cleaned)
+        store_traceback(exc_info, cleaned)
     return cleaned
 
 

@@ -268,14 +268,18 @@ def _extras(record: logging.LogRecord, secrets: tuple[str, ...]) -> dict[str, At
 
 
 def _stacktrace(record: logging.LogRecord, exc: BaseException) -> str:
-    # Formatted once: errorlens's cached text, else what a Formatter already made of
-    # this record, else format now (and cache on the exception for the next output).
-    cached = traceback_of(exc)
+    # Formatted once per exception and traceback: errorlens's text for this very
+    # traceback (raised again, an exception has new frames), else what a Formatter
+    # already made of this record, else format now.
+    exc_info = record.exc_info
+    if not exc_info or exc_info[1] is not exc:
+        exc_info = (type(exc), exc, exc.__traceback__)
+    cached = traceback_of(exc_info)
     if cached is not None:
         return cached
     if record.exc_text:
         return redact_text(record.exc_text)
-    return format_traceback((type(exc), exc, exc.__traceback__))
+    return format_traceback(exc_info)
 
 
 def _record_on_log_record(log_record: logging.LogRecord) -> ErrorRecord | None:
