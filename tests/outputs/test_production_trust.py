@@ -449,3 +449,73 @@ def test_an_exception_that_refuses_attributes_keeps_its_whole_line(
     assert line["event"] == "call failed"
     assert line["api_error"]["code"] == "rate_limit_exceeded"
     assert "_Frozen: 429 Too Many Requests" in line["exception"]
+
+
+# -- exception groups: every member, no silent limit ----------------------------------
+
+
+def _group_of(response: requests.Response, count: int) -> BaseException:
+    members = [requests.HTTPError(f"member {n}", response=response) for n in range(count)]
+    try:
+        raise ExceptionGroup("batch failed", members)  # noqa: F821 - builtin from 3.11
+    except ExceptionGroup as group:  # noqa: F821
+        return group
+
+
+@pytest.mark.requires_python(3, 11, "ExceptionGroup is builtin from Python 3.11")
+@pytest.mark.parametrize("via", ["stdlib", "structlog"])
+def test_configure_gives_every_member_of_a_group(
+    loopback: LoopbackServer, configured: io.StringIO, via: str
+) -> None:
+    group = _group_of(_response(loopback), 2)
+    logger: Any = logging.getLogger("app.batch") if via == "stdlib" else structlog.get_logger()
+    try:
+        raise group
+    except ExceptionGroup:  # noqa: F821
+        logger.exception("batch failed")
+    (line,) = _json_lines(configured)
+    assert line["api_error"]["code"] == "rate_limit_exceeded"
+    assert [error["request_id"] for error in line["api_errors"]] == ["req_again"] * 2
+
+
+@pytest.mark.requires_python(3, 11, "ExceptionGroup is builtin from Python 3.11")
+def test_a_group_of_thirty_gives_thirty_everywhere(
+    loopback: LoopbackServer, configured: io.StringIO, sdk: Any
+) -> None:
+    from errorlens import otel
+
+    group = _group_of(_response(loopback), 30)
+    with sdk.tracer.start_as_current_span("batch"):
+        try:
+            raise group
+        except ExceptionGroup:  # noqa: F821
+            logging.getLogger("app.batch").exception("batch failed")
+    (line,) = _json_lines(configured)
+    assert len(line["api_errors"]) == 30
+    (span,) = sdk.spans.get_finished_spans()
+    assert [event.name for event in span.events] == ["exception"] * 30
+    counted = sum(
+        point.value
+        for metrics in sdk.reader.get_metrics_data().resource_metrics
+        for scope in metrics.scope_metrics
+        for metric in scope.metrics
+        if metric.name == otel.METRIC_ERRORS
+        for point in metric.data.data_points
+    )
+    assert counted == 30
+
+
+@pytest.mark.requires_python(3, 11, "ExceptionGroup is builtin from Python 3.11")
+def test_a_group_past_the_limit_says_how_many_members_were_left_out(
+    loopback: LoopbackServer, configured: io.StringIO
+) -> None:
+    from errorlens._internal.observe import _GROUP_LIMIT
+
+    group = _group_of(_response(loopback), _GROUP_LIMIT + 7)
+    try:
+        raise group
+    except ExceptionGroup:  # noqa: F821
+        logging.getLogger("app.batch").exception("batch failed")
+    (line,) = _json_lines(configured)
+    assert len(line["api_errors"]) == _GROUP_LIMIT
+    assert line["api_errors_omitted"] == 7

@@ -23,7 +23,7 @@ import structlog
 
 from errorlens._internal.guard import guarded, internal_logger, report_internal
 from errorlens._internal.locks import SafeLock
-from errorlens._internal.observe import SUMMARY_ATTR
+from errorlens._internal.observe import API_ERRORS_KEY, API_ERRORS_OMITTED_KEY, SUMMARY_ATTR
 from errorlens._internal.shutdown import (
     ENV_SHUTDOWN_TIMEOUT,
     Step,
@@ -55,7 +55,14 @@ Processor = Any  # structlog's processor signature: (logger, method_name, event_
 
 # The structlog fields of a line, kept on its stdlib record under this attribute.
 _FIELDS_ATTR = "_errorlens_fields"
-_ERRORLENS_ATTRS = ("api_error", "trace_id", "span_id", "error")
+_ERRORLENS_ATTRS = (
+    "api_error",
+    API_ERRORS_KEY,
+    API_ERRORS_OMITTED_KEY,
+    "trace_id",
+    "span_id",
+    "error",
+)
 _RECORD_KEYS = frozenset(logging.makeLogRecord({}).__dict__) | {
     "message",
     "asctime",
