@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -519,3 +520,58 @@ def test_a_group_past_the_limit_says_how_many_members_were_left_out(
     (line,) = _json_lines(configured)
     assert len(line["api_errors"]) == _GROUP_LIMIT
     assert line["api_errors_omitted"] == 7
+
+
+# -- signals: a handler that logs while the thread it interrupted logs -----------------
+
+_SIGNAL_HANDLER_LOGS = """
+import io, json, logging, signal, sys
+import requests
+import errorlens
+import errorlens.otel
+
+response = requests.get(sys.argv[1], timeout=5)
+out = io.StringIO()
+errorlens.configure(service="alarms", json=True, stream=out)
+log = logging.getLogger("app")
+
+
+def log_one(where):
+    try:
+        response.raise_for_status()
+    except requests.HTTPError:
+        log.exception("failed", extra={"where": where})
+
+
+def on_alarm(signum, frame):
+    log_one("handler")
+    signal.setitimer(signal.ITIMER_REAL, 0.001)  # one at a time: handlers do not nest
+
+
+signal.signal(signal.SIGALRM, on_alarm)
+signal.setitimer(signal.ITIMER_REAL, 0.001)
+for _ in range(2000):
+    log_one("main")
+signal.signal(signal.SIGALRM, signal.SIG_IGN)
+lines = [json.loads(line) for line in out.getvalue().splitlines()]
+handler = [line for line in lines if line.get("where") == "handler"]
+print(json.dumps({
+    "lines": len(lines),
+    "handler": len(handler),
+    "handler_without": sum("api_error" not in line for line in handler),
+    "counted": errors_counted(),
+}))
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+def test_a_signal_handler_logging_api_errors_loses_no_line_and_no_count(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.respond(429, {"x-request-id": "req_alarm"}, ERROR_BODY)
+    result = _run(textwrap.dedent(SDK) + _SIGNAL_HANDLER_LOGS, loopback.url + "/v1/alarm")
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.splitlines()[-1])
+    assert seen["handler"] > 50, seen  # the handler did interrupt the main thread
+    assert seen["handler_without"] == 0, seen
+    assert seen["counted"] == seen["lines"], seen

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import traceback as _tb
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from errorlens._internal.guard import busy, in_errorlens, report_internal
+from errorlens._internal.guard import busy, in_errorlens, interrupted, report_internal
 from errorlens._internal.locks import SafeLock
 from errorlens._internal.scrub import redact_repeated, redact_text, redact_values
 from errorlens._internal.state import STATE
@@ -174,9 +175,16 @@ def facts_of(exc: BaseException, *, create: bool = False) -> ExceptionFacts | No
     return found
 
 
+def _oldest(table: dict[int, Any]) -> int | None:
+    try:
+        return next(iter(table), None)
+    except RuntimeError:  # changed meanwhile, by another thread or a signal handler
+        return None
+
+
 def _prune(table: dict[int, Any]) -> None:
     for _ in range(_SWEEP):
-        oldest = next(iter(table), None)
+        oldest = _oldest(table)
         if oldest is None:
             return
         facts = table.pop(oldest, None)
@@ -185,7 +193,7 @@ def _prune(table: dict[int, Any]) -> None:
         if _getrefcount is not None and _getrefcount(facts.exception) > _ONLY_OURS:
             table.setdefault(oldest, facts)  # still in use: to the back of the line
     while len(table) >= _MAX_FACTS:
-        oldest = next(iter(table), None)
+        oldest = _oldest(table)
         if oldest is None:
             return
         table.pop(oldest, None)
@@ -263,9 +271,28 @@ def _mark_recorded(exc: BaseException, record: ErrorRecord) -> bool:
     return True
 
 
+class _Deferred(threading.local):
+    # Events of signal handlers that interrupted this thread's sinks: sent when they end.
+    events: list[ErrorEvent] | None = None
+
+
+_deferred = _Deferred()
+
+
 def emit(event: ErrorEvent) -> None:
-    """Hand ``event`` to every sink, once per exception. Never raises into the caller."""
+    """Hand ``event`` to every sink, once per exception. Never raises into the caller.
+
+    A signal handler that logs while this thread is inside the sinks does not enter
+    them again (a lock they hold, a half-done update): its events wait, and are sent
+    as soon as the interrupted sinks are done.
+    """
     if in_errorlens():
+        return  # errorlens logging from inside itself: nothing to record
+    if interrupted():
+        pending = _deferred.events
+        if pending is None:
+            pending = _deferred.events = []
+        pending.append(event)
         return
     exc = event.exception
     if exc is not None and not _mark_recorded(exc, event.record):
@@ -276,6 +303,9 @@ def emit(event: ErrorEvent) -> None:
                 sink(event)
             except Exception:
                 report_internal(f"sending an API error to {getattr(sink, '__name__', 'a sink')}")
+    pending = _deferred.events
+    while pending:
+        emit(pending.pop(0))
 
 
 def clean_message(message: Any, record: ErrorRecord) -> str:
