@@ -575,3 +575,55 @@ def test_a_signal_handler_logging_api_errors_loses_no_line_and_no_count(
     assert seen["handler"] > 50, seen  # the handler did interrupt the main thread
     assert seen["handler_without"] == 0, seen
     assert seen["counted"] == seen["lines"], seen
+
+
+_ENDLESS_HEADERS = """
+import io, itertools, json, logging
+import requests
+import errorlens
+
+
+class IteratesForever(dict):
+    def __iter__(self):
+        for n in itertools.count():
+            yield f"x-header-{n}"
+
+
+class ItemsForever(dict):
+    def items(self):
+        while True:
+            yield ("x-header", "value")
+
+
+class NotPairsForever:
+    def items(self):
+        while True:
+            yield "not a pair"
+
+
+out = io.StringIO()
+errorlens.configure(service="endless", json=True, stream=out)
+for headers in (IteratesForever, ItemsForever, NotPairsForever):
+    given = headers() if headers is NotPairsForever else headers({"x-request-id": "req_endless"})
+    record = errorlens.from_http(429, given, b'{"error": {"code": "slow_down"}}')
+    response = requests.Response()
+    response.status_code = 429
+    response._content = b'{"error": {"code": "slow_down"}}'
+    response.headers = given
+    try:
+        raise requests.HTTPError("429", response=response)
+    except requests.HTTPError:
+        logging.getLogger("app").exception("call failed")
+    line = json.loads(out.getvalue().splitlines()[-1])
+    print(headers.__name__, record.code, record.request_id, line["api_error"]["code"])
+"""
+
+
+def test_headers_that_never_end_do_not_hang_the_call() -> None:
+    result = _run(_ENDLESS_HEADERS, timeout=60)  # a hang fails here
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "IteratesForever slow_down req_endless slow_down",
+        "ItemsForever slow_down None slow_down",  # its items() never name the id
+        "NotPairsForever slow_down None slow_down",
+    ]
