@@ -627,3 +627,25 @@ def test_headers_that_never_end_do_not_hang_the_call() -> None:
         "ItemsForever slow_down None slow_down",  # its items() never name the id
         "NotPairsForever slow_down None slow_down",
     ]
+
+
+# -- state in one place -------------------------------------------------------------
+
+
+def test_unconfigure_forgets_what_errorlens_remembered(loopback: LoopbackServer) -> None:
+    from errorlens._internal.state import STATE
+
+    out = io.StringIO()
+    errorlens.configure(service="shop", json=True, stream=out)
+    try:
+        _fail(_response(loopback))
+    except requests.HTTPError as error:
+        logging.getLogger("app.state").exception("failed", extra={"order": "o_1"})
+        kept = error
+    assert any(facts.exception is kept for facts in STATE.exceptions.values())
+    assert "order" in STATE.plain_keys
+    errorlens.unconfigure()
+    assert STATE.exceptions == {}
+    assert STATE.plain_keys == set()
+    # Nothing was written on the application's exception.
+    assert not [name for name in vars(kept) if "errorlens" in name]

@@ -31,6 +31,7 @@ from errorlens._internal.shutdown import (
     prepare,
     run_within,
 )
+from errorlens._internal.state import reset as reset_state
 from errorlens.processors import format_exc_info, redact
 from errorlens.stdlib import ReadingHandler
 
@@ -394,6 +395,7 @@ def unconfigure(shutdown_timeout: float | None = None) -> None:
                 root.setLevel(_installed.previous_root_level)
                 _installed.previous_root_level = None
             structlog.reset_defaults()
+            reset_state()  # what errorlens remembered between calls, as at import
             budget = budget_from(
                 shutdown_timeout if shutdown_timeout is not None else _installed.shutdown_timeout
             )

@@ -26,6 +26,7 @@ from errorlens._internal.events import (
 from errorlens._internal.guard import report_internal
 from errorlens._internal.reader.extract import extract
 from errorlens._internal.scrub import redact_text, redact_values
+from errorlens._internal.state import STATE
 from errorlens._internal.text import cap
 from errorlens.record import ErrorRecord, secret_values
 
@@ -271,14 +272,11 @@ def _observe_group(
 # -- trace context -------------------------------------------------------------------
 
 _lookups: tuple[Callable[[], Any], Callable[..., Any]] | None = None
-# The last context seen and its ids: every line logged in one span shares them, and a
-# context is immutable, so the same object means the same span.
-_last_ids: tuple[object, tuple[str, str] | None] = (None, None)
 
 
 def current_trace_ids() -> tuple[str, str] | None:
     """``(trace_id, span_id)`` of the active OpenTelemetry span as lowercase hex, or None."""
-    global _lookups, _last_ids  # noqa: PLW0603 - imported once, on first use
+    global _lookups  # noqa: PLW0603 - imported once, on first use
     lookups = _lookups
     if lookups is None:
         from opentelemetry.context import get_current
@@ -286,7 +284,10 @@ def current_trace_ids() -> tuple[str, str] | None:
 
         lookups = _lookups = (get_current, get_current_span)
     context = lookups[0]()
-    last = _last_ids  # one read: another thread may replace it meanwhile
+    # The last context seen and its ids: every line logged in one span shares them, and
+    # a context is immutable, so the same object means the same span.
+    state = STATE
+    last = state.trace_ids  # one read: another thread may replace it meanwhile
     if last[0] is context:
         return last[1]
     span_context = lookups[1](context).get_span_context()
@@ -295,7 +296,7 @@ def current_trace_ids() -> tuple[str, str] | None:
         if span_context.is_valid
         else None
     )
-    _last_ids = (context, ids)
+    state.trace_ids = (context, ids)
     return ids
 
 

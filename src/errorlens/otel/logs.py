@@ -25,6 +25,7 @@ from errorlens._internal.guard import report_internal
 from errorlens._internal.locks import SafeLock
 from errorlens._internal.records import record_from_mapping
 from errorlens._internal.scrub import is_secret_name, redact_structure, redact_text, redact_values
+from errorlens._internal.state import on_reset
 from errorlens._internal.version import VERSION
 from errorlens.otel.attributes import (
     ATTR_EXCEPTION_MESSAGE,
@@ -54,6 +55,11 @@ class _Loggers:
         self._loggers: dict[str, _logs.Logger] = {}
         self._provider: _logs.LoggerProvider | None = None
 
+    def clear(self) -> None:
+        with self._lock:
+            self._loggers = {}
+            self._provider = None
+
     def get(self, provider: _logs.LoggerProvider, name: str) -> _logs.Logger:
         logger = self._loggers.get(name)
         if logger is not None and self._provider is provider:
@@ -69,6 +75,7 @@ class _Loggers:
 
 
 _global_loggers = _Loggers()
+on_reset(_global_loggers.clear)
 
 
 def _otel_logger(name: str) -> _logs.Logger:
