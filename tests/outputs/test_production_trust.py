@@ -649,3 +649,63 @@ def test_unconfigure_forgets_what_errorlens_remembered(loopback: LoopbackServer)
     assert STATE.plain_keys == set()
     # Nothing was written on the application's exception.
     assert not [name for name in vars(kept) if "errorlens" in name]
+
+
+_NOTHING_WRITTEN = """
+import io, logging, sys
+import requests
+import sentry_sdk
+from sentry_sdk.integrations.logging import LoggingIntegration
+import errorlens
+from _sentry_server import SentryReceiver
+
+
+class Frozen(ValueError):
+    frozen = False
+
+    def __setattr__(self, name, value):
+        if self.frozen:
+            raise ValueError("read-only")
+        super().__setattr__(name, value)
+
+
+with SentryReceiver() as receiver:
+    errorlens.configure(
+        service="shop",
+        json=True,
+        stream=io.StringIO(),
+        sentry_dsn=receiver.dsn,
+        sentry_options={
+            "default_integrations": False,
+            "integrations": [LoggingIntegration(event_level=logging.ERROR)],
+            "shutdown_timeout": 1,
+        },
+    )
+    log = logging.getLogger("app")
+    errors = []
+    try:
+        requests.get(sys.argv[1], timeout=5).raise_for_status()
+    except requests.HTTPError as error:
+        errors.append(error)
+        log.exception("api call failed")
+    try:
+        plain = Frozen("not an API error")
+        plain.frozen = True
+        raise plain
+    except ValueError as error:
+        errors.append(error)
+        log.exception("bug")
+    sentry_sdk.flush(timeout=5)
+    events = receiver.wait_for_events(2, timeout=5)
+    print(len(events), sorted(name for e in errors for name in vars(e) if "errorlens" in name))
+    errorlens.unconfigure()
+"""
+
+
+def test_no_output_writes_on_the_applications_exceptions(loopback: LoopbackServer) -> None:
+    # Sentry's path too: it used to mark an exception holding no API error.
+    require("sentry_sdk")
+    loopback.respond(429, {"x-request-id": "req_sentry"}, ERROR_BODY)
+    result = _run(_NOTHING_WRITTEN, loopback.url + "/v1/sentry", timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "2 []", result.stdout + result.stderr

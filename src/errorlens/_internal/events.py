@@ -39,6 +39,7 @@ __all__ = [
     "format_traceback",
     "recorded",
     "record_error",
+    "record_of_exception",
     "remove_sink",
     "store_traceback",
     "traceback_of",
@@ -129,12 +130,14 @@ def exc_info_of(value: Any) -> ExcInfo | None:
 class ExceptionFacts:
     """What errorlens knows of one exception, kept in the state table, not on it."""
 
-    __slots__ = ("exception", "record", "tb", "traceback")
+    __slots__ = ("exception", "not_api_error", "record", "tb", "traceback")
 
     def __init__(self, exception: BaseException) -> None:
         self.exception = exception
         # The record it was sent to the sinks with (recorded once, however often logged).
         self.record: ErrorRecord | None = None
+        # Read once and found to hold no API error.
+        self.not_api_error = False
         # The redacted traceback text and the traceback object it was formatted from:
         # raised again, an exception gains frames (a new traceback object) and is
         # formatted again.
@@ -260,6 +263,22 @@ def recorded(exc: BaseException) -> ErrorRecord | None:
     """The record ``exc`` was sent to the sinks with, or None if it never was."""
     facts = facts_of(exc)
     return facts.record if facts is not None else None
+
+
+def record_of_exception(exc: BaseException) -> ErrorRecord | None:
+    """The record ``exc`` was recorded with, else read now: once per exception, an
+    exception that holds no API error included (several outputs may ask)."""
+    facts = facts_of(exc)
+    if facts is not None and (facts.record is not None or facts.not_api_error):
+        return facts.record
+    from errorlens._internal.reader.extract import extract
+
+    found = extract(exc)
+    if found is None:
+        facts = facts_of(exc, create=True)
+        if facts is not None:
+            facts.not_api_error = True
+    return found
 
 
 def _mark_recorded(exc: BaseException, record: ErrorRecord) -> bool:
