@@ -709,3 +709,30 @@ def test_no_output_writes_on_the_applications_exceptions(loopback: LoopbackServe
     result = _run(_NOTHING_WRITTEN, loopback.url + "/v1/sentry", timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "2 []", result.stdout + result.stderr
+
+
+def test_the_facts_table_lets_go_of_exceptions_nobody_holds(loopback: LoopbackServer) -> None:
+    import weakref
+
+    from errorlens._internal.state import STATE
+
+    class Payload:
+        """Something an exception's frames hold (a request, a buffer)."""
+
+    response = _response(loopback)
+    # Its own handler only: pytest's log capture would keep every record (and exception).
+    log, _ = _attached_logger(logging.Formatter("%(message)s"))
+    payloads = []
+    for _ in range(200):
+        payload = Payload()
+        payloads.append(weakref.ref(payload))
+        try:
+            _fail(response)
+        except requests.HTTPError as error:
+            error.payload = payload  # type: ignore[attr-defined]
+            log.exception("failed")
+        del payload
+    errorlens.detach(log)
+    assert len(STATE.exceptions) <= 3
+    # Every exception but the last one or two logged is gone, with what it held.
+    assert sum(ref() is not None for ref in payloads) <= 2
