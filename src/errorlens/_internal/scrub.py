@@ -14,6 +14,7 @@ their own text patterns with :func:`add_pattern`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -86,7 +87,6 @@ _SECRET_SUFFIXES = (
     "cookie",
     "sessionid",
 )
-_name_cache: dict[str, bool] = {}
 _SEPARATORS = str.maketrans("", "", "-_. ")
 
 # Header names whose values are credentials, as they appear in text.
@@ -374,7 +374,7 @@ def add_pattern(pattern: str | re.Pattern[str]) -> None:
 
     .. versionadded:: 0.1.0
     """
-    global _triggers, _repeated  # noqa: PLW0603 - rebuilt once per added pattern
+    global _triggers, _redact_remembered  # noqa: PLW0603 - rebuilt once per added pattern
     compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
     # A user pattern has no known trigger: the empty string is in every text.
     _compiled.append((compiled, ("",), _whole))
@@ -382,7 +382,7 @@ def add_pattern(pattern: str | re.Pattern[str]) -> None:
     _scanned.clear()  # a text judged clean may hold this pattern
     # A new memo, made after the new trigger: a text redacted meanwhile with the old
     # patterns lands in the old memo, which nobody reads any more.
-    _repeated = {}
+    _redact_remembered = _new_memo()
 
 
 def pattern_count() -> int:
@@ -394,16 +394,11 @@ def _whole(match: re.Match[str]) -> str:
     return REDACTED
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     """True for header, parameter and key names that carry credentials."""
-    known = _name_cache.get(name)
-    if known is not None:
-        return known
     folded = name.lower().translate(_SEPARATORS)
-    secret = folded in _SECRET_NAMES or folded.endswith(_SECRET_SUFFIXES)
-    if len(_name_cache) < 4096:
-        _name_cache[name] = secret
-    return secret
+    return folded in _SECRET_NAMES or folded.endswith(_SECRET_SUFFIXES)
 
 
 # How a key of a JSON-like value names what it holds: a credential whatever the value
@@ -415,27 +410,18 @@ _BY_SHAPE_NAMES = frozenset({"key", "sig"})
 _BY_SHAPE_WORDS = frozenset({"sign"})
 _SECRET_WORDS = frozenset({"signature", "password", "passwd", "secret", "credential"})
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_kind_cache: dict[str, int] = {}
 
 
+@functools.lru_cache(maxsize=4096)
 def key_kind(name: str) -> int:
     """:data:`SECRET`, :data:`BY_SHAPE` or :data:`PLAIN`, from the words of ``name``."""
-    known = _kind_cache.get(name)
-    if known is not None:
-        return known
     folded = name.lower().translate(_SEPARATORS)
     words = {word.lower() for word in _WORDS.findall(name)}
     if folded in _BY_SHAPE_NAMES:
-        kind = BY_SHAPE
-    elif is_secret_name(name) or not words.isdisjoint(_SECRET_WORDS):
-        kind = SECRET
-    elif not words.isdisjoint(_BY_SHAPE_WORDS):
-        kind = BY_SHAPE
-    else:
-        kind = PLAIN
-    if len(_kind_cache) < 4096:
-        _kind_cache[name] = kind
-    return kind
+        return BY_SHAPE
+    if is_secret_name(name) or not words.isdisjoint(_SECRET_WORDS):
+        return SECRET
+    return BY_SHAPE if not words.isdisjoint(_BY_SHAPE_WORDS) else PLAIN
 
 
 _CLASS_OF = {**dict.fromkeys("0123456789", 1), **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 2)}
@@ -480,24 +466,24 @@ def _hex_hides_secret(text: str) -> bool:
 
 # Texts that come back again and again (the frames of a traceback raised on the same
 # path, a vendor's fixed message) and what redact_text made of them. Bounded (texts up
-# to the longest message the reader keeps: at most about 2 MiB); cleared by
+# to the longest message the reader keeps: at most about 2 MiB); made anew by
 # add_pattern, which changes what redaction gives.
-_repeated: dict[str, str] = {}
 _REPEATED_MAX = 1024
 _REPEATED_TEXT_MAX = 2048
 
 
+def _new_memo() -> Callable[[str], str]:
+    return functools.lru_cache(maxsize=_REPEATED_MAX)(redact_text)
+
+
+_redact_remembered = _new_memo()
+
+
 def redact_repeated(text: str) -> str:
     """:func:`redact_text`, remembered for texts that repeat."""
-    memo = _repeated
-    known = memo.get(text)
-    if known is None:
-        known = redact_text(text)
-        if len(text) <= _REPEATED_TEXT_MAX:
-            if len(memo) >= _REPEATED_MAX:
-                memo.clear()
-            memo[text] = known
-    return known
+    if len(text) <= _REPEATED_TEXT_MAX:
+        return _redact_remembered(text)
+    return redact_text(text)
 
 
 def redact_url(url: str) -> str:

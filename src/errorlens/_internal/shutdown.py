@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 
 from errorlens._internal.guard import internal_logger
 from errorlens._internal.scrub import redact_text
+from errorlens._internal.state import after_fork
 from errorlens._internal.text import escape_controls_in_lines
 
 __all__ = [
@@ -113,7 +114,7 @@ def _forget_crew() -> None:  # a forked child has none of its parent's threads
     _crew.jobs = None
 
 
-os.register_at_fork(after_in_child=_forget_crew)
+after_fork(_forget_crew)
 
 
 def _start(name: str, step: Step, deadline: float, unfinished: set[str]) -> threading.Event:
