@@ -118,3 +118,27 @@ def test_an_unnamed_vendors_upstreams_keep_their_own_series(
     _record(429, "rate_limit_exceeded", "https://api.openai.com/v1/chat/completions")
     named = [p for p in _points(reader) if p.attributes.get(otel.ATTR_VENDOR) == "openai"]
     assert named and all(SERVER_ADDRESS not in p.attributes for p in named)
+
+
+def test_series_stay_under_the_sdks_limit_whatever_the_mix(
+    reader: InMemoryMetricReader,
+) -> None:
+    # Each bound alone holds (12 vendors, 30 documented-shaped codes each, six
+    # statuses); together they would pass the SDK's 2,000 series and its overflow.
+    words = [f"{a}_{b}" for a in ("bad", "no", "too", "over") for b in "abcdefgh"][:30]
+    total = 0
+    for vendor in range(12):
+        for code in words:
+            for status in (400, 403, 404, 409, 422, 500):
+                errorlens.record_error(
+                    errorlens.ErrorRecord(vendor=f"mix{vendor}", status=status, code=code)
+                )
+                total += 1
+    points = [
+        p
+        for p in _points(reader)
+        if str(p.attributes.get(otel.ATTR_VENDOR, "")).startswith(("mix", "_"))
+    ]
+    assert len(points) <= 1002
+    assert not any(OVERFLOW in p.attributes for p in _points(reader))
+    assert sum(p.value for p in points) == total

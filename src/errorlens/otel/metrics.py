@@ -54,11 +54,14 @@ def is_api_default(provider: object, proxy_type_name: str, noop_type: type) -> b
 
 
 class _Instruments:
-    __slots__ = ("errors", "provider", "retry_after")
+    __slots__ = ("errors", "provider", "retry_after", "series", "series_lock")
 
     def __init__(self, provider: metrics.MeterProvider) -> None:
         meter = provider.get_meter(SCOPE, VERSION)
         self.provider = provider
+        # The counter's series so far, for this provider (a new one starts with none).
+        self.series: set[tuple[AttributeValue, ...]] = set()
+        self.series_lock = SafeLock()
         self.errors = meter.create_counter(
             METRIC_ERRORS, unit="{error}", description="API errors received from vendors."
         )
@@ -167,6 +170,18 @@ class _Codes:
         return True
 
 
+def _admitted(instruments: _Instruments, attributes: dict[str, AttributeValue]) -> bool:
+    """Whether ``attributes`` name a series already kept or one that fits the bound."""
+    key = tuple(attributes.values())
+    if key in instruments.series:
+        return True
+    with instruments.series_lock:
+        if len(instruments.series) >= _MAX_SERIES:
+            return False
+        instruments.series.add(key)
+        return True
+
+
 class _LabelBounds:
     """Vendors, codes and addresses seen so far; past the bounds, labels fold into
     ``_OTHER``."""
@@ -227,6 +242,10 @@ class _LabelBounds:
             return label
 
 
+# Series of the counter in all, below the SDK's default limit (2,000 per metric, past
+# which it merges everything into one overflow series): each bound above holds alone,
+# their product need not, and what is past this one keeps its retryable flag.
+_MAX_SERIES = 1000
 # Hosts kept as their own label: in all, and under one registrable domain.
 _MAX_HOSTS = 200
 _MAX_HOSTS_PER_DOMAIN = 8
@@ -247,7 +266,7 @@ def registrable_domain(host: str) -> str:
 _labels = _LabelBounds()
 
 
-def _metric_attributes(record: ErrorRecord) -> dict[str, AttributeValue]:
+def _metric_attributes(record: ErrorRecord, instruments: _Instruments) -> dict[str, AttributeValue]:
     vendor, code = _labels.bounded(record.vendor, record.code)
     status = record.status
     attributes: dict[str, AttributeValue] = {ATTR_RETRYABLE: record.retryable}
@@ -262,6 +281,8 @@ def _metric_attributes(record: ErrorRecord) -> dict[str, AttributeValue]:
         attributes[ATTR_CODE] = code
     if status is not None and 100 <= status <= 999:
         attributes[ATTR_STATUS_CODE] = status
+    if not _admitted(instruments, attributes):
+        return {ATTR_RETRYABLE: record.retryable, ATTR_VENDOR: OTHER, ATTR_CODE: OTHER}
     return attributes
 
 
@@ -270,7 +291,7 @@ def record_metrics(record: ErrorRecord) -> None:
     instruments = _current_instruments()
     if instruments is None:
         return
-    attributes = _metric_attributes(record)
+    attributes = _metric_attributes(record, instruments)
     instruments.errors.add(1, attributes)
     retry_after = record.retry_after
     if retry_after is not None and retry_after >= 0:
