@@ -444,12 +444,16 @@ def credential_shaped(value: str) -> bool:
 
 def hides(name: Any, value: Any) -> bool:
     """Whether the value under the key ``name`` is a secret (see :func:`key_kind`)."""
-    if not isinstance(name, str) or _left_as_is(value):
-        return False
+    if type(name) is not str:
+        if not isinstance(name, str):
+            return False
+        name = str(name)
     kind = key_kind(name)
+    if kind == PLAIN or _left_as_is(value):
+        return False
     if kind == BY_SHAPE:
         return type(value) is str and credential_shaped(value)
-    return kind == SECRET
+    return True
 
 
 # Bytes written out as hex pairs ("47 45 54 0a ..."), as S3 echoes what it signed: the
@@ -611,7 +615,8 @@ class _Walk:
         if type(value) is str:
             cleaned = self.clean_text(value)
             if cleaned == value:
-                return REDACTED if len(value) >= 23 and _hex_hides_secret(value) else value
+                hex_pairs = len(value) >= 23 and value[2:3] == " "
+                return REDACTED if hex_pairs and _hex_hides_secret(value) else value
             return cleaned
         if value is None or isinstance(value, _SCALARS):
             return value
