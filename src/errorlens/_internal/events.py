@@ -17,6 +17,7 @@ import contextlib
 import logging
 import sys
 import traceback as _tb
+import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -31,7 +32,9 @@ __all__ = [
     "ExcInfo",
     "Sink",
     "add_sink",
+    "claim_response",
     "emit",
+    "expect_response",
     "exc_info_of",
     "format_traceback",
     "recorded",
@@ -49,6 +52,7 @@ class ErrorEvent:
 
     __slots__ = (
         "_traceback",
+        "captured",
         "exc_info",
         "level",
         "logger_name",
@@ -77,6 +81,9 @@ class ErrorEvent:
         # Sentry LoggingIntegration may already turn it into an event).
         self.via_stdlib = via_stdlib
         self._traceback = traceback
+        # The event client capture recorded this same error with when its response
+        # arrived: its span event and metric count for both.
+        self.captured: ErrorEvent | None = None
 
     @property
     def exception(self) -> BaseException | None:
@@ -202,13 +209,92 @@ def _mark_recorded(exc: BaseException, record: ErrorRecord) -> bool:
     return True
 
 
+# Client capture: the error responses it saw, by identity and weakly (they belong to the
+# application; a response or its headers object may be unhashable). Each maps to the
+# event that recorded it, or None while its record waits for the body.
+_responses: dict[int, tuple[weakref.ref[Any], ErrorEvent | None]] = {}
+_responses_lock = SafeLock()
+
+
+def _entry(obj: Any) -> tuple[weakref.ref[Any], ErrorEvent | None] | None:
+    found = _responses.get(id(obj))
+    return found if found is not None and found[0]() is obj else None
+
+
+def _put(obj: Any, event: ErrorEvent | None) -> None:
+    key = id(obj)
+    with contextlib.suppress(TypeError):  # not weakly referable: never matched later
+        ref = weakref.ref(obj, lambda _, key=key: _responses.pop(key, None))  # type: ignore[misc]
+        _responses[key] = (ref, event)
+
+
+def expect_response(obj: Any) -> None:
+    """Note an error response whose record waits for its body (client capture)."""
+    with _responses_lock:
+        if _entry(obj) is None:
+            _put(obj, None)
+
+
+def claim_response(objs: tuple[Any, ...], event: ErrorEvent) -> bool:
+    """Make ``event`` the record of the response known by ``objs`` (the response, its
+    headers); False when another event recorded it already (send nothing then)."""
+    with _responses_lock:
+        for obj in objs:
+            entry = _entry(obj)
+            if entry is not None and entry[1] is not None:
+                return False
+        for obj in objs:
+            _put(obj, event)
+        return True
+
+
+def _captured_before(exc: BaseException, event: ErrorEvent) -> ErrorEvent | None:
+    """The capture event of the response ``exc`` (or its cause) holds. A response still
+    waiting for its body is claimed by ``event``: its capture will send nothing."""
+    current: BaseException | None = exc
+    try:
+        for _ in range(4):
+            if current is None:
+                break
+            response = getattr(current, "response", None)
+            for obj in (
+                response,
+                getattr(response, "headers", None),
+                getattr(current, "headers", None),
+            ):
+                found = _claim_known(obj, event)
+                if found is None or isinstance(found, ErrorEvent):
+                    return found
+            current = current.__cause__ or current.__context__
+    except Exception:
+        report_internal("looking for a response recorded by client capture")
+    return None
+
+
+def _claim_known(obj: Any, event: ErrorEvent) -> ErrorEvent | bool | None:
+    """False when ``obj`` is no captured response; else its event, or None once claimed."""
+    if obj is None:
+        return False
+    with _responses_lock:
+        entry = _entry(obj)
+        if entry is None:
+            return False
+        if entry[1] is not None:
+            return entry[1]
+        _put(obj, event)
+        return None
+
+
 def emit(event: ErrorEvent) -> None:
     """Hand ``event`` to every sink, once per exception. Never raises into the caller."""
     if in_errorlens():
         return
     exc = event.exception
-    if exc is not None and not _mark_recorded(exc, event.record):
-        return
+    if exc is not None:
+        if not _mark_recorded(exc, event.record):
+            return
+        if _responses:
+            event.captured = _captured_before(exc, event)
     with busy():
         for sink in _sinks:
             try:
