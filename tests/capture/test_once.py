@@ -1,0 +1,139 @@
+"""One error, one count: capture at the client, then the application logs the same failure.
+
+Real httpx against a loopback vendor, the real OpenTelemetry SDK in memory, and the real
+sentry-sdk sending over HTTP to a loopback receiver.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import _capture
+import httpx
+import pytest
+import requests
+import sentry_sdk
+from _capture import DECLINED, capture_lines
+from sentry_sdk.integrations.logging import LoggingIntegration
+
+import errorlens
+from _sentry_server import SentryReceiver
+from errorlens import sentry as errorlens_sentry
+
+server, lines, sdk, undo_capture = (
+    _capture.server,
+    _capture.lines,
+    _capture.sdk,
+    _capture.undo_capture,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def receiver() -> Iterator[SentryReceiver]:
+    with SentryReceiver() as received:
+        yield received
+
+
+@pytest.fixture(autouse=True)
+def fresh_sentry() -> Iterator[None]:
+    yield
+    errorlens_sentry.teardown()
+    client = sentry_sdk.get_client()
+    if client.is_active():
+        client.close(timeout=2)
+    sentry_sdk.Scope.get_global_scope().set_client(None)
+    for scope in (
+        sentry_sdk.Scope.get_global_scope(),
+        sentry_sdk.Scope.get_isolation_scope(),
+        sentry_sdk.Scope.get_current_scope(),
+    ):
+        scope.clear()
+
+
+@pytest.fixture
+def attached() -> Iterator[logging.Logger]:
+    log = logging.getLogger("shop")
+    errorlens.attach(log)
+    yield log
+    errorlens.detach(log)
+
+
+def _sentry(receiver: SentryReceiver, logging_integration: bool) -> None:
+    integrations: list[Any] = []
+    if logging_integration:
+        integrations.append(LoggingIntegration(level=logging.INFO, event_level=logging.ERROR))
+    errorlens_sentry.setup(
+        receiver.dsn, default_integrations=False, integrations=integrations, shutdown_timeout=1
+    )
+
+
+def _events(receiver: SentryReceiver, expected: int) -> list[dict[str, Any]]:
+    sentry_sdk.flush(timeout=5)
+    found = receiver.wait_for_events(expected, timeout=5)
+    assert len(found) == expected, [e.get("logentry") for e in found]
+    return found
+
+
+@pytest.mark.parametrize("logging_integration", [False, True])
+def test_httpx_raise_for_status_then_log_exception_is_one_error(
+    server, sdk, receiver, attached, lines, logging_integration
+) -> None:
+    url = server.route("/charge", 402, DECLINED, x_request_id="req_7")
+    _sentry(receiver, logging_integration)
+    errorlens.instrument_httpx()
+    with sdk.tracer.start_as_current_span("checkout"):
+        try:
+            httpx.post(url).raise_for_status()
+        except httpx.HTTPStatusError:
+            attached.exception("charge failed")
+    assert sdk.error_count() == 1
+    assert len(sdk.exception_events()) == 1
+    [event] = _events(receiver, 1)
+    assert event["level"] == "error"
+    assert event["contexts"]["api_error"]["code"] == "card_declined"
+    # The application's own line still carries the facts.
+    [app_line] = [r for r in lines if r.name == "shop"]
+    assert app_line.api_error["code"] == "card_declined"
+    assert len(capture_lines(lines)) == 1
+
+
+def test_requests_raise_for_status_then_log_exception_is_one_error(server, sdk, attached) -> None:
+    url = server.route("/charge", 402, DECLINED)
+    errorlens.instrument_requests()
+    with sdk.tracer.start_as_current_span("checkout"):
+        try:
+            requests.post(url, timeout=5).raise_for_status()
+        except requests.HTTPError:
+            attached.exception("charge failed")
+    assert sdk.error_count() == 1
+    assert len(sdk.exception_events()) == 1
+
+
+def test_streamed_error_logged_before_its_body_is_read_is_one_error(server, sdk, attached) -> None:
+    # The application logs while the response is still open: its line records the
+    # error, and closing the response later sends nothing more.
+    url = server.route("/charge", 402, DECLINED)
+    errorlens.instrument_httpx()
+    with sdk.tracer.start_as_current_span("checkout"), httpx.Client() as client:
+        with client.stream("POST", url) as response:
+            try:
+                response.raise_for_status()
+            except httpx.HTTPStatusError:
+                attached.exception("charge failed")
+    assert sdk.error_count() == 1
+    assert len(sdk.exception_events()) == 1
+
+
+def test_swallowed_error_is_still_recorded(server, sdk) -> None:
+    # Nobody logs it: capture alone puts it on the span and the counter.
+    url = server.route("/charge", 503, {"error": {"code": "unavailable"}})
+    errorlens.instrument_httpx()
+    with sdk.tracer.start_as_current_span("checkout"):
+        httpx.get(url)
+    assert sdk.error_count() == 1
+    [event] = sdk.exception_events()
+    assert event.attributes["api_error.code"] == "unavailable"
