@@ -252,23 +252,24 @@ def _captured_before(exc: BaseException, event: ErrorEvent) -> ErrorEvent | None
     """The capture event of the response ``exc`` (or its cause) holds. A response still
     waiting for its body is claimed by ``event``: its capture will send nothing."""
     current: BaseException | None = exc
-    try:
-        for _ in range(4):
-            if current is None:
-                break
-            response = getattr(current, "response", None)
-            for obj in (
-                response,
-                getattr(response, "headers", None),
-                getattr(current, "headers", None),
-            ):
-                found = _claim_known(obj, event)
-                if found is None or isinstance(found, ErrorEvent):
-                    return found
-            current = current.__cause__ or current.__context__
-    except Exception:
-        report_internal("looking for a response recorded by client capture")
+    for _ in range(4):
+        if current is None:
+            break
+        response = _plain_attr(current, "response")
+        for obj in (response, _plain_attr(response, "headers"), _plain_attr(current, "headers")):
+            found = _claim_known(obj, event)
+            if found is None or isinstance(found, ErrorEvent):
+                return found
+        current = current.__cause__ or current.__context__
     return None
+
+
+def _plain_attr(obj: Any, name: str) -> Any:
+    # Properties of the application's objects may raise; reading one must not.
+    try:
+        return getattr(obj, name, None)
+    except Exception:
+        return None
 
 
 def _claim_known(obj: Any, event: ErrorEvent) -> ErrorEvent | bool | None:

@@ -87,7 +87,8 @@ def _trace_config(handle: Instrumentation) -> aiohttp.TraceConfig:
 
     async def on_end(session: Any, ctx: SimpleNamespace, params: Any) -> None:
         response = params.response
-        ctx.errorlens_response = response
+        # Weakly: the request's trace context lives as long as the response does.
+        ctx.errorlens_response = weakref.ref(response)
         if handle.active and is_error(response.status, None):
             with guarded("capturing an aiohttp response"):
                 ctx.errorlens_pending = _expect(response, _correlation_id(ctx))
@@ -99,10 +100,11 @@ def _trace_config(handle: Instrumentation) -> aiohttp.TraceConfig:
             pending.feed(params.chunk)
             pending.finish()
         elif handle.active and is_error(None, params.chunk):
-            response = ctx.errorlens_response
-            record_error_response(
-                response, (response, response.headers), correlation_id=_correlation_id(ctx)
-            )
+            with guarded("capturing an aiohttp response"):
+                response = ctx.errorlens_response()
+                record_error_response(
+                    response, (response, response.headers), correlation_id=_correlation_id(ctx)
+                )
 
     async def on_exception(session: Any, ctx: SimpleNamespace, params: Any) -> None:
         if handle.active:

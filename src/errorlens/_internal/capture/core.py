@@ -71,7 +71,14 @@ def is_error(status: Any, body: Any) -> bool:
     may report errors under a success status. The whole cost of a success."""
     if isinstance(status, int) and status >= 400:
         return True
-    return isinstance(body, bytes) and _ERROR_MARK in body and errors_in_success(body) is not None
+    # Only the prefix the reader would read: an error past it could not be read anyway.
+    if not isinstance(body, bytes) or body.find(_ERROR_MARK, 0, READ_CAP) < 0:
+        return False
+    try:
+        return errors_in_success(body) is not None
+    except Exception:
+        report_internal("looking for errors in a successful response")
+        return False
 
 
 def record_error_response(
