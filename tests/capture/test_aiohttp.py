@@ -117,7 +117,7 @@ def test_redirect_timeout_refused_and_correlation(server) -> None:
         async with aiohttp.ClientSession() as session:
             async with session.get(server.url + "/old") as response:
                 await response.read()
-            with pytest.raises(TimeoutError):
+            with pytest.raises(asyncio.TimeoutError):
                 timeout = aiohttp.ClientTimeout(sock_read=0.2)
                 async with session.get(server.url + "/stall", timeout=timeout) as response:
                     await response.read()

@@ -84,7 +84,7 @@ def test_httpx_raise_for_status_then_log_exception_is_one_error(
 ) -> None:
     url = server.route("/charge", 402, DECLINED, x_request_id="req_7")
     _sentry(receiver, logging_integration)
-    errorlens.instrument_httpx()
+    errorlens.instrument_httpx(correlation_header="x-correlation-id")
     with sdk.tracer.start_as_current_span("checkout"):
         try:
             httpx.post(url).raise_for_status()
@@ -98,6 +98,10 @@ def test_httpx_raise_for_status_then_log_exception_is_one_error(
     # The application's own line still carries the facts.
     [app_line] = [r for r in lines if r.name == "shop"]
     assert app_line.api_error["code"] == "card_declined"
+    # The same record as the capture's: the correlation id that went out included.
+    sent = server.seen[-1][1]["x-correlation-id"]
+    assert app_line.api_error["correlation_id"] == sent
+    assert event["contexts"]["api_error"]["correlation_id"] == sent
     assert len(capture_lines(lines)) == 1
 
 

@@ -18,7 +18,7 @@ import logging
 import sys
 import traceback as _tb
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -32,6 +32,7 @@ __all__ = [
     "ExcInfo",
     "Sink",
     "add_sink",
+    "captured_record",
     "claim_response",
     "emit",
     "expect_response",
@@ -251,17 +252,37 @@ def claim_response(objs: tuple[Any, ...], event: ErrorEvent) -> bool:
 def _captured_before(exc: BaseException, event: ErrorEvent) -> ErrorEvent | None:
     """The capture event of the response ``exc`` (or its cause) holds. A response still
     waiting for its body is claimed by ``event``: its capture will send nothing."""
+    for obj in _responses_of(exc):
+        found = _claim_known(obj, event)
+        if found is None or isinstance(found, ErrorEvent):
+            return found
+    return None
+
+
+def captured_record(exc: BaseException) -> ErrorRecord | None:
+    """The record client capture sent for the response ``exc`` holds, if it did: the
+    application's own line of that error shows the same facts (the correlation id
+    that went out included)."""
+    if not _responses:
+        return None
+    for obj in _responses_of(exc):
+        entry = _entry(obj)
+        if entry is not None:
+            return entry[1].record if entry[1] is not None else None
+    return None
+
+
+def _responses_of(exc: BaseException) -> Iterator[Any]:
+    """The objects that may stand for a response along ``exc``'s chain."""
     current: BaseException | None = exc
     for _ in range(4):
         if current is None:
-            break
+            return
         response = _plain_attr(current, "response")
         for obj in (response, _plain_attr(response, "headers"), _plain_attr(current, "headers")):
-            found = _claim_known(obj, event)
-            if found is None or isinstance(found, ErrorEvent):
-                return found
+            if obj is not None:
+                yield obj
         current = current.__cause__ or current.__context__
-    return None
 
 
 def _plain_attr(obj: Any, name: str) -> Any:

@@ -9,6 +9,7 @@ trace config (``aiohttp.request()`` makes one too).
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import weakref
 from types import SimpleNamespace
@@ -34,7 +35,8 @@ _release_lock = threading.Lock()
 _release_users: list[Undo] = []
 _release_undo: list[Undo] = []
 # What a request that got no response raises: refused, reset, timed out.
-_NETWORK_ERRORS = (aiohttp.ClientConnectionError, TimeoutError)
+# (asyncio's TimeoutError is the builtin one from Python 3.11 on, another class before.)
+_NETWORK_ERRORS = (aiohttp.ClientConnectionError, TimeoutError, asyncio.TimeoutError)
 
 
 def install(target: Any, handle: Instrumentation) -> Undo:

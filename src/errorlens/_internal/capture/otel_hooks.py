@@ -14,6 +14,7 @@ span ends when the hook returns. The client's own hooks and these record a respo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 from typing import Any
@@ -107,5 +108,8 @@ def _from_aiohttp(params: Any) -> None:
     headers = getattr(exc, "headers", None)
     if getattr(exc, "status", None) is not None and headers is not None:
         record_error_response(exc, (exc, headers))  # the session's raise_for_status
-    elif isinstance(exc, OSError | TimeoutError) or "Connect" in type(exc).__name__:
+    elif (
+        isinstance(exc, OSError | TimeoutError | asyncio.TimeoutError)
+        or "Connect" in type(exc).__name__
+    ):
         record_network_error(exc, url=params.url, method=params.method)
