@@ -233,3 +233,56 @@ def test_importing_errorlens_imports_no_client() -> None:
     code = "import sys, errorlens; print(sorted({'httpx','requests','aiohttp'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_handler_that_calls_an_api_does_not_loop(server, lines) -> None:
+    # A log shipper that posts each line to a failing endpoint with an instrumented
+    # client: its own failures are not recorded, so nothing feeds on itself.
+    url = server.route("/x", 500, {"error": {"code": "internal"}})
+    errorlens.instrument_httpx()
+    calls = []
+
+    class Shipper(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            calls.append(httpx.post(url).status_code)
+
+    shipper = Shipper()
+    logging.getLogger("errorlens.capture").addHandler(shipper)
+    try:
+        with capture_api_errors() as seen:
+            httpx.get(url)
+    finally:
+        logging.getLogger("errorlens.capture").removeHandler(shipper)
+    assert calls == [500]
+    assert len(seen) == 1
+
+
+def test_calls_under_suppressed_instrumentation_are_not_recorded(server) -> None:
+    from opentelemetry import context
+    from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
+
+    url = server.route("/x", 500, {"error": {"code": "internal"}})
+    errorlens.instrument_httpx()
+    token = context.attach(context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
+    try:
+        with capture_api_errors() as seen:
+            httpx.get(url)
+    finally:
+        context.detach(token)
+    assert seen == []
+
+
+def test_missing_client_library_says_what_to_install() -> None:
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "sys.modules['aiohttp'] = None  # as if it were not installed\n"
+        "import errorlens\n"
+        "try:\n"
+        "    errorlens.instrument_aiohttp()\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "capture for aiohttp needs aiohttp: pip install aiohttp"

@@ -30,6 +30,8 @@ middleware bound one, else a new one) and the record keeps it.
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
 from typing import Any
 
 from errorlens._internal.capture.handles import Instrumentation, instrument, uninstrument_all
@@ -51,8 +53,7 @@ def instrument_httpx(
 
     .. versionadded:: 0.1.0
     """
-    from errorlens._internal.capture import httpx_client
-
+    httpx_client = _hooks("httpx", "httpx_client")
     return instrument(
         "httpx", client, correlation_header, lambda h: httpx_client.install(client, h)
     )
@@ -66,8 +67,7 @@ def instrument_requests(
 
     .. versionadded:: 0.1.0
     """
-    from errorlens._internal.capture import requests_client
-
+    requests_client = _hooks("requests", "requests_client")
     return instrument(
         "requests", session, correlation_header, lambda h: requests_client.install(session, h)
     )
@@ -81,11 +81,19 @@ def instrument_aiohttp(
 
     .. versionadded:: 0.1.0
     """
-    from errorlens._internal.capture import aiohttp_client
-
+    aiohttp_client = _hooks("aiohttp", "aiohttp_client")
     return instrument(
         "aiohttp", session, correlation_header, lambda h: aiohttp_client.install(session, h)
     )
+
+
+def _hooks(library: str, module: str) -> ModuleType:
+    """errorlens's hooks for ``library``, which the application must have installed."""
+    try:
+        importlib.import_module(library)
+    except ImportError as exc:
+        raise ImportError(f"capture for {library} needs {library}: pip install {library}") from exc
+    return importlib.import_module(f"errorlens._internal.capture.{module}")
 
 
 def uninstrument() -> None:

@@ -24,7 +24,7 @@ from errorlens._internal.events import (
     emit,
     expect_response,
 )
-from errorlens._internal.guard import report_internal
+from errorlens._internal.guard import busy, in_errorlens, report_internal
 from errorlens._internal.observe import (
     API_ERROR_KEY,
     OBSERVED_KEY,
@@ -132,6 +132,10 @@ def _text(value: Any) -> str | None:
 
 
 def _send(record: ErrorRecord, keys: tuple[Any, ...], exc_info: ExcInfo | None) -> None:
+    if in_errorlens() or _suppressed():
+        # A call made while writing our own line (a log shipper's), or by an
+        # OpenTelemetry exporter: recording it would feed on itself.
+        return
     level = capture_level(record)
     text = clean_message(_message(record), record)
     writes = _log.isEnabledFor(level)
@@ -142,7 +146,16 @@ def _send(record: ErrorRecord, keys: tuple[Any, ...], exc_info: ExcInfo | None) 
         return  # another hook, or the application's own log line, recorded it
     emit(event)
     if writes:
-        _write(event, text)
+        with busy():
+            _write(event, text)
+
+
+def _suppressed() -> bool:
+    """Whether OpenTelemetry asked instrumentations to stand aside (its exporters do)."""
+    from opentelemetry import context
+
+    key = getattr(context, "_SUPPRESS_INSTRUMENTATION_KEY", None)
+    return key is not None and bool(context.get_value(key))
 
 
 def _message(record: ErrorRecord) -> str:
