@@ -38,6 +38,19 @@ def test_error_read_by_the_caller_recorded_with_body_facts(server) -> None:
     ]
 
 
+def test_module_level_request_is_captured(server) -> None:
+    url = server.route("/x", 500, {"error": {"code": "internal"}})
+    errorlens.instrument_aiohttp()
+
+    async def call() -> None:
+        async with aiohttp.request("GET", url) as response:
+            await response.read()
+
+    with capture_api_errors() as seen:
+        run(call())
+    assert [e.record.code for e in seen] == ["internal"]
+
+
 def test_unread_error_recorded_from_status_and_headers_on_release(server) -> None:
     url = server.route("/x", 503, {"error": {"code": "overloaded"}}, x_request_id="req_8")
     errorlens.instrument_aiohttp()

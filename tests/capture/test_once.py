@@ -6,11 +6,13 @@ sentry-sdk sending over HTTP to a loopback receiver.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 import _capture
+import aiohttp
 import httpx
 import pytest
 import requests
@@ -113,6 +115,28 @@ def test_requests_raise_for_status_then_log_exception_is_one_error(server, sdk, 
             requests.post(url, timeout=5).raise_for_status()
         except requests.HTTPError:
             attached.exception("charge failed")
+    assert sdk.error_count() == 1
+    assert len(sdk.exception_events()) == 1
+
+
+@pytest.mark.parametrize("session_raises", [False, True])
+def test_aiohttp_raise_for_status_then_log_exception_is_one_error(
+    server, sdk, attached, session_raises
+) -> None:
+    # aiohttp's ClientResponseError keeps no response, only its headers: those match.
+    url = server.route("/charge", 402, DECLINED)
+    errorlens.instrument_aiohttp()
+
+    async def call() -> None:
+        async with aiohttp.ClientSession(raise_for_status=session_raises) as session:
+            try:
+                async with session.post(url) as response:
+                    response.raise_for_status()
+            except aiohttp.ClientResponseError:
+                attached.exception("charge failed")
+
+    with sdk.tracer.start_as_current_span("checkout"):
+        asyncio.run(call())
     assert sdk.error_count() == 1
     assert len(sdk.exception_events()) == 1
 
