@@ -286,3 +286,16 @@ def test_missing_client_library_says_what_to_install() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "capture for aiohttp needs aiohttp: pip install aiohttp"
+
+
+def test_streamed_gzip_body_is_read_decoded(server) -> None:
+    import gzip
+
+    body = gzip.compress(b'{"error": {"code": "quota_exceeded"}}')
+    url = server.route("/x", 403, body, content_type="application/json", content_encoding="gzip")
+    errorlens.instrument_httpx()
+    with capture_api_errors() as seen, httpx.Client() as client:
+        with client.stream("GET", url) as response:
+            response.read()
+            assert response.json() == {"error": {"code": "quota_exceeded"}}
+    assert [e.record.code for e in seen] == ["quota_exceeded"]

@@ -165,3 +165,17 @@ def test_swallowed_error_is_still_recorded(server, sdk) -> None:
     assert sdk.error_count() == 1
     [event] = sdk.exception_events()
     assert event.attributes["api_error.code"] == "unavailable"
+
+
+def test_swallowed_error_is_a_sentry_breadcrumb_not_an_event(server, receiver) -> None:
+    # WARNING by default: the application may still handle it. The next event it sends
+    # carries the error as a breadcrumb.
+    url = server.route("/charge", 429, {"error": {"code": "rate_limited"}})
+    _sentry(receiver, logging_integration=False)
+    errorlens.instrument_httpx()
+    httpx.get(url)
+    sentry_sdk.capture_message("checkout gave up")
+    [event] = _events(receiver, 1)
+    assert (event.get("message") or event["logentry"]["message"]) == "checkout gave up"
+    crumbs = event["breadcrumbs"]["values"]
+    assert any("rate_limited" in (crumb.get("message") or "") for crumb in crumbs), crumbs

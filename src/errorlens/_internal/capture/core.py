@@ -137,7 +137,8 @@ def _send(record: ErrorRecord, keys: tuple[Any, ...], exc_info: ExcInfo | None) 
         # OpenTelemetry exporter: recording it would feed on itself.
         return
     level = capture_level(record)
-    text = clean_message(_message(record), record)
+    summary = clean_summary(record)
+    text = f"{clean_message(_message(record), record)}: {summary}"
     writes = _log.isEnabledFor(level)
     event = ErrorEvent(
         record, exc_info, level=level, logger_name=LOGGER_NAME, message=text, via_stdlib=writes
@@ -147,7 +148,7 @@ def _send(record: ErrorRecord, keys: tuple[Any, ...], exc_info: ExcInfo | None) 
     emit(event)
     if writes:
         with busy():
-            _write(event, text)
+            _write(event, text, summary)
 
 
 def _suppressed() -> bool:
@@ -163,17 +164,17 @@ def _message(record: ErrorRecord) -> str:
     return f"API error from {where}" if where else "API error"
 
 
-def _write(event: ErrorEvent, text: str) -> None:
+def _write(event: ErrorEvent, text: str, summary: str) -> None:
     record = event.record
     observed = Observation(record, record.as_dict(), text)
     # Read already: errorlens's handlers and filters take these and read nothing again.
     extra: dict[str, Any] = {
         OBSERVED_KEY: observed,
         API_ERROR_KEY: observed.api_error,
-        SUMMARY_ATTR: clean_summary(record),
+        SUMMARY_ATTR: summary,
     }
     put_trace_ids(extra)
-    _log.log(event.level, "%s: %s", text, extra[SUMMARY_ATTR], extra=extra)
+    _log.log(event.level, "%s", text, extra=extra)
 
 
 Complete = Callable[[bytes | None], None]
