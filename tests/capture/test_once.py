@@ -179,3 +179,41 @@ def test_swallowed_error_is_a_sentry_breadcrumb_not_an_event(server, receiver) -
     assert (event.get("message") or event["logentry"]["message"]) == "checkout gave up"
     crumbs = event["breadcrumbs"]["values"]
     assert any("rate_limited" in (crumb.get("message") or "") for crumb in crumbs), crumbs
+
+
+def test_nothing_is_kept_alive(server) -> None:
+    # Capture remembers responses weakly: once the application lets go of a response
+    # and of the exception that holds it, both are gone. (A logger of its own: pytest's
+    # log capture keeps records, and their exceptions.)
+    import gc
+    import weakref
+
+    attached = logging.getLogger("kept")
+    attached.propagate = False
+    attached.addHandler(logging.NullHandler())
+    errorlens.attach(attached)
+
+    url = server.route("/charge", 402, DECLINED)
+    errorlens.instrument_httpx()
+    refs = []
+    with httpx.Client() as client:
+        for streamed in (False, True):
+            try:
+                if streamed:
+                    with client.stream("POST", url) as response:
+                        response.raise_for_status()
+                else:
+                    response = client.post(url)
+                    response.raise_for_status()
+            except httpx.HTTPStatusError as exc:
+                attached.exception("charge failed")
+                refs.append(weakref.ref(exc))
+            refs.append(weakref.ref(response))
+            del response
+        try:
+            client.get(server.url + "/stall", timeout=0.2)
+        except httpx.ReadTimeout as exc:
+            refs.append(weakref.ref(exc))
+    errorlens.detach(attached)
+    gc.collect()
+    assert [ref() for ref in refs] == [None] * 5

@@ -223,6 +223,10 @@ def _entry(obj: Any) -> tuple[weakref.ref[Any], ErrorEvent | None] | None:
 
 
 def _put(obj: Any, event: ErrorEvent | None) -> None:
+    if event is not None and event.exc_info is not None:
+        # Keep no exception here: it may hold ``obj`` (``exc.response``), which would
+        # then never die and never leave this map.
+        event = ErrorEvent(event.record, level=event.level, logger_name=event.logger_name)
     key = id(obj)
     with contextlib.suppress(TypeError):  # not weakly referable: never matched later
         ref = weakref.ref(obj, lambda _, key=key: _responses.pop(key, None))  # type: ignore[misc]

@@ -120,7 +120,8 @@ def record_network_error(
         text = redact_text(f"{type(exc).__name__}: {exc}".rstrip(": "))
         record = from_http(None, None, None, url=_text(url), method=_text(method))
         record = record.replace(message=text, correlation_id=correlation_id)
-        _send(record, (exc,), (type(exc), exc, exc.__traceback__))
+        # No key: the hub marks the exception itself as recorded.
+        _send(record, (), (type(exc), exc, exc.__traceback__))
     except Exception:
         report_internal("recording a failed request at the client")
 
