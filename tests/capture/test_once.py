@@ -217,3 +217,14 @@ def test_nothing_is_kept_alive(server) -> None:
     errorlens.detach(attached)
     gc.collect()
     assert [ref() for ref in refs] == [None] * 5
+
+
+def test_record_error_of_a_captured_response_counts_once(server, sdk) -> None:
+    url = server.route("/charge", 402, DECLINED)
+    errorlens.instrument_httpx()
+    with sdk.tracer.start_as_current_span("checkout"):
+        response = httpx.post(url)
+        record = errorlens.record_error(response)
+    assert record is not None and record.code == "card_declined"
+    assert sdk.error_count() == 1
+    assert len(sdk.exception_events()) == 1

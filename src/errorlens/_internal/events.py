@@ -253,10 +253,11 @@ def claim_response(objs: tuple[Any, ...], event: ErrorEvent) -> bool:
         return True
 
 
-def _captured_before(exc: BaseException, event: ErrorEvent) -> ErrorEvent | None:
-    """The capture event of the response ``exc`` (or its cause) holds. A response still
-    waiting for its body is claimed by ``event``: its capture will send nothing."""
-    for obj in _responses_of(exc):
+def _captured_before(source: Any, event: ErrorEvent) -> ErrorEvent | None:
+    """The capture event of the response ``source`` is or holds (an exception, or its
+    cause). A response still waiting for its body is claimed by ``event``: its capture
+    will send nothing."""
+    for obj in _responses_of(source):
         found = _claim_known(obj, event)
         if found is None or isinstance(found, ErrorEvent):
             return found
@@ -276,9 +277,16 @@ def captured_record(exc: BaseException) -> ErrorRecord | None:
     return None
 
 
-def _responses_of(exc: BaseException) -> Iterator[Any]:
-    """The objects that may stand for a response along ``exc``'s chain."""
-    current: BaseException | None = exc
+def _responses_of(source: Any) -> Iterator[Any]:
+    """The objects that may stand for a response: ``source`` and its headers, or along
+    an exception's chain, its ``response`` and headers."""
+    if not isinstance(source, BaseException):
+        yield source
+        headers = _plain_attr(source, "headers")
+        if headers is not None:
+            yield headers
+        return
+    current: BaseException | None = source
     for _ in range(4):
         if current is None:
             return
@@ -357,7 +365,11 @@ def record_error(
         exc_info = exc_info_of(error) if isinstance(error, BaseException) else None
         if message is not None:
             message = clean_message(message, record)
-        emit(ErrorEvent(record, exc_info, level=level, message=message))
+        event = ErrorEvent(record, exc_info, level=level, message=message)
+        if exc_info is None and _responses:
+            # A response client capture recorded already: the same error.
+            event.captured = _captured_before(error, event)
+        emit(event)
         return record
     except Exception:
         report_internal("recording an API error")
