@@ -150,3 +150,24 @@ def test_correlation_header(server) -> None:
     first, second = (headers["x-correlation-id"] for _, headers in server.seen)
     assert first and second == "mine-1"
     assert [e.record.correlation_id for e in seen] == [first, "mine-1"]
+
+
+def test_a_request_served_behind_the_middleware_sends_its_correlation_id_on(server) -> None:
+    # The incoming request's correlation id goes out on the calls it makes, and the
+    # record of the vendor's error keeps it.
+    from errorlens.wsgi import RequestContextMiddleware
+
+    url = server.route("/x", 502, {"error": {"code": "upstream"}})
+    errorlens.instrument_requests(correlation_header="x-correlation-id")
+
+    def app(environ: object, start_response: object) -> list[bytes]:
+        requests.get(url, timeout=5)
+        return [b""]
+
+    with capture_api_errors() as seen:
+        body = RequestContextMiddleware(app)(
+            {"HTTP_X_CORRELATION_ID": "corr-in-7"}, lambda *args: None
+        )
+        body.close()
+    assert server.seen[-1][1]["x-correlation-id"] == "corr-in-7"
+    assert [e.record.correlation_id for e in seen] == ["corr-in-7"]
