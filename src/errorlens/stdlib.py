@@ -46,7 +46,6 @@ logger is cleaned as well, message, arguments and ``extra=`` fields, unless
 
 from __future__ import annotations
 
-import itertools
 import logging
 import weakref
 from collections.abc import Callable, Iterator
@@ -254,8 +253,11 @@ def redact_line(record: logging.LogRecord) -> None:
         record.msg = redact_text(msg)
     values = record.__dict__
     if len(values) > _RECORD_SIZE:
-        # extra= fields come after the attributes every record has (insertion order).
-        for key in list(itertools.islice(values, _RECORD_SIZE, None)):
+        # extra= fields come after the attributes every record has (insertion order):
+        # read from the end back to the first of those. Only values change meanwhile.
+        for key in reversed(values):
+            if key in _RECORD_ATTRS:
+                break
             value = values[key]
             if key in _plain_keys and (type(value) in _SCALARS or value is None):
                 continue
