@@ -288,3 +288,22 @@ def test_group_members_lose_their_secrets_on_an_attached_logger(
     line = out.getvalue()
     assert "login rejected for" in line
     assert GROUP_PASSWORD not in line and "OtherMemberPass8812" not in line
+
+
+def test_sentry_frame_variables_are_judged_by_their_words() -> None:
+    from errorlens.sentry.scrub import scrub_event
+
+    frame = {
+        "module": "shop.storage",
+        "vars": {
+            "signature_provided": f"'{SIGNATURE}'",
+            "string_to_sign": "'GET /johnsmith/photos/puppy.jpg'",
+            "bucket": "'johnsmith'",
+        },
+    }
+    event: Any = {"exception": {"values": [{"stacktrace": {"frames": [frame]}}]}}
+    scrub_event(event, ())
+    shown = event["exception"]["values"][0]["stacktrace"]["frames"][0]["vars"]
+    assert shown["signature_provided"] == REDACTED
+    assert shown["string_to_sign"] == "'GET /johnsmith/photos/puppy.jpg'"
+    assert shown["bucket"] == "'johnsmith'"
