@@ -13,6 +13,7 @@ and :mod:`errorlens.testing`.
 
 from __future__ import annotations
 
+from errorlens._internal.categories import CodeInfo, register_codes, unregister_codes
 from errorlens._internal.config import configure, unconfigure
 from errorlens._internal.events import ErrorEvent, record_error
 from errorlens._internal.reader.extract import extract, from_http
@@ -28,6 +29,7 @@ from errorlens.stdlib import attach, detach
 from errorlens import otel as otel  # isort: skip
 
 __all__ = [
+    "CodeInfo",
     "ErrorEvent",
     "ErrorRecord",
     "FieldError",
@@ -40,8 +42,10 @@ __all__ = [
     "extract",
     "from_http",
     "record_error",
+    "register_codes",
     "register_vendor",
     "structlog_processor",
     "unconfigure",
+    "unregister_codes",
     "unregister_vendor",
 ]
