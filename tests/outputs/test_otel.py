@@ -296,6 +296,7 @@ def test_counter_and_histogram_points(sdk: Sdk) -> None:
         otel.ATTR_CODE: "rate_limit_exceeded",
         otel.ATTR_STATUS_CODE: 429,
         otel.ATTR_RETRYABLE: True,
+        otel.ATTR_CATEGORY: "rate_limit",
     }
 
     waits = sdk.metric(otel.METRIC_RETRY_AFTER)
@@ -320,6 +321,7 @@ def test_metric_attributes_never_carry_ids_or_messages(sdk: Sdk) -> None:
             otel.ATTR_CODE,
             otel.ATTR_STATUS_CODE,
             otel.ATTR_RETRYABLE,
+            otel.ATTR_CATEGORY,
         }
         assert not any(
             "req_abc" == str(v) or "Rate limit" in str(v) for v in point.attributes.values()

@@ -14,6 +14,7 @@ from opentelemetry import metrics
 from errorlens._internal.locks import SafeLock
 from errorlens._internal.version import VERSION
 from errorlens.otel.attributes import (
+    ATTR_CATEGORY,
     ATTR_CODE,
     ATTR_RETRYABLE,
     ATTR_STATUS_CODE,
@@ -133,7 +134,11 @@ _labels = _LabelBounds()
 def _metric_attributes(record: ErrorRecord) -> dict[str, AttributeValue]:
     vendor, code = _labels.bounded(record.vendor, record.code)
     status = record.status
-    attributes: dict[str, AttributeValue] = {ATTR_RETRYABLE: record.retryable}
+    # The category: a dozen values, a bounded label whatever the vendors send.
+    attributes: dict[str, AttributeValue] = {
+        ATTR_RETRYABLE: record.retryable,
+        ATTR_CATEGORY: record.category,
+    }
     if vendor is not None:
         attributes[ATTR_VENDOR] = vendor
     if code is not None:
