@@ -40,7 +40,10 @@ from typing import Any
 
 import structlog
 
-from errorlens import ErrorRecord, extract, record_error
+from errorlens import ErrorRecord, extract
+from errorlens._internal.events import ErrorEvent, emit
+from errorlens._internal.guard import report_internal
+from errorlens._internal.policy import current as current_policy
 
 __all__ = [
     "after",
@@ -126,10 +129,24 @@ def _log(logger: Any, level: int, event: str, exc: BaseException | None, **field
     record = _record(exc)
     if record is not None:
         fields["api_error"] = record.as_dict()
-        record_error(exc)  # spans and metrics, once per exception however often logged
+        _record_attempt(record, exc, level)
     elif exc is not None:
         fields["error"] = f"{type(exc).__name__}: {exc}"
     _emit(logger, level, event, fields)
+
+
+def _record_attempt(record: ErrorRecord, exc: BaseException | None, level: int) -> None:
+    """Spans and metrics for a failed attempt, once per exception however often logged.
+
+    A retry in progress is a warning at most, whatever the policy says of the error: a
+    breadcrumb in Sentry, not an event. The policy may still lower or drop it.
+    """
+    try:
+        level = min(current_policy().level_for(record, level), level)
+        exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
+        emit(ErrorEvent(record, exc_info, level=level))
+    except Exception:
+        report_internal("recording a failed attempt")
 
 
 def _fn_name(retry_state: Any) -> str | None:

@@ -23,6 +23,8 @@ import structlog
 
 from errorlens._internal.guard import guarded, internal_logger, report_internal
 from errorlens._internal.observe import SUMMARY_ATTR
+from errorlens._internal.policy import Policy
+from errorlens._internal.policy import set_current as set_policy
 from errorlens._internal.shutdown import (
     ENV_SHUTDOWN_TIMEOUT,
     Step,
@@ -226,6 +228,8 @@ def configure(
     sentry_options: Mapping[str, Any] | None = None,
     cache_logger_on_first_use: bool = True,
     shutdown_timeout: float | None = None,
+    levels: Mapping[str, int | str | None] | None = None,
+    sentry_level: int | str | None = None,
 ) -> None:
     """Set up structlog and stdlib logging for an application, API errors included.
 
@@ -257,6 +261,13 @@ def configure(
     by side); else ``ERRORLENS_SHUTDOWN_TIMEOUT``, else 2. A collector or Sentry that is
     down or hangs costs that, once.
 
+    ``levels`` is the policy of what deserves attention: keys ``"vendor:code"``,
+    ``"status:N"``, ``"category:name"``, ``"vendor"`` (most specific first) map to a
+    level, or to ``"drop"``; ``sentry_level`` is the least level that becomes a
+    Sentry event (ERROR unless given), lower ones are breadcrumbs. Every output
+    applies it; metrics count every error whatever its level. See
+    ``docs/how-to/policies.md``.
+
     Calling it again replaces the previous setup (never adds a second handler); other
     handlers on the root logger are left alone. :func:`unconfigure` undoes it. Never
     raises.
@@ -264,6 +275,7 @@ def configure(
     .. versionadded:: 0.1.0
     """
     try:
+        set_policy(Policy(levels, sentry_level) if levels or sentry_level is not None else None)
         _configure(
             service=service,
             level=level,
@@ -379,6 +391,7 @@ def unconfigure(shutdown_timeout: float | None = None) -> None:
     .. versionadded:: 0.1.0
     """
     try:
+        set_policy(None)
         with _lock:
             root = logging.getLogger()
             _remove_installed(root)

@@ -23,6 +23,7 @@ from typing import Any
 
 from errorlens._internal.guard import busy, in_errorlens, report_internal
 from errorlens._internal.locks import SafeLock
+from errorlens._internal.policy import current as current_policy
 from errorlens._internal.scrub import redact_repeated, redact_text, redact_values
 from errorlens.record import ErrorRecord, secret_values
 
@@ -245,6 +246,7 @@ def record_error(
         exc_info = exc_info_of(error) if isinstance(error, BaseException) else None
         if message is not None:
             message = clean_message(message, record)
+        level = current_policy().level_for(record, level)
         emit(ErrorEvent(record, exc_info, level=level, message=message))
         return record
     except Exception:

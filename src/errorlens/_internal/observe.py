@@ -24,6 +24,7 @@ from errorlens._internal.events import (
     store_traceback,
 )
 from errorlens._internal.guard import report_internal
+from errorlens._internal.policy import current as current_policy
 from errorlens._internal.reader.extract import extract
 from errorlens._internal.scrub import redact_text, redact_values
 from errorlens._internal.text import cap
@@ -62,7 +63,7 @@ class Observation:
     Holds no exception: :mod:`errorlens.stdlib` keeps it until the thread's next record.
     """
 
-    __slots__ = ("_summary", "api_error", "api_errors", "message", "record")
+    __slots__ = ("_summary", "api_error", "api_errors", "level", "message", "record")
 
     def __init__(
         self,
@@ -70,8 +71,11 @@ class Observation:
         api_error: dict[str, Any],
         message: str | None,
         api_errors: list[dict[str, Any]] | None = None,
+        level: int | None = None,
     ) -> None:
         self.record = record
+        # The level the policy gives the line (DROP: not written), None: as logged.
+        self.level = level
         self.api_error = api_error
         self.message = message
         # Every member's facts when a group of several API errors was logged.
@@ -198,6 +202,7 @@ def observe(
         if source is None and exc_info is not None and _is_group(exc_info[1]):
             return _observe_group(exc_info, level, logger_name, message, via_stdlib)
         return None
+    level = current_policy().level_for(record, level)
     api_error = record.as_dict()
     last_clean.api_error = api_error
     text = clean_message(message, record) if message is not None else None
@@ -214,7 +219,7 @@ def observe(
             traceback=traceback,
         )
     )
-    return Observation(record, api_error, text)
+    return Observation(record, api_error, text, level=level)
 
 
 def _observe_group(
@@ -229,6 +234,8 @@ def _observe_group(
     if not found:
         return None
     first = found[0][1]
+    # The line's level: the most pressing the policy gives any member.
+    level = max(current_policy().level_for(record, level) for _, record in found)
     text = clean_message(message, first) if message is not None else None
     for member, record in found:
         member_info: ExcInfo = (type(member), member, member.__traceback__)
@@ -245,7 +252,7 @@ def _observe_group(
     api_error = first.as_dict()
     last_clean.api_error = api_error
     api_errors = [record.as_dict() for _, record in found] if len(found) > 1 else None
-    return Observation(first, api_error, text, api_errors)
+    return Observation(first, api_error, text, api_errors, level=level)
 
 
 # -- trace context -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 from errorlens._internal.events import ExcInfo, recorded
 from errorlens._internal.guard import guarded, internal_logger
 from errorlens._internal.observe import API_ERROR_KEY, OBSERVED_KEY, Observation
+from errorlens._internal.policy import current as current_policy
 from errorlens._internal.records import code_or_status, record_from_mapping
 from errorlens._internal.scrub import redact_structure
 from errorlens._internal.text import cap
@@ -20,6 +21,7 @@ from errorlens.sentry.options import FingerprintRule, Options
 from errorlens.sentry.scrub import Event, scrub_event, scrub_request
 
 __all__ = [
+    "below_policy",
     "CALL_SITE_KEY",
     "HINT_KEY",
     "INTERNAL_MODULES",
@@ -85,6 +87,19 @@ def enrich_event(event: Event, hint: Hint, options: Options | None = None) -> bo
         # Whatever failed above, the event leaves without secrets.
         scrub_event(event, secret_values(record))
     return True
+
+
+def below_policy(hint: Hint, integration_level: int) -> bool:
+    """Whether an event Sentry's logging integration made is of an API error line the
+    policy puts below the Sentry level (lowered, or dropped)."""
+    log_record = hint.get("log_record")
+    if not isinstance(log_record, logging.LogRecord):
+        return False
+    found = _record_for(hint)
+    if found is None:
+        return False  # not an API error: the policy does not apply
+    level = current_policy().level_for(found[0], log_record.levelno)
+    return level < current_policy().sentry_threshold(integration_level)
 
 
 _Found = tuple[ErrorRecord, "str | None", "ExcInfo | None"]
