@@ -769,3 +769,26 @@ def test_a_signal_handler_logging_while_the_metrics_lock_is_held_goes_through(
         signal.signal(signal.SIGALRM, previous)
     codes = [point.attributes.get(otel.ATTR_CODE) for point in sdk.points(otel.METRIC_ERRORS)]
     assert "sig_busy" in codes
+
+
+def test_metrics_count_every_error_whatever_the_policy(sdk: Sdk) -> None:
+    from errorlens._internal.policy import set_current
+
+    out = io.StringIO()
+    logger = logging.getLogger("shop.metrics")
+    logger.addHandler(logging.StreamHandler(out))
+    errorlens.stdlib.attach("shop.metrics", levels={"openai": "drop", "status:404": "debug"})
+    try:
+        for _ in range(3):
+            try:
+                raise rate_limited()
+            except httpx.HTTPStatusError:
+                logger.exception("call failed")
+    finally:
+        errorlens.stdlib.detach("shop.metrics")
+        logger.handlers.clear()
+        set_current(None)
+    assert out.getvalue() == ""  # dropped: no line
+    (point,) = sdk.metric(otel.METRIC_ERRORS).data.data_points
+    assert point.value == 3
+    assert point.attributes[otel.ATTR_CATEGORY] == "rate_limit"
