@@ -112,6 +112,25 @@ def _internal_errors_policy(
         monkeypatch.delenv("ERRORLENS_RAISE_INTERNAL", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_storm_windows() -> None:
+    """Each test starts with no storm window open: errors of earlier tests (the same
+    vendor and code, seconds ago) must not make this test's lines a storm."""
+    from errorlens._internal import storm
+
+    storm.forget()
+
+
+@pytest.fixture
+def no_storms() -> Iterator[None]:
+    """Every line written, however many of the same error: for tests that count them."""
+    from errorlens._internal import storm
+
+    storm.set_current(None)
+    yield
+    storm.set_current(storm.StormPolicy())
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for mark in item.iter_markers("requires_python"):
         major, minor = mark.args[:2]

@@ -19,6 +19,7 @@ from errorlens._internal.events import ErrorEvent, record_error
 from errorlens._internal.reader.extract import extract, from_http
 from errorlens._internal.reader.vendors import VendorRule, register_vendor, unregister_vendor
 from errorlens._internal.scrub import add_pattern as add_redaction_pattern
+from errorlens._internal.storm import StormPolicy
 from errorlens._internal.version import VERSION as __version__
 from errorlens.processors import structlog_processor
 from errorlens.record import ErrorRecord, FieldError
@@ -33,6 +34,7 @@ __all__ = [
     "ErrorEvent",
     "ErrorRecord",
     "FieldError",
+    "StormPolicy",
     "VendorRule",
     "__version__",
     "add_redaction_pattern",

@@ -45,7 +45,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from errorlens._internal.events import format_traceback
 from errorlens._internal.guard import in_errorlens, report_internal
@@ -63,6 +63,8 @@ from errorlens._internal.observe import (
 from errorlens._internal.policy import Policy, stdlib_name
 from errorlens._internal.policy import set_current as set_policy
 from errorlens._internal.scrub import redact_text
+from errorlens._internal.storm import StormPolicy
+from errorlens._internal.storm import set_current as set_storm
 
 __all__ = ["ApiErrorFilter", "attach", "detach"]
 
@@ -497,6 +499,7 @@ def attach(
     trace_context: bool = False,
     levels: Mapping[str, int | str | None] | None = None,
     sentry_level: int | str | None = None,
+    storm: StormPolicy | Literal["unchanged"] | None = "unchanged",
 ) -> list[logging.Handler]:
     """Read the API errors of ``logger`` and its children, before any handler does.
 
@@ -527,13 +530,17 @@ def attach(
     ``levels`` and ``sentry_level``: the policy, as :func:`errorlens.configure` takes
     it (one policy for the process: the last one given wins). A record the policy
     lowers reaches the handlers after errorlens's (and Sentry's logging integration)
-    at its new level; a dropped one reaches none of them.
+    at its new level; a dropped one reaches none of them. ``storm``: a
+    :class:`errorlens.StormPolicy`, or None to write every line (storms are summarised
+    by default).
 
     .. versionadded:: 0.1.0
     """
     try:
         if levels or sentry_level is not None:
             set_policy(Policy(levels, sentry_level))
+        if storm != "unchanged":
+            set_storm(storm)
         target = _resolve(logger)
         with _lock:
             existing = _attached(target)

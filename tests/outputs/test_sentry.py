@@ -717,6 +717,7 @@ def test_sentry_down_or_slow_never_slows_the_app(
     vendor: VendorStub,
     target: str,
     capsys: pytest.CaptureFixture[str],
+    no_storms: None,
 ) -> None:
     # The same log calls against a healthy Sentry first: the cost of capturing at all.
     init_sentry(receiver.dsn, logging_integration=True)

@@ -32,6 +32,8 @@ from errorlens._internal.shutdown import (
     prepare,
     run_within,
 )
+from errorlens._internal.storm import StormPolicy
+from errorlens._internal.storm import set_current as set_storm
 from errorlens.processors import format_exc_info, redact
 from errorlens.stdlib import ReadingHandler
 
@@ -212,6 +214,7 @@ class _Installed:
 
 
 _installed = _Installed()
+_DEFAULT_STORM = StormPolicy()
 _lock = threading.Lock()
 
 
@@ -230,6 +233,7 @@ def configure(
     shutdown_timeout: float | None = None,
     levels: Mapping[str, int | str | None] | None = None,
     sentry_level: int | str | None = None,
+    storm: StormPolicy | None = _DEFAULT_STORM,
 ) -> None:
     """Set up structlog and stdlib logging for an application, API errors included.
 
@@ -265,8 +269,10 @@ def configure(
     ``"status:N"``, ``"category:name"``, ``"vendor"`` (most specific first) map to a
     level, or to ``"drop"``; ``sentry_level`` is the least level that becomes a
     Sentry event (ERROR unless given), lower ones are breadcrumbs. Every output
-    applies it; metrics count every error whatever its level. See
-    ``docs/how-to/policies.md``.
+    applies it; metrics count every error whatever its level. ``storm``: per vendor
+    and code, the first lines of each window are written in full and the rest
+    summarised by one line (``StormPolicy(lines=10, window=60.0)`` by default; None
+    writes every line). See ``docs/how-to/policies.md``.
 
     Calling it again replaces the previous setup (never adds a second handler); other
     handlers on the root logger are left alone. :func:`unconfigure` undoes it. Never
@@ -276,6 +282,7 @@ def configure(
     """
     try:
         set_policy(Policy(levels, sentry_level) if levels or sentry_level is not None else None)
+        set_storm(storm)
         _configure(
             service=service,
             level=level,
@@ -392,6 +399,7 @@ def unconfigure(shutdown_timeout: float | None = None) -> None:
     """
     try:
         set_policy(None)
+        set_storm(_DEFAULT_STORM)  # writes the summaries still pending
         with _lock:
             root = logging.getLogger()
             _remove_installed(root)

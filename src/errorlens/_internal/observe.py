@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
+from errorlens._internal import storm
 from errorlens._internal.events import (
     ErrorEvent,
     ExcInfo,
@@ -24,6 +25,7 @@ from errorlens._internal.events import (
     store_traceback,
 )
 from errorlens._internal.guard import report_internal
+from errorlens._internal.policy import DROP
 from errorlens._internal.policy import current as current_policy
 from errorlens._internal.reader.extract import extract
 from errorlens._internal.scrub import redact_text, redact_values
@@ -202,7 +204,7 @@ def observe(
         if source is None and exc_info is not None and _is_group(exc_info[1]):
             return _observe_group(exc_info, level, logger_name, message, via_stdlib)
         return None
-    level = current_policy().level_for(record, level)
+    level = _line_level(record, level, logger_name, via_stdlib)
     api_error = record.as_dict()
     last_clean.api_error = api_error
     text = clean_message(message, record) if message is not None else None
@@ -220,6 +222,14 @@ def observe(
         )
     )
     return Observation(record, api_error, text, level=level)
+
+
+def _line_level(record: ErrorRecord, level: int, logger_name: str | None, via_stdlib: bool) -> int:
+    """The policy's level for the line, DROP when a storm's summary stands for it."""
+    level = current_policy().level_for(record, level)
+    if level != DROP and not storm.admit(record, logger_name, via_structlog=not via_stdlib):
+        return DROP
+    return level
 
 
 def _observe_group(
