@@ -211,3 +211,38 @@ class KeepRecords(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
+
+
+def stripe_decline(request_id: str = "req_1", code: str = "card_declined") -> Any:
+    """A real ``requests.HTTPError`` of Stripe's documented 402 decline, raised and caught."""
+    import json
+
+    import requests
+
+    response = requests.Response()
+    response.status_code = 402
+    response.headers["Request-Id"] = request_id
+    response._content = json.dumps({"error": {"type": "card_error", "code": code}}).encode()
+    response.url = "https://api.stripe.com/v1/charges"
+    try:
+        response.raise_for_status()
+    except requests.HTTPError as error:
+        return error
+    raise AssertionError("402 raises")
+
+
+def standalone_structlog(out: io.StringIO) -> Any:
+    """A structlog chain of the application's own, errorlens's processor in it, no stdlib."""
+    import structlog
+
+    from errorlens import processors as el
+
+    return structlog.wrap_logger(
+        structlog.PrintLogger(out),
+        processors=[
+            structlog.processors.add_log_level,
+            el.add_api_error,
+            el.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+    )

@@ -11,7 +11,7 @@ import pytest
 import structlog
 
 import errorlens
-from errorlens import processors as el
+from conftest import standalone_structlog, stripe_decline
 from errorlens._internal.policy import DROP, Policy, current, parse_level
 
 # Stripe's documented decline: 402, code card_declined (a payment error).
@@ -71,26 +71,12 @@ def test_configure_sets_and_unconfigure_clears_the_policy() -> None:
     assert current().empty
 
 
-def _declined() -> Exception:
-    import requests
-
-    response = requests.Response()
-    response.status_code = 402
-    response._content = b'{"error": {"type": "card_error", "code": "card_declined"}}'
-    response.url = "https://api.stripe.com/v1/charges"
-    try:
-        response.raise_for_status()
-    except requests.HTTPError as error:
-        return error
-    raise AssertionError("402 raises")
-
-
 def test_configure_writes_the_line_at_the_policys_level() -> None:
     out = io.StringIO()
     errorlens.configure(json=True, stream=out, levels={"stripe:card_declined": "info"})
     log = structlog.get_logger("shop")
     try:
-        raise _declined()
+        raise stripe_decline()
     except Exception:
         log.exception("charge failed")
         logging.getLogger("shop.stdlib").exception("charge failed")
@@ -103,7 +89,7 @@ def test_a_dropped_line_is_not_written_by_any_path() -> None:
     out = io.StringIO()
     errorlens.configure(json=True, stream=out, levels={"category:payment": "drop"})
     try:
-        raise _declined()
+        raise stripe_decline()
     except Exception:
         structlog.get_logger("shop").exception("charge failed")
         logging.getLogger("shop.stdlib").exception("charge failed")
@@ -114,23 +100,15 @@ def test_a_dropped_line_is_not_written_by_any_path() -> None:
 def test_structlog_processor_applies_the_level_and_drops() -> None:
     errorlens.stdlib.attach("unused", levels={"stripe": "warning", "status:402": "drop"})
     out = io.StringIO()
-    log = structlog.wrap_logger(
-        structlog.PrintLogger(out),
-        processors=[
-            structlog.processors.add_log_level,
-            el.add_api_error,
-            el.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ],
-    )
+    log = standalone_structlog(out)
     try:
-        raise _declined()
+        raise stripe_decline()
     except Exception:
         log.exception("charge failed")
     assert out.getvalue() == ""  # status:402 beats the vendor
     errorlens.stdlib.attach("unused", levels={"stripe": "warning"})
     try:
-        raise _declined()
+        raise stripe_decline()
     except Exception:
         log.exception("charge failed")
     assert json.loads(out.getvalue())["level"] == "warning"

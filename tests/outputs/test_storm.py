@@ -14,8 +14,7 @@ import requests
 import structlog
 
 import errorlens
-from conftest import reset_otel_globals
-from errorlens import processors as el
+from conftest import reset_otel_globals, standalone_structlog, stripe_decline
 from errorlens._internal import storm
 from errorlens._internal.events import ErrorEvent, add_sink, remove_sink
 from errorlens._internal.policy import DROP
@@ -29,23 +28,10 @@ class Clock:
         return self.now
 
 
-def declined(request_id: str, code: str = "card_declined") -> requests.HTTPError:
-    response = requests.Response()
-    response.status_code = 402
-    response.headers["Request-Id"] = request_id
-    response._content = json.dumps({"error": {"type": "card_error", "code": code}}).encode()
-    response.url = "https://api.stripe.com/v1/charges"
-    try:
-        response.raise_for_status()
-    except requests.HTTPError as error:
-        return error
-    raise AssertionError("402 raises")
-
-
 def log_errors(log: Any, count: int, code: str = "card_declined", prefix: str = "req_") -> None:
     for i in range(count):
         try:
-            raise declined(f"{prefix}{i}", code)
+            raise stripe_decline(f"{prefix}{i}", code)
         except requests.HTTPError:
             log.exception("charge failed")
 
@@ -172,15 +158,7 @@ def test_summarised_lines_reach_no_sink_as_lines_but_every_sink_counts_them(
 def test_a_structlog_chain_of_its_own(clock: Clock) -> None:
     storm.set_current(errorlens.StormPolicy(lines=2, window=5.0), clock=clock)
     out = io.StringIO()
-    log = structlog.wrap_logger(
-        structlog.PrintLogger(out),
-        processors=[
-            structlog.processors.add_log_level,
-            el.add_api_error,
-            el.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ],
-    )
+    log = standalone_structlog(out)
     try:
         log_errors(log, 5)
         assert len(out.getvalue().splitlines()) == 2
