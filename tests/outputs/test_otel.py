@@ -308,6 +308,7 @@ def test_counter_and_histogram_points(sdk: Sdk) -> None:
     assert dict(hist.attributes) == {
         otel.ATTR_VENDOR: "openai",
         otel.ATTR_CODE: "rate_limit_exceeded",
+        otel.ATTR_CATEGORY: "rate_limit",
     }
 
 

@@ -159,5 +159,5 @@ def record_metrics(record: ErrorRecord) -> None:
     if retry_after is not None and retry_after >= 0:
         instruments.retry_after.record(
             float(retry_after),
-            {k: v for k, v in attributes.items() if k in (ATTR_VENDOR, ATTR_CODE)},
+            {k: v for k, v in attributes.items() if k in (ATTR_VENDOR, ATTR_CODE, ATTR_CATEGORY)},
         )
