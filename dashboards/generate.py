@@ -398,46 +398,42 @@ def api_errors() -> d.Dashboard:
     )
 
 
-def category_table_panel(expr: str) -> table.Panel:
+def ranked_table_panel(
+    title: str, description: str, expr: str, columns: dict[str, str]
+) -> table.Panel:
+    """An instant table of counts, most first, its label columns renamed and ordered."""
     return (
         table.Panel()
-        .title("Errors in range by category and vendor")
-        .description("category · vendor, most frequent first, over the selected range.")
+        .title(title)
+        .description(description)
         .datasource(PROMETHEUS)
         .with_target(promql(expr, instant=True))
         .decimals(0)
         .show_header(True)
         .sort_by([c.TableSortByFieldState().display_name("errors").desc(True)])
-        .with_transformation(
-            organize(
-                {"api_error_category": "category", "api_error_vendor": "vendor", "Value": "errors"},
-                ordered=True,
-            )
-        )
+        .with_transformation(organize({**columns, "Value": "errors"}, ordered=True))
+    )
+
+
+def category_table_panel(expr: str) -> table.Panel:
+    return ranked_table_panel(
+        "Errors in range by category and vendor",
+        "category · vendor, most frequent first, over the selected range.",
+        expr,
+        {"api_error_category": "category", "api_error_vendor": "vendor"},
     )
 
 
 def top_codes_panel(expr: str) -> table.Panel:
-    return (
-        table.Panel()
-        .title("Top error codes in range")
-        .description("vendor · code · status, most frequent first, over the selected range.")
-        .datasource(PROMETHEUS)
-        .with_target(promql(expr, instant=True))
-        .decimals(0)
-        .show_header(True)
-        .sort_by([c.TableSortByFieldState().display_name("errors").desc(True)])
-        .with_transformation(
-            organize(
-                {
-                    "api_error_vendor": "vendor",
-                    "api_error_code": "code",
-                    "http_response_status_code": "status",
-                    "Value": "errors",
-                },
-                ordered=True,
-            )
-        )
+    return ranked_table_panel(
+        "Top error codes in range",
+        "vendor · code · status, most frequent first, over the selected range.",
+        expr,
+        {
+            "api_error_vendor": "vendor",
+            "api_error_code": "code",
+            "http_response_status_code": "status",
+        },
     )
 
 
