@@ -113,3 +113,10 @@ def test_structlog_processor_applies_the_level_and_drops() -> None:
         log.exception("charge failed")
     assert json.loads(out.getvalue())["level"] == "warning"
     errorlens.stdlib.detach("unused")
+
+
+def test_a_malformed_key_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Policy({"status:four-oh-four": "info"})
+    with pytest.raises(ValueError, match="unknown level"):
+        Policy({"stripe": "loud"})
