@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from errorlens._internal.categories import BROAD_STATUSES, category_of
+from errorlens._internal.categories import category_of, reads_message
 from errorlens._internal.scrub import redact_text, redact_values
 from errorlens._internal.text import cap
 
@@ -276,7 +276,7 @@ class ErrorRecord:
         .. versionadded:: 0.1.0
         """
         # The message is read (and the record resolved) only where its words may count.
-        message = self.message if self._status in BROAD_STATUSES else None
+        message = self.message if reads_message(self._status) else None
         return category_of(
             self._vendor, self._status, self._code, self._type, self._retryable, message
         )

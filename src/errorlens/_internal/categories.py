@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "BROAD_STATUSES",
+    "reads_message",
     "CATEGORIES",
     "CodeInfo",
     "category_of",
@@ -106,6 +107,7 @@ _PHRASES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
             ("exhausted",),
             ("billing",),
             ("sending", "limit"),
+            ("limit", "reached"),
         ),
     ),
     ("timeout", (("timeout",), ("timed", "out"), ("time", "out"), ("deadline",))),
@@ -135,6 +137,11 @@ _PHRASES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
             ("token",),
             ("api", "key"),
             ("apikey",),
+            ("access", "token"),
+            ("invalid", "token"),
+            ("authorization", "header"),
+            ("auth",),
+            ("oauth",),
             ("access", "key"),
             ("session",),
             ("grant",),
@@ -165,6 +172,7 @@ _PHRASES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
             ("no", "such"),
             ("unknown",),
             ("does", "not", "exist"),
+            ("doesn", "t", "exist"),
             ("not", "exist"),
             ("no", "route"),
         ),
@@ -182,6 +190,7 @@ _PHRASES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
             ("concurrent",),
             ("state",),
             ("busy",),
+            ("lock",),
             ("locked",),
         ),
     ),
@@ -239,22 +248,28 @@ def _has(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def category_of_words(text: str) -> str | None:
-    """The category the words of ``text`` name, or None."""
+def word_categories(text: str) -> tuple[str, ...]:
+    """Every category the words of ``text`` name, most specific first."""
     words = words_of(text)
     if not words:
-        return None
-    for category, phrases in _PHRASES:
-        for phrase in phrases:
-            if _has(words, phrase) and not _only_unknown_error(phrase, words):
-                return category
-    return None
+        return ()
+    return tuple(
+        category
+        for category, phrases in _PHRASES
+        if any(_has(words, p) and not _only_unknown_error(p, words) for p in phrases)
+    )
+
+
+def category_of_words(text: str) -> str | None:
+    """The category the words of ``text`` name first, or None."""
+    found = word_categories(text)
+    return found[0] if found else None
 
 
 # Prose names a field by its identifier (``access_token: This field is required``), and
 # some single words name a kind only inside an identifier: in a sentence, only the
 # clearer phrases count.
-_PROSE_WORD = re.compile(r"[A-Za-z0-9_]+")
+_PROSE_WORD = re.compile(r"[A-Za-z0-9_.]+")
 _LOOSE = frozenset(
     {
         ("token",),
@@ -278,7 +293,9 @@ _LOOSE = frozenset(
 @lru_cache(maxsize=1024)
 def category_of_prose(text: str) -> str | None:
     """The category a sentence names, from its plain words (identifiers left out)."""
-    words = tuple(w.lower() for w in _PROSE_WORD.findall(text[:300]) if w.isalpha())
+    # ``parameters.credentials.access_key`` is a field's path, not words.
+    found = (w.rstrip(".") for w in _PROSE_WORD.findall(text[:300]))
+    words = tuple(w.lower() for w in found if w.isalpha())
     for category, phrases in _PHRASES:
         for phrase in phrases:
             if phrase not in _LOOSE and _has(words, phrase):
@@ -328,6 +345,9 @@ _STATUS = {
 # what (an unknown vendor's 400 "Invalid API key" is an auth error).
 BROAD_STATUSES = frozenset({None, 200, 400, 402, 403, 422})
 
+# Client statuses that name the kind of error themselves.
+_SPECIFIC_CLIENT = frozenset({401, 402, 404, 409, 410, 412, 423, 428, 429})
+
 # JSON-RPC 2.0's reserved codes (the specification, section 5.1), whoever serves them.
 _JSON_RPC = {
     "-32700": "validation",
@@ -360,12 +380,16 @@ def generic_category(
     message: str | None = None,
 ) -> str:
     """The category from the generic rules alone: no vendor, no catalogue."""
-    named = _named(code, type_)
-    if named is None and message and status in BROAD_STATUSES:
-        named = category_of_prose(message)
+    named = _code_named(code, status)
+    found = _from_status(status)
+    if named is None and type_:
+        named = category_of_words(type_)  # the vendor's own category: no message needed
+    elif message and reads_message(status) and named in (None, found):
+        # A code that says no more than the status (``BAD_REQUEST``, none at all):
+        # the message's words may say what kind of error it is.
+        named = category_of_prose(message) or named
     if named is not None:
         return _adjusted(named, status, retryable)
-    found = _from_status(status)
     if found is not None and not (retryable and found in ("validation", "permission")):
         return found
     if retryable:
@@ -374,24 +398,39 @@ def generic_category(
     return found or "unknown"
 
 
-def _named(code: str | None, type_: str | None) -> str | None:
-    if code is not None:
-        rpc = _JSON_RPC.get(code)
-        if rpc is not None:
-            return rpc
-        found = category_of_words(code)
-        if found is not None:
-            return found
-    return category_of_words(type_) if type_ else None
+def reads_message(status: int | None) -> bool:
+    """Whether the message's words may decide: a broad status, or one with no meaning here."""
+    return status in BROAD_STATUSES or status not in _STATUS
+
+
+def _code_named(code: str | None, status: int | None) -> str | None:
+    if code is None:
+        return None
+    rpc = _JSON_RPC.get(code)
+    if rpc is not None:
+        return rpc
+    found = word_categories(code)
+    if not found:
+        return None
+    # Words of two kinds (``NotAuthorizedOrNotFound``): a specific client status that
+    # names one of them settles it.
+    own = _STATUS.get(status) if status in _SPECIFIC_CLIENT else None
+    return own if own in found else found[0]
 
 
 def _adjusted(named: str, status: int | None, retryable: bool) -> str:
     # A quota that may be retried after a wait is a rate limit (a per-minute quota); a
-    # "server" word on a client status is the vendor's name for the request's fault.
+    # "server" word on a client status is the vendor's name for the request's fault; a
+    # specific client status says more than a code that is merely "invalid"; and 401
+    # is HTTP's "unauthenticated", whatever words the code uses.
     if named == "quota" and retryable:
         return "rate_limit"
     if named == "server" and status is not None and 400 <= status < 500:
         return _from_status(status) or named
+    if named == "validation" and status in _SPECIFIC_CLIENT:
+        return _STATUS[status]
+    if named == "permission" and status == 401:
+        return "auth"
     return named
 
 
