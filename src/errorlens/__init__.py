@@ -8,7 +8,8 @@
 
 Integrations live in public modules: :mod:`errorlens.processors` (structlog),
 :mod:`errorlens.stdlib` (``logging``), :mod:`errorlens.otel`, :mod:`errorlens.sentry`
-and :mod:`errorlens.testing`.
+and :mod:`errorlens.testing`; web applications get request ids from
+:mod:`errorlens.asgi`, :mod:`errorlens.wsgi` and :mod:`errorlens.django`.
 """
 
 from __future__ import annotations

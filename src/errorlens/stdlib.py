@@ -28,6 +28,9 @@ annotates the record for the handlers after it, those added later included:
   empty without an API error, the ids are the active OpenTelemetry span's, empty
   outside a span). They are not attributes of plain records, so JSON lines without an
   API error stay as they were;
+- inside a request that errorlens's middleware serves (:mod:`errorlens.asgi`,
+  :mod:`errorlens.wsgi`), ``record.__dict__["http.request.id"]`` (and
+  ``"http.request.correlation_id"``), which JSON formatters write;
 - a redacted message, and a redacted ``record.exc_text`` (formatted once, shared with
   the span event) that formatters print instead of formatting the traceback again. The
   exception stays in ``record.exc_info`` for the other handlers (Sentry's,
@@ -47,8 +50,10 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 
+from errorlens._internal.context import current_request_ids
 from errorlens._internal.events import format_traceback
 from errorlens._internal.guard import in_errorlens, report_internal
+from errorlens._internal.incoming import log_fields
 from errorlens._internal.observe import (
     API_ERROR_KEY,
     OBSERVED_KEY,
@@ -334,6 +339,9 @@ class ReadingHandler(logging.Handler):
     def handle(self, record: logging.LogRecord) -> bool:
         # Every record of the logger comes here: a plain one costs a few lookups.
         try:
+            ids = current_request_ids()
+            if ids is not None:  # inside a request the middleware bound
+                _put_request_ids(record.__dict__, ids)
             # _handlers_changed(), written out: this runs for every record.
             own, inherited, seen = self.logger.handlers, _root.handlers, self._seen_counts
             if (
@@ -388,6 +396,11 @@ class ReadingHandler(logging.Handler):
 
     def __repr__(self) -> str:
         return f"<errorlens reading handler for {self.logger.name!r}>"
+
+
+def _put_request_ids(values: dict[str, Any], ids: Any) -> None:
+    for key, value in log_fields(ids).items():
+        values.setdefault(key, value)
 
 
 class _AttachHandler(ReadingHandler):

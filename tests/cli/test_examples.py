@@ -157,3 +157,28 @@ def test_examples_need_no_network(name: str) -> None:
     source = (EXAMPLES / name).read_text()
     assert "FakeVendor()" in source
     assert "http://" not in source.replace("http://127.0.0.1", "")
+
+
+def test_fastapi_app_under_uvicorn() -> None:
+    require("fastapi")
+    require("uvicorn")
+    result = _run("fastapi_app.py", fmt="json")
+    assert result.stdout.split()[:2] == ["402", "demo-1"]  # status, the echoed request id
+    lines = _json_lines(result.stderr)
+    of_request = [line for line in lines if line.get("http.request.id") == "demo-1"]
+    assert {"shop.api", "shop.audit", "uvicorn.access"} <= {line["logger"] for line in of_request}
+    failed = _line(lines, "event", "charge failed")
+    assert failed["http.request.id"] == "demo-1"
+    assert failed["api_error"]["request_id"] == "req_7Hq2LmZ4"  # the vendor's, apart
+
+
+def test_flask_app_under_waitress() -> None:
+    require("flask")
+    require("waitress")
+    result = _run("flask_app.py", fmt="json")
+    assert result.stdout.split()[:2] == ["502", "demo-2"]
+    lines = _json_lines(result.stderr)
+    failed = _line(lines, "event", "customer creation failed")
+    assert failed["http.request.id"] == "demo-2"
+    assert failed["api_error"]["code"] == "validation_failed"
+    assert _line(lines, "event", "customer creation attempted")["http.request.id"] == "demo-2"

@@ -21,7 +21,12 @@ from typing import IO, Any
 
 import structlog
 
+from errorlens._internal import server_loggers as servers
+from errorlens._internal import stop_signals as stop_signals_module
+from errorlens._internal.context import current_request_ids
 from errorlens._internal.guard import guarded, internal_logger, report_internal
+from errorlens._internal.incoming import log_fields
+from errorlens._internal.locks import SafeLock
 from errorlens._internal.observe import SUMMARY_ATTR
 from errorlens._internal.policy import Policy
 from errorlens._internal.policy import set_current as set_policy
@@ -186,6 +191,15 @@ def _add_fields(line: dict[str, Any], values: dict[str, Any]) -> None:
         line.setdefault(key, value)
 
 
+def _add_request_ids(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
+    """The ids of the request in progress, also when the app cleared structlog's context."""
+    ids = current_request_ids()
+    if ids is not None:
+        for key, value in log_fields(ids).items():
+            event_dict.setdefault(key, value)
+    return event_dict
+
+
 def _to_stdlib(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
     """Last structlog step: hand the line to stdlib logging as a real record.
 
@@ -211,11 +225,14 @@ class _Installed:
         self.sentry = False  # configure() asked for Sentry
         self.shutdown_timeout: float | None = None
         self.at_exit = False
+        self.servers: servers.Saved = {}  # the server loggers' own setup, set aside
+        self.spent = 0.0  # seconds of the shutdown budget spent flushing on a signal
 
 
 _installed = _Installed()
 _DEFAULT_STORM = StormPolicy()
-_lock = threading.Lock()
+# Reentrant: the stop-signal handler runs on the thread it interrupts, which may hold it.
+_lock = SafeLock()
 
 
 def configure(
@@ -231,6 +248,8 @@ def configure(
     sentry_options: Mapping[str, Any] | None = None,
     cache_logger_on_first_use: bool = True,
     shutdown_timeout: float | None = None,
+    server_loggers: bool = True,
+    stop_signals: bool = True,
     levels: Mapping[str, int | str | None] | None = None,
     sentry_level: int | str | None = None,
     storm: StormPolicy | None = _DEFAULT_STORM,
@@ -265,6 +284,14 @@ def configure(
     by side); else ``ERRORLENS_SHUTDOWN_TIMEOUT``, else 2. A collector or Sentry that is
     down or hangs costs that, once.
 
+    ``server_loggers``: the loggers of uvicorn, gunicorn, hypercorn and werkzeug (access
+    lines included) lose their own handlers and propagate, so their lines come out in
+    the same stream and format as yours, once each; :func:`unconfigure` gives them back.
+
+    ``stop_signals``: SIGTERM and SIGINT lead to the shutdown a normal exit runs, within
+    the same budget, and then to the handler that was in place (a server's, or the
+    default action); installed from the main thread only.
+
     ``levels`` is the policy of what deserves attention: keys ``"vendor:code"``,
     ``"status:N"``, ``"category:name"``, ``"vendor"`` (most specific first) map to a
     level, or to ``"drop"``; ``sentry_level`` is the least level that becomes a
@@ -296,7 +323,13 @@ def configure(
             cache_logger_on_first_use=cache_logger_on_first_use,
         )
         _installed.shutdown_timeout = shutdown_timeout
+        _installed.spent = 0.0
+        _take_server_loggers(server_loggers)
         _exit_last()
+        if stop_signals:
+            stop_signals_module.install(_stop_on_signal, _flush_on_signal)
+        else:
+            stop_signals_module.uninstall()
     except Exception:
         report_internal("configuring logging")
 
@@ -353,6 +386,7 @@ def _configure(
         structlog.configure(
             processors=[
                 structlog.contextvars.merge_contextvars,
+                _add_request_ids,
                 structlog.stdlib.filter_by_level,
                 structlog.stdlib.PositionalArgumentsFormatter(),
                 _to_stdlib,
@@ -380,6 +414,14 @@ def _configure(
             _installed.sentry = True
 
 
+def _take_server_loggers(wanted: bool) -> None:
+    with _lock:
+        if wanted:
+            servers.take_over(_installed.servers)
+        else:
+            servers.give_back(_installed.servers)
+
+
 def _remove_installed(root: logging.Logger) -> None:
     for handler in _installed.handlers:
         root.removeHandler(handler)
@@ -403,13 +445,14 @@ def unconfigure(shutdown_timeout: float | None = None) -> None:
         with _lock:
             root = logging.getLogger()
             _remove_installed(root)
+            servers.give_back(_installed.servers)
+            stop_signals_module.uninstall()
             if _installed.previous_root_level is not None:
                 root.setLevel(_installed.previous_root_level)
                 _installed.previous_root_level = None
             structlog.reset_defaults()
-            budget = budget_from(
-                shutdown_timeout if shutdown_timeout is not None else _installed.shutdown_timeout
-            )
+            budget = _budget_left(shutdown_timeout)
+            _installed.spent = 0.0
             steps, after = _shutdown_steps()
         if steps:
             run_within(budget, steps)
@@ -417,6 +460,28 @@ def unconfigure(shutdown_timeout: float | None = None) -> None:
             step()
     except Exception:
         report_internal("undoing configure()")
+
+
+def _budget_left(shutdown_timeout: float | None) -> float:
+    """The one shutdown budget, less what flushing on a stop signal spent of it."""
+    budget = budget_from(
+        shutdown_timeout if shutdown_timeout is not None else _installed.shutdown_timeout
+    )
+    return max(0.0, budget - _installed.spent)
+
+
+def _stop_on_signal() -> None:
+    unconfigure()
+
+
+def _flush_on_signal() -> None:
+    """Flush what was recorded so far, within what is left of the budget."""
+    steps = stop_signals_module.flush_steps()
+    if not steps:
+        return
+    started = time.monotonic()
+    run_within(_budget_left(None), steps)
+    _installed.spent += time.monotonic() - started
 
 
 def _shutdown_steps() -> tuple[dict[str, Step], list[Any]]:

@@ -11,7 +11,12 @@ from typing import Any
 
 from errorlens._internal.events import ExcInfo, recorded
 from errorlens._internal.guard import guarded, internal_logger
-from errorlens._internal.observe import API_ERROR_KEY, OBSERVED_KEY, Observation
+from errorlens._internal.observe import (
+    API_ERROR_KEY,
+    OBSERVED_KEY,
+    Observation,
+    current_trace_ids,
+)
 from errorlens._internal.policy import current as current_policy
 from errorlens._internal.records import code_or_status, record_from_mapping
 from errorlens._internal.scrub import redact_structure
@@ -28,6 +33,7 @@ __all__ = [
     "call_site",
     "context_of",
     "enrich_event",
+    "link_trace",
 ]
 
 INTERNAL_MODULES = ("errorlens", "structlog", "logging", "sentry_sdk")
@@ -53,6 +59,8 @@ def enrich_event(event: Event, hint: Hint, options: Options | None = None) -> bo
     """
     if not isinstance(event, dict) or event.get("type") in ("transaction", "check_in"):
         return False
+    with guarded("linking a Sentry event to the OpenTelemetry trace"):
+        link_trace(event)
     contexts = event.get("contexts")
     if isinstance(contexts, dict) and "api_error" in contexts:
         # A second pass (before_send after the processor): scrub what the framework
@@ -100,6 +108,27 @@ def below_policy(hint: Hint, integration_level: int) -> bool:
         return False  # not an API error: the policy does not apply
     level = current_policy().level_for(found[0], log_record.levelno)
     return level < current_policy().sentry_threshold(integration_level)
+
+
+def link_trace(event: Event) -> None:
+    """Make the event's trace context the active OpenTelemetry span's, if any.
+
+    Sentry's trace view then finds the same trace as the log lines (their
+    ``trace_id``) and the span events. Sentry's own parent span id belongs to its
+    own trace: it goes with it.
+    """
+    ids = current_trace_ids()
+    if ids is None:
+        return
+    contexts = event.get("contexts")
+    if not isinstance(contexts, dict):
+        contexts = event["contexts"] = {}
+    trace = contexts.get("trace")
+    trace = dict(trace) if isinstance(trace, dict) else {}
+    if trace.get("trace_id") != ids[0]:
+        trace.pop("parent_span_id", None)
+    trace["trace_id"], trace["span_id"] = ids
+    contexts["trace"] = trace
 
 
 _Found = tuple[ErrorRecord, "str | None", "ExcInfo | None"]
