@@ -61,6 +61,7 @@ from errorlens._internal.scrub import (
     redact_structure,
     redact_values_in,
 )
+from errorlens._internal.state import STATE
 
 __all__ = [
     "ApiErrorProcessor",
@@ -260,7 +261,7 @@ def _nothing_to_redact(event_dict: EventDict, clean_text: object = None) -> bool
     ``clean_text`` (the traceback errorlens formatted) is not scanned. Runs on every
     line: keys judged plain once are remembered, texts are judged by a cached scan.
     """
-    plain_keys = _plain_keys
+    plain_keys = STATE.plain_keys
     for key, value in event_dict.items():
         if key not in plain_keys and not _plain_key(key):
             return False
@@ -273,16 +274,16 @@ def _nothing_to_redact(event_dict: EventDict, clean_text: object = None) -> bool
     return True
 
 
-# Event keys that are not secret-named: lines repeat their keys.
-_plain_keys: set[str] = set()
+# How many event keys judged not secret-named are remembered (lines repeat their keys).
 _PLAIN_KEYS_MAX = 4096
 
 
 def _plain_key(key: str) -> bool:
     if is_secret_name(key):
         return False
-    if len(_plain_keys) < _PLAIN_KEYS_MAX:
-        _plain_keys.add(key)
+    plain_keys = STATE.plain_keys
+    if len(plain_keys) < _PLAIN_KEYS_MAX:
+        plain_keys.add(key)
     return True
 
 

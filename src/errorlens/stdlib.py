@@ -45,7 +45,6 @@ say) get the redacted message and traceback too.
 from __future__ import annotations
 
 import logging
-import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
@@ -54,6 +53,7 @@ from errorlens._internal.context import current_request_ids
 from errorlens._internal.events import format_traceback
 from errorlens._internal.guard import in_errorlens, report_internal
 from errorlens._internal.incoming import log_fields
+from errorlens._internal.locks import SafeLock
 from errorlens._internal.observe import (
     API_ERROR_KEY,
     OBSERVED_KEY,
@@ -490,7 +490,7 @@ def _covers(names: tuple[str, ...], name: object) -> bool:
 
 # -- attach / detach -------------------------------------------------------------------
 
-_lock = threading.RLock()
+_lock = SafeLock()
 
 
 def _resolve(logger: logging.Logger | str | None) -> logging.Logger:

@@ -239,7 +239,7 @@ def test_traceback_formatted_once_and_shared(sdk: Sdk, monkeypatch: pytest.Monke
     assert len(calls) == 1  # two events, span + log outputs each: one formatting
     span_text = one_span(sdk).events[0].attributes["exception.stacktrace"]
     log_text = sdk.logs.get_finished_logs()[0].log_record.attributes["exception.stacktrace"]
-    assert span_text == log_text == exc.__errorlens_traceback__
+    assert span_text == log_text == _emit.traceback_of((type(exc), exc, exc.__traceback__))
 
 
 def test_no_span_no_problem_and_metrics_still_counted(sdk: Sdk) -> None:
@@ -631,7 +631,7 @@ _API_ONLY = textwrap.dedent(
     from errorlens._internal import events as _emit
     print("sink:", otel.otel_sink in _emit._sinks)
     print("setup:", otel.setup(service="x"))
-    print("formatted:", hasattr(exc, "__errorlens_traceback__"))
+    print("formatted:", _emit.traceback_of((type(exc), exc, exc.__traceback__)) is not None)
     """
 )
 

@@ -27,7 +27,7 @@ from errorlens._internal.context import current_request_ids
 from errorlens._internal.guard import guarded, internal_logger, report_internal
 from errorlens._internal.incoming import log_fields
 from errorlens._internal.locks import SafeLock
-from errorlens._internal.observe import SUMMARY_ATTR
+from errorlens._internal.observe import API_ERRORS_KEY, API_ERRORS_OMITTED_KEY, SUMMARY_ATTR
 from errorlens._internal.policy import Policy
 from errorlens._internal.policy import set_current as set_policy
 from errorlens._internal.shutdown import (
@@ -37,6 +37,7 @@ from errorlens._internal.shutdown import (
     prepare,
     run_within,
 )
+from errorlens._internal.state import reset as reset_state
 from errorlens._internal.storm import StormPolicy
 from errorlens._internal.storm import set_current as set_storm
 from errorlens.processors import format_exc_info, redact
@@ -63,7 +64,14 @@ Processor = Any  # structlog's processor signature: (logger, method_name, event_
 
 # The structlog fields of a line, kept on its stdlib record under this attribute.
 _FIELDS_ATTR = "_errorlens_fields"
-_ERRORLENS_ATTRS = ("api_error", "trace_id", "span_id", "error")
+_ERRORLENS_ATTRS = (
+    "api_error",
+    API_ERRORS_KEY,
+    API_ERRORS_OMITTED_KEY,
+    "trace_id",
+    "span_id",
+    "error",
+)
 _RECORD_KEYS = frozenset(logging.makeLogRecord({}).__dict__) | {
     "message",
     "asctime",
@@ -451,6 +459,7 @@ def unconfigure(shutdown_timeout: float | None = None) -> None:
                 root.setLevel(_installed.previous_root_level)
                 _installed.previous_root_level = None
             structlog.reset_defaults()
+            reset_state()  # what errorlens remembered between calls, as at import
             budget = _budget_left(shutdown_timeout)
             _installed.spent = 0.0
             steps, after = _shutdown_steps()

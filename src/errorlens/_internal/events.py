@@ -13,18 +13,19 @@ again): the first event marks it, and later events of the same exception reach n
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
+import threading
 import traceback as _tb
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from errorlens._internal.guard import busy, in_errorlens, report_internal
+from errorlens._internal.guard import busy, in_errorlens, interrupted, report_internal
 from errorlens._internal.locks import SafeLock
 from errorlens._internal.policy import current as current_policy
 from errorlens._internal.scrub import redact_repeated, redact_text, redact_values
+from errorlens._internal.state import STATE
 from errorlens.record import ErrorRecord, secret_values
 
 __all__ = [
@@ -33,10 +34,13 @@ __all__ = [
     "Sink",
     "add_sink",
     "emit",
+    "ExceptionFacts",
     "exc_info_of",
+    "facts_of",
     "format_traceback",
     "recorded",
     "record_error",
+    "record_of_exception",
     "remove_sink",
     "store_traceback",
     "traceback_of",
@@ -107,9 +111,6 @@ class ErrorEvent:
         return self._traceback
 
 
-_FORMATTED_ATTR = "__errorlens_traceback__"
-
-
 def exc_info_of(value: Any) -> ExcInfo | None:
     """``exc_info`` as logging calls give it: True, an exception, or a 3-tuple."""
     if value is None or value is False:
@@ -124,12 +125,90 @@ def exc_info_of(value: Any) -> ExcInfo | None:
     return current if current[1] is not None else None
 
 
+# -- what errorlens knows of an exception: beside it, never on it ---------------------
+
+
+class ExceptionFacts:
+    """What errorlens knows of one exception, kept in the state table, not on it."""
+
+    __slots__ = ("exception", "not_api_error", "record", "tb", "traceback")
+
+    def __init__(self, exception: BaseException) -> None:
+        self.exception = exception
+        # The record it was sent to the sinks with (recorded once, however often logged).
+        self.record: ErrorRecord | None = None
+        # Read once and found to hold no API error.
+        self.not_api_error = False
+        # The redacted traceback text and the traceback object it was formatted from:
+        # raised again, an exception gains frames (a new traceback object) and is
+        # formatted again.
+        self.tb: TracebackType | None = None
+        self.traceback: str | None = None
+
+
+# Facts of at most this many exceptions are kept. The table holds them (an exception
+# takes no weak reference): each insertion looks at the oldest entries and lets go of
+# those nobody else holds, so an exception outlives its last use by one error at most.
+_MAX_FACTS = 64
+_SWEEP = 2
+
+
+def _table_only_refcount() -> int:
+    # What sys.getrefcount reports for an exception only the table holds (it varies
+    # between Python versions).
+    facts = ExceptionFacts(Exception())
+    return sys.getrefcount(facts.exception)
+
+
+_getrefcount = getattr(sys, "getrefcount", None)
+_ONLY_OURS = _table_only_refcount() if _getrefcount is not None else -1
+
+
+def facts_of(exc: BaseException, *, create: bool = False) -> ExceptionFacts | None:
+    """The facts kept for ``exc`` (made when ``create``), None when there are none."""
+    table = STATE.exceptions
+    facts = table.get(id(exc))
+    if facts is not None and facts.exception is exc:
+        return facts  # type: ignore[no-any-return]
+    if not create:
+        return None
+    _prune(table)
+    facts = ExceptionFacts(exc)
+    # Atomic: a thread (or a signal handler) that made them first wins.
+    found: ExceptionFacts = table.setdefault(id(exc), facts)
+    return found
+
+
+def _oldest(table: dict[int, Any]) -> int | None:
+    try:
+        return next(iter(table), None)
+    except RuntimeError:  # changed meanwhile, by another thread or a signal handler
+        return None
+
+
+def _prune(table: dict[int, Any]) -> None:
+    for _ in range(_SWEEP):
+        oldest = _oldest(table)
+        if oldest is None:
+            return
+        facts = table.pop(oldest, None)
+        if facts is None:
+            continue
+        if _getrefcount is not None and _getrefcount(facts.exception) > _ONLY_OURS:
+            table.setdefault(oldest, facts)  # still in use: to the back of the line
+    while len(table) >= _MAX_FACTS:
+        oldest = _oldest(table)
+        if oldest is None:
+            return
+        table.pop(oldest, None)
+
+
 def format_traceback(exc_info: ExcInfo) -> str:
-    """Redacted traceback text, cached on the exception so it is formatted once."""
-    exc = exc_info[1]
-    cached = getattr(exc, _FORMATTED_ATTR, None) if exc is not None else None
-    if isinstance(cached, str):
-        return cached
+    """Redacted traceback text, formatted once per exception and traceback."""
+    exc, tb = exc_info[1], exc_info[2]
+    facts = facts_of(exc) if exc is not None else None
+    if facts is not None and facts.tb is tb and facts.traceback is not None:
+        return facts.traceback
     try:
         # Redacted piece by piece (a frame, the exception's own lines): the frames of
         # an error raised again on the same path are redacted once. No credential
@@ -141,24 +220,24 @@ def format_traceback(exc_info: ExcInfo) -> str:
         text = redact_text(f"{exc_info[0].__name__}: <traceback unavailable>")
     text = text.rstrip("\n")
     if exc is not None:
-        store_traceback(exc, text)
+        store_traceback(exc_info, text)
     return text
 
 
-def traceback_of(exc: BaseException) -> str | None:
-    """The redacted traceback text errorlens formatted for ``exc``, if it did."""
-    cached = getattr(exc, _FORMATTED_ATTR, None)
-    return cached if isinstance(cached, str) else None
+def traceback_of(exc_info: ExcInfo) -> str | None:
+    """The redacted traceback text errorlens formatted for ``exc_info``, if it did."""
+    facts = facts_of(exc_info[1])
+    if facts is None or facts.tb is not exc_info[2]:
+        return None
+    return facts.traceback
 
 
-def store_traceback(exc: BaseException, text: str) -> None:
-    """Make ``text`` the traceback every later output of ``exc`` reads.
-
-    Exceptions with ``__slots__`` or read-only attributes keep no cache: they are
-    formatted again next time.
-    """
-    with contextlib.suppress(AttributeError, TypeError):
-        setattr(exc, _FORMATTED_ATTR, text)
+def store_traceback(exc_info: ExcInfo, text: str) -> None:
+    """Make ``text`` the traceback every later output of ``exc_info`` reads."""
+    facts = facts_of(exc_info[1], create=True)
+    if facts is not None:
+        facts.tb = exc_info[2]
+        facts.traceback = text
 
 
 Sink = Callable[[ErrorEvent], None]
@@ -181,31 +260,59 @@ def remove_sink(sink: Sink) -> None:
         _sinks = tuple(s for s in _sinks if s is not sink)
 
 
-_RECORDED_ATTR = "__errorlens_record__"
-
-
 def recorded(exc: BaseException) -> ErrorRecord | None:
     """The record ``exc`` was sent to the sinks with, or None if it never was."""
-    found = getattr(exc, _RECORDED_ATTR, None)
-    return found if isinstance(found, ErrorRecord) else None
+    facts = facts_of(exc)
+    return facts.record if facts is not None else None
+
+
+def record_of_exception(exc: BaseException) -> ErrorRecord | None:
+    """The record ``exc`` was recorded with, else read now: once per exception, an
+    exception that holds no API error included (several outputs may ask)."""
+    facts = facts_of(exc)
+    if facts is not None and (facts.record is not None or facts.not_api_error):
+        return facts.record
+    from errorlens._internal.reader.extract import extract
+
+    found = extract(exc)
+    if found is None:
+        facts = facts_of(exc, create=True)
+        if facts is not None:
+            facts.not_api_error = True
+    return found
 
 
 def _mark_recorded(exc: BaseException, record: ErrorRecord) -> bool:
-    """Mark ``exc`` as recorded; False when it already was (nothing to send again).
-
-    An exception that takes no attribute (``__slots__``) cannot be marked: it is
-    recorded each time it is logged.
-    """
-    if recorded(exc) is not None:
+    """Mark ``exc`` as recorded; False when it already was (nothing to send again)."""
+    facts = facts_of(exc, create=True)
+    if facts is None or facts.record is not None:
         return False
-    with contextlib.suppress(AttributeError, TypeError):
-        setattr(exc, _RECORDED_ATTR, record)
+    facts.record = record
     return True
 
 
+class _Deferred(threading.local):
+    # Events of signal handlers that interrupted this thread's sinks: sent when they end.
+    events: list[ErrorEvent] | None = None
+
+
+_deferred = _Deferred()
+
+
 def emit(event: ErrorEvent) -> None:
-    """Hand ``event`` to every sink, once per exception. Never raises into the caller."""
+    """Hand ``event`` to every sink, once per exception. Never raises into the caller.
+
+    A signal handler that logs while this thread is inside the sinks does not enter
+    them again (a lock they hold, a half-done update): its events wait, and are sent
+    as soon as the interrupted sinks are done.
+    """
     if in_errorlens():
+        return  # errorlens logging from inside itself: nothing to record
+    if interrupted():
+        pending = _deferred.events
+        if pending is None:
+            pending = _deferred.events = []
+        pending.append(event)
         return
     exc = event.exception
     if exc is not None and not _mark_recorded(exc, event.record):
@@ -216,6 +323,9 @@ def emit(event: ErrorEvent) -> None:
                 sink(event)
             except Exception:
                 report_internal(f"sending an API error to {getattr(sink, '__name__', 'a sink')}")
+    pending = _deferred.events
+    while pending:
+        emit(pending.pop(0))
 
 
 def clean_message(message: Any, record: ErrorRecord) -> str:

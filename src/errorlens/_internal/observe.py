@@ -29,11 +29,13 @@ from errorlens._internal.policy import DROP
 from errorlens._internal.policy import current as current_policy
 from errorlens._internal.reader.extract import extract
 from errorlens._internal.scrub import redact_text, redact_values
+from errorlens._internal.state import STATE
 from errorlens._internal.text import cap
 from errorlens.record import ErrorRecord, secret_values
 
 __all__ = [
     "API_ERRORS_KEY",
+    "API_ERRORS_OMITTED_KEY",
     "API_ERROR_KEY",
     "OBSERVED_KEY",
     "SUMMARY_ATTR",
@@ -50,13 +52,17 @@ __all__ = [
 API_ERROR_KEY = "api_error"
 # Every member's record, when the exception logged is a group of several API errors.
 API_ERRORS_KEY = "api_errors"
+# How many members of a group were not read (past the limit below): never dropped silently.
+API_ERRORS_OMITTED_KEY = "api_errors_omitted"
 SUMMARY_ATTR = "api_error_summary"
 # Where errorlens keeps its reading of a stdlib log record (an :class:`Observation`, or
 # None), in the record's ``__dict__``: an underscore, so formatters and Sentry's
 # ``extra`` leave it out. Its presence means "read already".
 OBSERVED_KEY = "_errorlens"
-# How many members of an exception group (nested groups included) are read.
-_GROUP_LIMIT = 20
+# How many members of an exception group (nested groups included) are read, and how
+# many exceptions a walk of the group visits at most (the rest are counted, not read).
+_GROUP_LIMIT = 256
+_GROUP_WALK_LIMIT = 10_000
 
 
 class Observation:
@@ -65,7 +71,7 @@ class Observation:
     Holds no exception: :mod:`errorlens.stdlib` keeps it until the thread's next record.
     """
 
-    __slots__ = ("_summary", "api_error", "api_errors", "level", "message", "record")
+    __slots__ = ("_summary", "api_error", "api_errors", "level", "message", "omitted", "record")
 
     def __init__(
         self,
@@ -73,6 +79,7 @@ class Observation:
         api_error: dict[str, Any],
         message: str | None,
         api_errors: list[dict[str, Any]] | None = None,
+        omitted: int = 0,
         level: int | None = None,
     ) -> None:
         self.record = record
@@ -80,8 +87,10 @@ class Observation:
         self.level = level
         self.api_error = api_error
         self.message = message
-        # Every member's facts when a group of several API errors was logged.
+        # Every member's facts when a group of several API errors was logged, and how
+        # many members past the limit were not read.
         self.api_errors = api_errors
+        self.omitted = omitted
         self._summary: str | None = None
 
     @property
@@ -89,7 +98,10 @@ class Observation:
         """The fields a log line gets: ``api_error``, and ``api_errors`` for a group."""
         if self.api_errors is None:
             return {API_ERROR_KEY: self.api_error}
-        return {API_ERROR_KEY: self.api_error, API_ERRORS_KEY: self.api_errors}
+        fields: dict[str, Any] = {API_ERROR_KEY: self.api_error, API_ERRORS_KEY: self.api_errors}
+        if self.omitted:
+            fields[API_ERRORS_OMITTED_KEY] = self.omitted
+        return fields
 
     @property
     def summary(self) -> str:
@@ -150,12 +162,17 @@ def _record_of(source: Any, exc_info: ExcInfo | None) -> ErrorRecord | None:
     return recorded(exc_info[1]) or extract(exc_info[1])
 
 
-def group_members(group: BaseException) -> list[BaseException]:
-    """The leaf members of an exception group, depth first, at most a few."""
+def group_members(group: BaseException) -> tuple[list[BaseException], int]:
+    """The leaf members of an exception group, depth first, and how many were left out.
+
+    At most ``_GROUP_LIMIT`` members are returned; the others are counted (a walk
+    visits at most ``_GROUP_WALK_LIMIT`` exceptions: a bound on any group).
+    """
     found: list[BaseException] = []
+    rest = 0
     pending: list[BaseException] = [group]
     seen: set[int] = set()
-    while pending and len(found) < _GROUP_LIMIT and len(seen) < 4 * _GROUP_LIMIT:
+    while pending and len(seen) < _GROUP_WALK_LIMIT:
         current = pending.pop()
         if id(current) in seen:
             continue
@@ -163,9 +180,11 @@ def group_members(group: BaseException) -> list[BaseException]:
         if _is_group(current):
             members = getattr(current, "exceptions", ())
             pending.extend(reversed([m for m in members if isinstance(m, BaseException)]))
-        else:
+        elif len(found) < _GROUP_LIMIT:
             found.append(current)
-    return found
+        else:
+            rest += 1
+    return found, rest + len(pending)
 
 
 def _is_group(exc: BaseException) -> bool:
@@ -180,7 +199,7 @@ def _traceback_without(exc_info: ExcInfo, secrets: tuple[str, ...]) -> str:
     cleaned = redact_values(traceback, secrets)
     if cleaned != traceback:
         # Every later output (a formatter, a span event, Sentry) reads this cache.
-        store_traceback(exc_info[1], cleaned)
+        store_traceback(exc_info, cleaned)
     return cleaned
 
 
@@ -237,7 +256,8 @@ def _observe_group(
 ) -> Observation | None:
     """A group of exceptions (a TaskGroup, anyio): one event per member API error."""
     found: list[tuple[BaseException, ErrorRecord]] = []
-    for member in group_members(exc_info[1]):
+    members, omitted = group_members(exc_info[1])
+    for member in members:
         record = recorded(member) or extract(member)
         if record is not None:
             found.append((member, record))
@@ -261,21 +281,19 @@ def _observe_group(
         )
     api_error = first.as_dict()
     last_clean.api_error = api_error
-    api_errors = [record.as_dict() for _, record in found] if len(found) > 1 else None
-    return Observation(first, api_error, text, api_errors, level=level)
+    several = len(found) > 1 or omitted
+    api_errors = [record.as_dict() for _, record in found] if several else None
+    return Observation(first, api_error, text, api_errors, omitted, level=level)
 
 
 # -- trace context -------------------------------------------------------------------
 
 _lookups: tuple[Callable[[], Any], Callable[..., Any]] | None = None
-# The last context seen and its ids: every line logged in one span shares them, and a
-# context is immutable, so the same object means the same span.
-_last_ids: tuple[object, tuple[str, str] | None] = (None, None)
 
 
 def current_trace_ids() -> tuple[str, str] | None:
     """``(trace_id, span_id)`` of the active OpenTelemetry span as lowercase hex, or None."""
-    global _lookups, _last_ids  # noqa: PLW0603 - imported once, on first use
+    global _lookups  # noqa: PLW0603 - imported once, on first use
     lookups = _lookups
     if lookups is None:
         from opentelemetry.context import get_current
@@ -283,7 +301,10 @@ def current_trace_ids() -> tuple[str, str] | None:
 
         lookups = _lookups = (get_current, get_current_span)
     context = lookups[0]()
-    last = _last_ids  # one read: another thread may replace it meanwhile
+    # The last context seen and its ids: every line logged in one span shares them, and
+    # a context is immutable, so the same object means the same span.
+    state = STATE
+    last = state.trace_ids  # one read: another thread may replace it meanwhile
     if last[0] is context:
         return last[1]
     span_context = lookups[1](context).get_span_context()
@@ -292,7 +313,7 @@ def current_trace_ids() -> tuple[str, str] | None:
         if span_context.is_valid
         else None
     )
-    _last_ids = (context, ids)
+    state.trace_ids = (context, ids)
     return ids
 
 

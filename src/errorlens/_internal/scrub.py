@@ -14,6 +14,7 @@ their own text patterns with :func:`add_pattern`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -78,7 +79,6 @@ _SECRET_SUFFIXES = (
     "cookie",
     "sessionid",
 )
-_name_cache: dict[str, bool] = {}
 _SEPARATORS = str.maketrans("", "", "-_. ")
 
 # Header names whose values are credentials, as they appear in text.
@@ -366,7 +366,7 @@ def add_pattern(pattern: str | re.Pattern[str]) -> None:
 
     .. versionadded:: 0.1.0
     """
-    global _triggers, _repeated  # noqa: PLW0603 - rebuilt once per added pattern
+    global _triggers, _redact_remembered  # noqa: PLW0603 - rebuilt once per added pattern
     compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
     # A user pattern has no known trigger: the empty string is in every text.
     _compiled.append((compiled, ("",), _whole))
@@ -374,7 +374,7 @@ def add_pattern(pattern: str | re.Pattern[str]) -> None:
     _scanned.clear()  # a text judged clean may hold this pattern
     # A new memo, made after the new trigger: a text redacted meanwhile with the old
     # patterns lands in the old memo, which nobody reads any more.
-    _repeated = {}
+    _redact_remembered = _new_memo()
 
 
 def pattern_count() -> int:
@@ -386,38 +386,33 @@ def _whole(match: re.Match[str]) -> str:
     return REDACTED
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     """True for header, parameter and key names that carry credentials."""
-    known = _name_cache.get(name)
-    if known is not None:
-        return known
     folded = name.lower().translate(_SEPARATORS)
-    secret = folded in _SECRET_NAMES or folded.endswith(_SECRET_SUFFIXES)
-    if len(_name_cache) < 4096:
-        _name_cache[name] = secret
-    return secret
+    return folded in _SECRET_NAMES or folded.endswith(_SECRET_SUFFIXES)
 
 
 # Texts that come back again and again (the frames of a traceback raised on the same
 # path, a vendor's fixed message) and what redact_text made of them. Bounded (texts up
-# to the longest message the reader keeps: at most about 2 MiB); cleared by
+# to the longest message the reader keeps: at most about 2 MiB); made anew by
 # add_pattern, which changes what redaction gives.
-_repeated: dict[str, str] = {}
 _REPEATED_MAX = 1024
 _REPEATED_TEXT_MAX = 2048
 
 
+def _new_memo() -> Callable[[str], str]:
+    return functools.lru_cache(maxsize=_REPEATED_MAX)(redact_text)
+
+
+_redact_remembered = _new_memo()
+
+
 def redact_repeated(text: str) -> str:
     """:func:`redact_text`, remembered for texts that repeat."""
-    memo = _repeated
-    known = memo.get(text)
-    if known is None:
-        known = redact_text(text)
-        if len(text) <= _REPEATED_TEXT_MAX:
-            if len(memo) >= _REPEATED_MAX:
-                memo.clear()
-            memo[text] = known
-    return known
+    if len(text) <= _REPEATED_TEXT_MAX:
+        return _redact_remembered(text)
+    return redact_text(text)
 
 
 def redact_url(url: str) -> str:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from errorlens._internal.guard import internal_logger
+from errorlens._internal.state import after_fork
 
 __all__ = ["DEFAULT_BUDGET", "ENV_SHUTDOWN_TIMEOUT", "budget_from", "prepare", "run_within"]
 
@@ -102,7 +103,7 @@ def _forget_crew() -> None:  # a forked child has none of its parent's threads
     _crew.jobs = None
 
 
-os.register_at_fork(after_in_child=_forget_crew)
+after_fork(_forget_crew)
 
 
 def _start(name: str, step: Step, deadline: float, unfinished: set[str]) -> threading.Event:

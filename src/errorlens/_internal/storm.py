@@ -19,6 +19,7 @@ from typing import Any
 
 from errorlens._internal.guard import report_internal
 from errorlens._internal.locks import SafeLock
+from errorlens._internal.state import after_fork
 from errorlens.record import ErrorRecord
 
 __all__ = ["StormPolicy", "Summary", "admit", "current", "flush", "forget", "set_current"]
@@ -168,6 +169,10 @@ def forget() -> None:
     """Forget every window without writing its summary (a fresh start, same policy)."""
     global _storms  # noqa: PLW0603
     _storms = _Storms(_storms.policy, _storms.clock)
+
+
+# A forked child starts counting afresh: the parent writes its own windows' summaries.
+after_fork(forget)
 
 
 def admit(record: ErrorRecord, logger_name: str | None, via_structlog: bool) -> bool:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import sys
 from collections.abc import Mapping
 from typing import Any
 
-from errorlens._internal.events import ExcInfo, recorded
+from errorlens._internal.events import ExcInfo, record_of_exception, recorded
 from errorlens._internal.guard import guarded, internal_logger
 from errorlens._internal.observe import (
     API_ERROR_KEY,
@@ -42,8 +41,6 @@ Hint = dict[str, Any]
 # The hint errorlens's own captures carry: the record, and where it was logged.
 HINT_KEY = "errorlens_record"
 CALL_SITE_KEY = "errorlens_call_site"
-# Set on an exception that holds no API error: read once.
-_NOT_AN_API_ERROR = "__errorlens_not_api_error__"
 # Sentry's tag rules: keys up to 32 characters, values up to 200, no newlines.
 _TAG_VALUE_MAX = 200
 
@@ -215,16 +212,7 @@ def _drop_copies(event: Event) -> None:
 def _record_of_exception(exc: BaseException) -> ErrorRecord | None:
     """The record errorlens recorded ``exc`` with, else read now (once per exception:
     the processor and before_send both ask)."""
-    found = recorded(exc)
-    if found is not None or getattr(exc, _NOT_AN_API_ERROR, False):
-        return found
-    from errorlens._internal.reader.extract import extract
-
-    found = extract(exc)
-    if found is None:
-        with contextlib.suppress(AttributeError, TypeError):
-            setattr(exc, _NOT_AN_API_ERROR, True)
-    return found
+    return record_of_exception(exc)
 
 
 def _attach_exception(event: Event, exc_info: tuple[Any, Any, Any]) -> None:
