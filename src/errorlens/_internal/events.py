@@ -13,11 +13,13 @@ again): the first event marks it, and later events of the same exception reach n
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
 import traceback as _tb
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -33,8 +35,11 @@ __all__ = [
     "ExcInfo",
     "Sink",
     "add_sink",
+    "captured_record",
+    "claim_response",
     "emit",
     "ExceptionFacts",
+    "expect_response",
     "exc_info_of",
     "facts_of",
     "format_traceback",
@@ -54,6 +59,7 @@ class ErrorEvent:
 
     __slots__ = (
         "_traceback",
+        "captured",
         "exc_info",
         "level",
         "logger_name",
@@ -82,6 +88,9 @@ class ErrorEvent:
         # Sentry LoggingIntegration may already turn it into an event).
         self.via_stdlib = via_stdlib
         self._traceback = traceback
+        # The event client capture recorded this same error with when its response
+        # arrived: its span event and metric count for both.
+        self.captured: ErrorEvent | None = None
 
     @property
     def exception(self) -> BaseException | None:
@@ -299,6 +308,115 @@ class _Deferred(threading.local):
 _deferred = _Deferred()
 
 
+# Client capture: the error responses it saw, by identity and weakly (they belong to the
+# application; a response or its headers object may be unhashable). Each maps to the
+# event that recorded it, or None while its record waits for the body.
+_responses: dict[int, tuple[weakref.ref[Any], ErrorEvent | None]] = {}
+_responses_lock = SafeLock()
+
+
+def _entry(obj: Any) -> tuple[weakref.ref[Any], ErrorEvent | None] | None:
+    found = _responses.get(id(obj))
+    return found if found is not None and found[0]() is obj else None
+
+
+def _put(obj: Any, event: ErrorEvent | None) -> None:
+    if event is not None and event.exc_info is not None:
+        # Keep no exception here: it may hold ``obj`` (``exc.response``), which would
+        # then never die and never leave this map.
+        event = ErrorEvent(event.record, level=event.level, logger_name=event.logger_name)
+    key = id(obj)
+    with contextlib.suppress(TypeError):  # not weakly referable: never matched later
+        ref = weakref.ref(obj, lambda _, key=key: _responses.pop(key, None))  # type: ignore[misc]
+        _responses[key] = (ref, event)
+
+
+def expect_response(obj: Any) -> None:
+    """Note an error response whose record waits for its body (client capture)."""
+    with _responses_lock:
+        if _entry(obj) is None:
+            _put(obj, None)
+
+
+def claim_response(objs: tuple[Any, ...], event: ErrorEvent) -> bool:
+    """Make ``event`` the record of the response known by ``objs`` (the response, its
+    headers); False when another event recorded it already (send nothing then)."""
+    with _responses_lock:
+        for obj in objs:
+            entry = _entry(obj)
+            if entry is not None and entry[1] is not None:
+                return False
+        for obj in objs:
+            _put(obj, event)
+        return True
+
+
+def _captured_before(source: Any, event: ErrorEvent) -> ErrorEvent | None:
+    """The capture event of the response ``source`` is or holds (an exception, or its
+    cause). A response still waiting for its body is claimed by ``event``: its capture
+    will send nothing."""
+    for obj in _responses_of(source):
+        found = _claim_known(obj, event)
+        if found is None or isinstance(found, ErrorEvent):
+            return found
+    return None
+
+
+def captured_record(exc: BaseException) -> ErrorRecord | None:
+    """The record client capture sent for the response ``exc`` holds, if it did: the
+    application's own line of that error shows the same facts (the correlation id
+    that went out included)."""
+    if not _responses:
+        return None
+    for obj in _responses_of(exc):
+        entry = _entry(obj)
+        if entry is not None:
+            return entry[1].record if entry[1] is not None else None
+    return None
+
+
+def _responses_of(source: Any) -> Iterator[Any]:
+    """The objects that may stand for a response: ``source`` and its headers, or along
+    an exception's chain, its ``response`` and headers."""
+    if not isinstance(source, BaseException):
+        yield source
+        headers = _plain_attr(source, "headers")
+        if headers is not None:
+            yield headers
+        return
+    current: BaseException | None = source
+    for _ in range(4):
+        if current is None:
+            return
+        response = _plain_attr(current, "response")
+        for obj in (response, _plain_attr(response, "headers"), _plain_attr(current, "headers")):
+            if obj is not None:
+                yield obj
+        current = current.__cause__ or current.__context__
+
+
+def _plain_attr(obj: Any, name: str) -> Any:
+    # Properties of the application's objects may raise; reading one must not.
+    try:
+        return getattr(obj, name, None)
+    except Exception:
+        return None
+
+
+def _claim_known(obj: Any, event: ErrorEvent) -> ErrorEvent | bool | None:
+    """False when ``obj`` is no captured response; else its event, or None once claimed."""
+    if obj is None:
+        return False
+    with _responses_lock:
+        entry = _entry(obj)
+        if entry is None:
+            return False
+        if entry[1] is not None:
+            return entry[1]
+        _put(obj, event)
+        return None
+
+
 def emit(event: ErrorEvent) -> None:
     """Hand ``event`` to every sink, once per exception. Never raises into the caller.
 
@@ -315,8 +433,11 @@ def emit(event: ErrorEvent) -> None:
         pending.append(event)
         return
     exc = event.exception
-    if exc is not None and not _mark_recorded(exc, event.record):
-        return
+    if exc is not None:
+        if not _mark_recorded(exc, event.record):
+            return
+        if _responses:
+            event.captured = _captured_before(exc, event)
     with busy():
         for sink in _sinks:
             try:
@@ -357,7 +478,11 @@ def record_error(
         if message is not None:
             message = clean_message(message, record)
         level = current_policy().level_for(record, level)
-        emit(ErrorEvent(record, exc_info, level=level, message=message))
+        event = ErrorEvent(record, exc_info, level=level, message=message)
+        if exc_info is None and _responses:
+            # A response client capture recorded already: the same error.
+            event.captured = _captured_before(error, event)
+        emit(event)
         return record
     except Exception:
         report_internal("recording an API error")

@@ -18,6 +18,7 @@ from errorlens._internal import storm
 from errorlens._internal.events import (
     ErrorEvent,
     ExcInfo,
+    captured_record,
     clean_message,
     emit,
     format_traceback,
@@ -159,7 +160,8 @@ def _record_of(source: Any, exc_info: ExcInfo | None) -> ErrorRecord | None:
             return record
     if exc_info is None:
         return None
-    return recorded(exc_info[1]) or extract(exc_info[1])
+    exc = exc_info[1]
+    return recorded(exc) or captured_record(exc) or extract(exc)
 
 
 def group_members(group: BaseException) -> tuple[list[BaseException], int]:

@@ -49,6 +49,9 @@ def sentry_sink(event: ErrorEvent) -> None:
         if threshold <= event.level < logging_level:
             _capture(event, client)
         return
+    captured = event.captured
+    if captured is not None and captured.level >= threshold:
+        return  # client capture sent this error as an event already
     if event.level >= threshold:
         _capture(event, client)
     else:
