@@ -47,13 +47,11 @@ def reset_request_ids(token: Token[RequestIds | None]) -> None:
 
 def correlation_id_for_outgoing() -> str:
     """The id an outgoing call carries: the bound correlation id, else the request id,
-    else a new one, bound for the rest of this context so that every call of one logical
-    operation carries the same id."""
+    else a new one for this call alone (nothing is bound: outside a request, every call
+    is its own operation, and no id leaks into later log lines of this context)."""
     ids = _CURRENT.get()
     if ids is not None:
         chosen = ids.correlation_id or ids.request_id
         if chosen:
             return chosen
-    fresh = uuid.uuid4().hex
-    _CURRENT.set(RequestIds(ids.request_id if ids else None, fresh))
-    return fresh
+    return uuid.uuid4().hex
