@@ -108,7 +108,7 @@ def add_trace_context(logger: Any, method_name: str, event_dict: EventDict) -> E
 def add_api_error(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     """Add ``api_error`` (the nested record) to events that carry an API error.
 
-    >>> structlog.configure(processors=[..., add_api_error, ..., JSONRenderer()])
+        structlog.configure(processors=[..., add_api_error, ..., JSONRenderer()])
 
     Put it anywhere before the renderer: it reads ``exc_info`` without popping it, so
     ``format_exc_info``, Sentry's processors and the renderer still see the exception;
@@ -200,7 +200,7 @@ def _apply_level(event_dict: EventDict, level: int | None) -> None:
 class ApiErrorProcessor:
     """:func:`add_api_error` as a class, for chains built from processor instances.
 
-    >>> structlog.configure(processors=[..., ApiErrorProcessor(), ..., JSONRenderer()])
+        structlog.configure(processors=[..., ApiErrorProcessor(), ..., JSONRenderer()])
 
     .. versionadded:: 0.1.0
     """
@@ -217,7 +217,7 @@ class ApiErrorProcessor:
 def structlog_processor() -> Processor:
     """The processor that adds ``api_error`` to your own structlog chain.
 
-    >>> structlog.configure(processors=[..., errorlens.structlog_processor(), renderer])
+        structlog.configure(processors=[..., errorlens.structlog_processor(), renderer])
 
     The same as :func:`add_api_error`, under the name the docs use.
 

@@ -83,6 +83,7 @@ def _record(exc: BaseException | None) -> ErrorRecord | None:
 def is_retryable(exc: BaseException) -> bool:
     """True when ``exc`` holds an API error that the vendor (or its status) says to retry.
 
+    >>> from errorlens.retry import is_retryable
     >>> is_retryable(ValueError("not an API error"))
     False
     """

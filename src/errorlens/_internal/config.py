@@ -267,10 +267,10 @@ def configure(
 ) -> None:
     """Set up structlog and stdlib logging for an application, API errors included.
 
-    >>> errorlens.configure(service="checkout")
-    >>> log = structlog.get_logger()
-    >>> log.info("started", port=8000)
-    {"timestamp": "...", "level": "info", "logger": "...", "service": "checkout", ...}
+        errorlens.configure(service="checkout")
+        log = structlog.get_logger()
+        log.info("started", port=8000)
+        {"timestamp": "...", "level": "info", "logger": "...", "service": "checkout", ...}
 
     One handler on the root logger renders every line, from structlog or from
     ``logging.getLogger(...)``: JSON lines when ``stream`` (default ``sys.stderr``) is

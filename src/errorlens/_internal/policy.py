@@ -61,8 +61,13 @@ def level_name(level: int) -> str:
 class Policy:
     """Levels per vendor, code, status and category; the least level sent to Sentry.
 
+    >>> import logging, errorlens
+    >>> from errorlens._internal.policy import Policy
     >>> policy = Policy({"stripe:card_declined": "info", "category:auth": "critical"})
-    >>> policy.level_for(record, logging.ERROR)
+    >>> body = b'{"error": {"type": "card_error", "code": "card_declined"}}'
+    >>> record = errorlens.from_http(402, {}, body, url="https://api.stripe.com/v1/charges")
+    >>> logging.getLevelName(policy.level_for(record, logging.ERROR))
+    'INFO'
 
     .. versionadded:: 0.1.0
     """

@@ -699,6 +699,7 @@ def redact_structure(value: Any, secrets: list[str]) -> Any:
     cannot be made. The walk is bounded (depth 12, a few thousand containers): what lies
     beyond is elided. Returns ``value`` itself when nothing changed.
 
+    >>> from errorlens._internal.scrub import redact_structure
     >>> redact_structure({"password": "hunter2hunter2", "event": "hunter2hunter2 rejected"}, [])
     {'password': '[REDACTED]', 'event': '[REDACTED] rejected'}
     """

@@ -33,6 +33,8 @@ _MAX_KEYS = 512
 class StormPolicy:
     """How many lines of one ``(vendor, code)`` are written per window, in full.
 
+    >>> import errorlens
+    >>> from errorlens import StormPolicy
     >>> errorlens.configure(storm=StormPolicy(lines=5, window=30.0))
     >>> errorlens.configure(storm=None)  # every line written
 

@@ -29,6 +29,7 @@ def escape_controls(text: str) -> str:
     ``\\n``, ``\\u2028``), so that nothing a vendor sent can forge a line or drive a
     terminal.
 
+    >>> from errorlens._internal.text import escape_controls
     >>> escape_controls("req_1\\n\\x1b[2J")
     'req_1\\\\n\\\\x1b[2J'
     """

@@ -88,6 +88,7 @@ def render_report(
 ) -> str:
     """The HTML page summarising the ``api_error`` lines among ``lines``.
 
+    >>> from errorlens.cli.report import render_report
     >>> page = render_report(['{"api_error": {"vendor": "openai", "status": 429}}'])
     >>> "openai" in page
     True

@@ -1,5 +1,6 @@
 """Vendor text made safe for a terminal or a page: control characters shown, not obeyed.
 
+>>> from errorlens.cli.text import printable
 >>> printable("req_1\\x1b[2J\\nnext")
 'req_1\\\\x1b[2J\\\\nnext'
 """

@@ -25,7 +25,7 @@ _install_lock = threading.Lock()
 class ErrorlensIntegration(Integration):
     """API errors in Sentry: tags, an ``api_error`` context, grouping, no secrets.
 
-    >>> sentry_sdk.init(dsn=..., integrations=[ErrorlensIntegration()])
+        sentry_sdk.init(dsn=..., integrations=[ErrorlensIntegration()])
 
     Every event of the client is scrubbed (messages, exception values, frame
     variables, request data, breadcrumbs). Events that carry an API error get the tags
