@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from errorlens._internal.reader.vocabulary import Vocabulary, load_table
+
 __all__ = [
     "ALWAYS",
     "BARE_NODE",
@@ -40,6 +42,7 @@ __all__ = [
     "FIELD",
     "FIELD_MAP",
     "KEYS",
+    "LEARNED",
     "NAME",
     "MESSAGE",
     "NORMALISE",
@@ -56,6 +59,7 @@ __all__ = [
     "json_roles",
     "normalise",
     "role_of",
+    "use_vocabulary",
 ]
 
 # Roles a key can play in an error node.
@@ -88,7 +92,7 @@ P_REQUEST_ID = 1 << 34
 P_RETRYABLE = 1 << 35
 ALWAYS = 0  # a rule that needs no fact (the reason phrase)
 
-# Ranks, best first.
+# Ranks, best first. A key read by its words (``LEARNED``) ranks as ``LISTED``.
 STANDARD = 0  # the field's own name: "code", "message", "details", "__type"
 VARIANT = 1  # a common other spelling: "errcode", "msg"; a registered alias
 BROAD = 2  # a wider word that usually means the field: "detail", "category"
@@ -224,7 +228,48 @@ def _classify(key: str, xml: bool) -> tuple[int, int]:
         found = (REQUEST_ID, SHAPED)  # "paypal_request_id", "upstreamRequestId"
     if found is None and norm.endswith("errorcode") and len(norm) < 24:
         found = (CODE, VARIANT)  # Chargebee's "api_error_code"
-    return found or UNKNOWN
+    if found is None and _support_id(key, norm):
+        found = (REQUEST_ID, SHAPED)  # "x_trace_id", "support_reference"
+    return found or _learned(key)
+
+
+# A key no spelling above names is read by its words (``vocabulary.py``): the table
+# derived from many APIs' error schemas says which role its words name. Such keys rank
+# after every listed spelling.
+LEARNED = LISTED
+
+
+def _support_id(key: str, norm: str) -> bool:
+    # "*trace_id" and "*_reference" name a per-request support id (not "pspReference",
+    # a payment's reference: only the separated word counts).
+    if len(norm) >= 24:
+        return False
+    return norm.endswith("traceid") or key.lower().endswith(("_reference", "-reference"))
+
+
+_LEARNED_ROLES = {
+    "code": CODE,
+    "message": MESSAGE,
+    "request_id": REQUEST_ID,
+    "correlation": CORRELATION,
+    "type": TYPE,
+    "retry": RETRY_AFTER,
+}
+_vocabulary = [Vocabulary(load_table())]
+
+
+def _learned(key: str) -> tuple[int, int]:
+    verdict = _vocabulary[0].role_of(key)
+    role = _LEARNED_ROLES.get(verdict[0], -1) if verdict is not None else -1
+    return (role, LEARNED) if role >= 0 else UNKNOWN
+
+
+def use_vocabulary(table: dict[str, Any] | None) -> None:
+    """Read unknown keys with ``table`` (None: no learned words): for measuring it."""
+    _vocabulary[0] = Vocabulary(table if table is not None else {})
+    _json_roles.clear()
+    for cache in _dependents:
+        cache.clear()
 
 
 # Caches of what the table said (the node plans): emptied when the table changes.

@@ -156,7 +156,7 @@ def _message(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Cand
     if isinstance(value, str):
         return MESSAGE, rank, value
     if isinstance(value, dict):
-        return _message_node(key, value, xml)
+        return _message_node(key, value, xml) if rank != LISTED else None
     if isinstance(value, list) and value:
         if all(isinstance(v, str) for v in value[:MAX_ENTRIES]):
             return MESSAGE, rank, "; ".join(value[:10])
