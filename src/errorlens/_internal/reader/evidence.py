@@ -30,7 +30,18 @@ T = TypeVar("T")
 class Evidence:
     """The facts of one error, read once; rules pick from them, never re-read."""
 
-    __slots__ = ("body", "code", "facts", "parts", "present", "status", "text")
+    __slots__ = (
+        "body",
+        "code",
+        "facts",
+        "kind",
+        "page_code",
+        "parts",
+        "present",
+        "reference",
+        "status",
+        "text",
+    )
 
     def __init__(
         self,
@@ -44,6 +55,9 @@ class Evidence:
         self.facts = facts
         self.body = body
         self.text = text  # the text of an HTML or plain-text body
+        self.kind = "html"  # the body's kind, when it has text ("html" or "text")
+        self.reference: str | None = None  # a support reference printed on the page
+        self.page_code: str | None = None  # a code printed on an HTML page
         self.parts = parts if parts is not None else _NO_PARTS
         self.code: str | None = None  # the code once chosen: later fields may depend on it
         present = facts.present | body.present

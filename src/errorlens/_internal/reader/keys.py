@@ -19,6 +19,7 @@ __all__ = [
     "DOC_TEXT",
     "H_AUTH_ERROR",
     "H_CORRELATION",
+    "H_ERROR_CODE",
     "H_ERROR_MESSAGE",
     "H_ERROR_TYPE",
     "H_QUERY_ERROR",
@@ -90,6 +91,7 @@ P_TYPE = 1 << 32
 P_MESSAGE = 1 << 33
 P_REQUEST_ID = 1 << 34
 P_RETRYABLE = 1 << 35
+H_ERROR_CODE = 1 << 36  # a "*-error-code" header
 ALWAYS = 0  # a rule that needs no fact (the reason phrase)
 
 # Ranks, best first. A key read by its words (``LEARNED``) ranks as ``LISTED``.

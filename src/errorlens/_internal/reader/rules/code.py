@@ -10,6 +10,7 @@ from errorlens._internal.reader.keys import (
     DETAILS,
     DOC_TEXT,
     H_AUTH_ERROR,
+    H_ERROR_CODE,
     H_ERROR_TYPE,
     H_QUERY_ERROR,
     LEAD,
@@ -21,6 +22,7 @@ from errorlens._internal.reader.keys import (
     TYPE,
 )
 from errorlens._internal.reader.node import NodeScan
+from errorlens._internal.reader.page import line_code
 from errorlens._internal.reader.values import (
     as_code,
     aws_code_name,
@@ -103,6 +105,14 @@ def explicit_code(ev: Evidence) -> str | None:
     if code is None or (code[0] in _NUMERIC_HEADS and _only_a_number(ev, code)):
         return None
     return code
+
+
+def error_code_header(ev: Evidence) -> str | None:
+    # Any "*-error-code" header ("x-ms-error-code", "x-clickhouse-exception-code").
+    value = ev.facts.error_code
+    if value is None or value == str(ev.status):
+        return None
+    return normalised(value)
 
 
 def typed_reason(ev: Evidence) -> str | None:
@@ -202,8 +212,17 @@ def bearer_error(ev: Evidence) -> str | None:
     return ev.facts.auth_error
 
 
+def text_line_code(ev: Evidence) -> str | None:
+    # A one-line text body: "invalid_grant: ...", "ERROR 1045 (28000): ...".
+    if ev.kind != "text" or not ev.text:
+        return None
+    return line_code(ev.text, ev.status)
+
+
 def text_code(ev: Evidence) -> str | None:
     # Gateways print "error code: 1020" (Cloudflare) and similar.
+    if ev.page_code is not None:
+        return ev.page_code
     text = ev.text
     if not text:
         return None
@@ -221,6 +240,7 @@ CODE_RULES = Chain(
     (query_error_header, H_QUERY_ERROR),
     (error_type_header, H_ERROR_TYPE),
     (explicit_code, 1 << CODE),
+    (error_code_header, H_ERROR_CODE),
     (typed_reason, 1 << DETAILS | LEAD),
     (status_name, 1 << STATUS_NAME),
     (name_code, 1 << NAME),
@@ -234,5 +254,6 @@ CODE_RULES = Chain(
     (string_body, BODY_TEXT),
     (source_code, P_CODE),
     (bearer_error, H_AUTH_ERROR),
+    (text_line_code, DOC_TEXT),
     (text_code, DOC_TEXT),
 )

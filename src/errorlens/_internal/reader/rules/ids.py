@@ -6,6 +6,7 @@ from errorlens._internal.reader.evidence import Chain, Evidence
 from errorlens._internal.reader.keys import (
     CORRELATION,
     DETAILS,
+    DOC_TEXT,
     H_CORRELATION,
     H_REQUEST_ID,
     LEAD,
@@ -35,6 +36,11 @@ def header_request_id(ev: Evidence) -> str | None:
     return ev.facts.request_id
 
 
+def page_reference(ev: Evidence) -> str | None:
+    # A proxy's page: "Reference #18.2d351ab8.1557333295.a4e16ab", "Ray ID: 8f1b...".
+    return ev.reference
+
+
 def source_request_id(ev: Evidence) -> str | None:
     return ev.parts.request_id
 
@@ -57,6 +63,7 @@ REQUEST_ID_RULES = Chain(
     (lead_entry_request_id, LEAD),
     (details_request_id, 1 << DETAILS),
     (header_request_id, H_REQUEST_ID),
+    (page_reference, DOC_TEXT),
     (source_request_id, P_REQUEST_ID),
 )
 CORRELATION_RULES = Chain(
