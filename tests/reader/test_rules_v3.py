@@ -130,3 +130,145 @@ def test_a_database_exception_code_header_names_the_code() -> None:
 
 def test_an_error_code_header_that_repeats_the_status_names_nothing() -> None:
     assert errorlens.from_http(404, {"x-foo-error-code": "404"}, b"").code is None
+
+
+# Envelopes one level deeper -----------------------------------------------------------
+
+# Tencent Cloud API 3.0 answers errors with HTTP 200, wrapped in "Response".
+TENCENT = (
+    b'{"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": '
+    b'"The provided credentials could not be validated."}, '
+    b'"RequestId": "ed93f3cb-f35e-473f-b9f3-0d451b8b79c6"}}'
+)
+
+
+def test_an_error_wrapped_in_a_response_envelope_with_its_request_id_beside_it() -> None:
+    record = errorlens.from_http(200, {}, TENCENT)
+    assert record.code == "AuthFailure.SignatureFailure"
+    assert record.message == "The provided credentials could not be validated."
+    assert record.request_id == "ed93f3cb-f35e-473f-b9f3-0d451b8b79c6"
+
+
+def test_a_success_status_with_an_enveloped_error_is_an_error() -> None:
+    from errorlens._internal.reader.extract import errors_in_success
+
+    assert errors_in_success(TENCENT) is not None
+    assert errors_in_success(b'{"Response": {"Instances": [], "RequestId": "r"}}') is None
+
+
+def test_an_error_in_a_meta_envelope() -> None:
+    # Foursquare v2: {"meta": {"code": 400, "errorType": ..., "errorDetail": ...}}.
+    body = (
+        b'{"meta": {"code": 400, "errorType": "param_error", "errorDetail": '
+        b'"Must provide a valid user ID or \'self.\'", "requestId": "59a3a3b5"}, "response": {}}'
+    )
+    record = errorlens.from_http(400, {}, body)
+    assert record.code == "param_error"
+    assert record.message == "Must provide a valid user ID or 'self.'"
+    assert record.request_id == "59a3a3b5"
+
+
+def test_an_odata_error_with_a_language_tagged_message() -> None:
+    # OData v3 JSON (verbose): "odata.error", its message {"lang": ..., "value": ...}.
+    body = (
+        b'{"odata.error": {"code": "ResourceNotFound", "message": {"lang": "en-US", '
+        b'"value": "Resource not found for the segment \'Products\'."}}}'
+    )
+    record = errorlens.from_http(404, {}, body)
+    assert record.code == "ResourceNotFound"
+    assert record.message == "Resource not found for the segment 'Products'."
+
+
+def test_an_envelope_that_holds_no_error_is_not_followed() -> None:
+    body = b'{"message": "Not allowed", "data": {"id": 7, "name": "x"}}'
+    assert errorlens.from_http(403, {}, body).message == "Not allowed"
+
+
+# Message completion -------------------------------------------------------------------
+
+
+def test_a_generic_reason_takes_the_root_cause() -> None:
+    # Elasticsearch search_phase_execution_exception.
+    body = (
+        b'{"error": {"root_cause": [{"type": "query_shard_exception", "reason": '
+        b'"failed to create query: For input string: \\"abc\\"", "index": "logs"}], '
+        b'"type": "search_phase_execution_exception", "reason": "all shards failed", '
+        b'"phase": "query", "grouped": true}, "status": 400}'
+    )
+    record = errorlens.from_http(400, {}, body)
+    assert record.message == 'all shards failed: failed to create query: For input string: "abc"'
+
+
+def test_caused_by_reason_when_the_node_has_no_text() -> None:
+    body = (
+        b'{"error": {"type": "illegal_argument_exception", "caused_by": {"type": '
+        b'"number_format_exception", "reason": "For input string: \\"x\\""}}, "status": 400}'
+    )
+    assert errorlens.from_http(400, {}, body).message == 'For input string: "x"'
+
+
+def test_plain_string_errors_complete_a_generic_message() -> None:
+    body = b'{"message": "Validation failed", "errors": ["name is required", "email is invalid"]}'
+    record = errorlens.from_http(422, {}, body)
+    assert record.message == "Validation failed: name is required; email is invalid"
+
+
+def test_a_string_map_completes_a_generic_message() -> None:
+    body = b'{"message": "The given data was invalid.", "errors": {"email": "is taken"}}'
+    record = errorlens.from_http(422, {}, body)
+    assert record.message == "The given data was invalid.: email: is taken"
+
+
+def test_a_problem_title_leads_and_its_detail_follows() -> None:
+    # RFC 9457 section 3's example.
+    body = (
+        b'{"type": "https://example.com/probs/out-of-credit", "title": "You do not have '
+        b'enough credit.", "detail": "Your current balance is 30, but that costs 50.", '
+        b'"instance": "/account/12345/msgs/abc"}'
+    )
+    record = errorlens.from_http(403, {"Content-Type": "application/problem+json"}, body)
+    assert record.message == (
+        "You do not have enough credit. Your current balance is 30, but that costs 50."
+    )
+    assert record.code == "out-of-credit"
+
+
+def test_a_detail_that_already_says_the_title_stands_alone() -> None:
+    body = b'{"title": "Not Found", "detail": "Not found: order 42", "status": 404}'
+    assert errorlens.from_http(404, {}, body).message == "Not found: order 42"
+
+
+def test_a_problem_without_detail_keeps_its_title() -> None:
+    body = b'{"type": "about:blank", "title": "Forbidden", "status": 403}'
+    assert errorlens.from_http(403, {}, body).message == "Forbidden"
+
+
+# Retryable by meaning -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, b'{"error": {"code": "rate_limit_exceeded", "message": "slow down"}}'),
+        (400, b'{"__type": "ThrottlingException", "message": "Rate exceeded"}'),
+        (403, b"<Error><Code>SlowDown</Code><Message>Reduce your rate</Message></Error>"),
+        (400, b'{"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}'),
+        (400, b'{"error": {"code": "TooManyRequests", "message": "Too many requests"}}'),
+    ],
+)
+def test_rate_limit_and_overload_codes_are_retryable_on_any_status(
+    status: int, body: bytes
+) -> None:
+    assert errorlens.from_http(status, {}, body).retryable is True
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"error": {"code": "insufficient_quota", "type": "insufficient_quota"}}',
+        b'{"error": {"code": "billing_hard_limit_reached", "message": "limit"}}',
+        b'{"error": "too_many_attempts", "error_description": "Your account is blocked"}',
+    ],
+)
+def test_quota_billing_and_auth_exhaustion_are_not_retryable(body: bytes) -> None:
+    assert errorlens.from_http(429, {}, body).retryable is False

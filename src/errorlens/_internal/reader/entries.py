@@ -206,6 +206,11 @@ def _nested_message(node: dict[str, Any]) -> str | None:
 def _entry_texts(entries: list[Any], skip_first: bool) -> list[str]:
     texts: list[str] = []
     for entry in entries[:MAX_ENTRIES]:
+        if isinstance(entry, str):  # {"errors": ["name is required", ...]}
+            if entry.strip() and not skip_first:
+                texts.append(entry.strip())
+            skip_first = False
+            continue
         if not isinstance(entry, dict) or entry.get("@type") is not None:
             continue
         if skip_first:

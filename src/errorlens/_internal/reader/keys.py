@@ -223,6 +223,8 @@ def _classify(key: str, xml: bool) -> tuple[int, int]:
     if key == "__type":  # AWS JSON protocols
         return (CODE, STANDARD)
     norm = normalise(key)
+    if norm.startswith("odata."):
+        norm = norm[6:]  # OData's "odata.error" is its "error"
     found = KEYS.get(norm)
     if found is None and xml:
         found = _XML_CONTAINERS.get(norm)

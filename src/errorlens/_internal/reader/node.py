@@ -159,6 +159,7 @@ def _message(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Cand
         return _message_node(key, value, xml) if rank != LISTED else None
     if isinstance(value, list) and value:
         if all(isinstance(v, str) for v in value[:MAX_ENTRIES]):
+            scan.offer(ENTRIES, LISTED, value)  # plain-string errors are errors too
             return MESSAGE, rank, "; ".join(value[:10])
         if isinstance(value[0], dict):
             return ENTRIES, BROAD, value
@@ -173,6 +174,9 @@ def _message_node(key: str, value: dict[str, Any], xml: bool) -> Candidate:
         if _error_node(value):
             return CONTAINER, LISTED, value  # FastAPI-style {"detail": {"message": ...}}
         return DETAILS, VARIANT, value
+    text = value.get("value")
+    if isinstance(text, str) and "lang" in value:
+        return MESSAGE, VARIANT, text  # OData: "message": {"lang": "en-US", "value": ...}
     return FIELD_MAP, VARIANT, value  # "message": {"email": ["is invalid"]}
 
 
@@ -237,6 +241,7 @@ def _details(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Cand
 def _entries(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
     if isinstance(value, list):
         if value and all(isinstance(v, str) for v in value[:MAX_ENTRIES]):
+            scan.offer(ENTRIES, rank, value)  # reasons for a generic message
             return MESSAGE, SHAPED, "; ".join(value[:10])  # {"errors": ["Forbidden"]}
         return (ENTRIES, rank, value) if value else None
     if isinstance(value, dict):

@@ -18,9 +18,10 @@ from errorlens._internal.reader.keys import (
     MESSAGE,
     P_MESSAGE,
 )
+from errorlens._internal.reader.page import only_reason_phrase
 from errorlens._internal.reader.values import identifier
 
-__all__ = ["MESSAGE_RULES", "field_map_node"]
+__all__ = ["MESSAGE_RULES", "field_map_node", "generic"]
 
 # RFC 9110's phrases on every Python: before 3.13 ``http`` still had RFC 7231's for these.
 _RFC9110_PHRASES = {
@@ -58,7 +59,95 @@ def _with_reasons(ev: Evidence, message: str | None, own: bool) -> str | None:
 def own_message(ev: Evidence) -> str | None:
     # The error node's own text, with the reasons of its list of errors when generic.
     message = _text(ev.body.merged[MESSAGE])
-    return _with_reasons(ev, message, True) if message is not None else None
+    if message is None:
+        return None
+    message = _title_leads(ev, message)
+    if generic(message):
+        cause = _cause_text(ev)
+        if cause is not None and cause not in message:
+            message = f"{message}: {cause}"
+    return _with_reasons(ev, message, True)
+
+
+def _inner_node(ev: Evidence) -> dict[object, object] | None:
+    inner = ev.body.inner
+    return inner.node if inner is not None else None
+
+
+def _title_leads(ev: Evidence, message: str) -> str:
+    # RFC 9457: the title leads, the detail follows when it does not already say it.
+    node = _inner_node(ev)
+    if node is None:
+        return message
+    title = node.get("title")
+    if not isinstance(title, str) or not title.strip() or message != _text(node.get("detail")):
+        return message
+    title = title.strip()
+    if title.lower() in message.lower():
+        return message
+    return f"{title}{' ' if title[-1] in _STOPS else ': '}{message}"
+
+
+_STOPS = frozenset(".!?:")
+_CAUSE_KEYS = ("caused_by", "root_cause", "cause")
+_CAUSE_TEXT_KEYS = ("reason", "message")
+# Texts that say an error happened, not which: the specific one is wanted beside them.
+_GENERIC = frozenset(
+    {
+        "all shards failed",
+        "validation failed",
+        "validation error",
+        "validation errors",
+        "invalid request",
+        "request failed",
+        "an error occurred",
+        "an error has occurred",
+        "error occurred",
+        "one or more errors occurred",
+        "one or more validation errors occurred",
+        "invalid input",
+        "invalid parameters",
+        "invalid parameter",
+        "invalid data",
+        "failed",
+        "error",
+        "errors",
+        "unknown error",
+        "internal error",
+        "the request is invalid",
+        "the given data was invalid",
+    }
+)
+
+
+def generic(text: str) -> bool:
+    """True for a text that only says an error happened ("Validation failed", "Bad Request")."""
+    if len(text) > 60:
+        return False
+    return text.lower().strip(" .!") in _GENERIC or only_reason_phrase(text)
+
+
+def _cause_text(ev: Evidence) -> str | None:
+    # Elasticsearch: {"reason": "all shards failed", "caused_by": {"reason": ...},
+    # "root_cause": [{"reason": ...}]}; Java-style {"cause": {"message": ...}}.
+    node = _inner_node(ev)
+    if node is None:
+        return None
+    for key in _CAUSE_KEYS:
+        cause = node.get(key)
+        if isinstance(cause, list) and cause:
+            cause = cause[0]
+        if isinstance(cause, dict):
+            for text_key in _CAUSE_TEXT_KEYS:
+                text = _text(cause.get(text_key))
+                if text is not None:
+                    return text
+    return None
+
+
+def cause_message(ev: Evidence) -> str | None:
+    # No text of its own: the cause's.
+    return _cause_text(ev)
 
 
 def lead_entry_message(ev: Evidence) -> str | None:
@@ -126,6 +215,7 @@ def reason_phrase(ev: Evidence) -> str | None:
 
 MESSAGE_RULES = Chain(
     (own_message, 1 << MESSAGE),
+    (cause_message, ALWAYS),
     (lead_entry_message, LEAD),
     (reasons_alone, LEAD | 1 << FIELD_MAP),
     (field_map_message, BARE_NODE),
