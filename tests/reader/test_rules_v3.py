@@ -54,9 +54,21 @@ def test_an_error_div_when_there_is_no_pre_or_paragraph() -> None:
     assert record.message == "Upstream connection reset by peer"
 
 
-def test_a_title_that_says_something_stays() -> None:
+def test_a_verdict_title_gives_way_to_the_sentence_that_opens_the_body() -> None:
+    # Akamai writes its sentence after the <H1>, in no element of its own.
     record = errorlens.from_http(403, {"Content-Type": "text/html"}, AKAMAI_403)
-    assert record.message == "Access Denied"
+    assert record.message == (
+        'You don\'t have permission to access "http://www.example.com/" on this server.'
+    )
+
+
+def test_a_title_that_says_something_stays() -> None:
+    page = (
+        b"<html><head><title>Sinatra doesn't know this ditty.</title></head><body>"
+        b"<p>Try this: get '/x' do end</p></body></html>"
+    )
+    record = errorlens.from_http(404, {"Content-Type": "text/html"}, page)
+    assert record.message == "Sinatra doesn't know this ditty."
 
 
 def test_a_reference_printed_on_a_proxy_page_is_the_request_id() -> None:

@@ -20,9 +20,9 @@ from typing import Any
 from errorlens._internal.reader.cbor import MAX_ITEMS, decode_cbor
 from errorlens._internal.reader.page import (
     labelled_code,
-    only_reason_phrase,
     page_sentence,
     reference_id,
+    weak_title,
 )
 
 __all__ = [
@@ -98,7 +98,7 @@ _XML_SALVAGE = re.compile(
     r"<(?:[\w.-]{1,40}:)?([A-Za-z][\w.-]{0,40})>([^<]{1,600})</(?:[\w.-]{1,40}:)?\1>"
 )
 # Each pattern below stops at the next "<": a run of unclosed tags costs one pass.
-_OPENING = {tag: re.compile(f"<{tag}[>/\\s]") for tag in ("title", "h1")}
+_OPENING = {tag: re.compile(f"<{tag}[>/\\s]") for tag in ("title", "h1", "h2")}
 _TAGS = re.compile(r"<[^<>]*>")
 # Control characters (C0, DEL, C1) and bidirectional overrides: never part of a
 # vendor's text, and able to forge or hide parts of a log line.
@@ -433,7 +433,7 @@ def _as_html(text: str) -> Document:
     # Each non-ASCII character becomes one "?": the same length, so the same indices.
     lowered = window.encode("ascii", "replace").decode("ascii").lower()
     title = _title(window, lowered)
-    if title is None or only_reason_phrase(title):
+    if title is None or weak_title(title):
         # "502 Bad Gateway" says nothing the status does not: the page's own sentence.
         title = page_sentence(window, lowered) or title
     reference = reference_id(window, lowered)
@@ -441,7 +441,7 @@ def _as_html(text: str) -> Document:
 
 
 def _title(window: str, lowered: str) -> str | None:
-    for tag in ("title", "h1"):
+    for tag in ("title", "h1", "h2"):
         fragment = _element_text(window, lowered, tag)
         if fragment is not None:
             title = clean_text(html.unescape(_TAGS.sub(" ", fragment)))[:300]

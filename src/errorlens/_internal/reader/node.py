@@ -47,7 +47,7 @@ __all__ = ["MAX_ENTRIES", "NodeScan", "held_entries", "plan_of"]
 MAX_KEYS = 256
 MAX_ENTRIES = 50
 _USELESS_TYPES = frozenset({"error", "errors", "exception", "fail", "failure", "failed"})
-_STATUS_WORDS = frozenset({"error", "fail", "failed", "failure", "ok", "success"})
+_STATUS_WORDS = frozenset({"error", "fail", "failed", "failure", "fatal", "ok", "success"})
 
 _UNKNOWN_KEY = -1
 _HOLDER_KEYS = 32  # keys of an unknown list's first object looked at for its errors
@@ -227,6 +227,8 @@ def _type(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candida
 
 
 def _details(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    if rank == BROAD and isinstance(value, dict) and _error_node(value):
+        return CONTAINER, LISTED, value  # an "innererror" with its own text: more specific
     if isinstance(value, list) and key.lower() != "data":
         # A list under "details" is typed details (google.rpc) or per-field errors: both.
         if value and isinstance(value[0], dict):

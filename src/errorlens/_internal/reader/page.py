@@ -17,9 +17,18 @@ import html
 import re
 from http import HTTPStatus
 
-__all__ = ["labelled_code", "line_code", "only_reason_phrase", "page_sentence", "reference_id"]
+__all__ = [
+    "labelled_code",
+    "line_code",
+    "only_reason_phrase",
+    "page_sentence",
+    "reference_id",
+    "weak_title",
+]
 
 _FRAGMENT_MAX = 1024
+_WEAK_WORDS = 3  # a title this short names a verdict, not what happened
+_SENTENCE_WORDS = 3
 _SENTENCE_MAX = 300
 _PHRASES = frozenset(s.phrase.lower() for s in HTTPStatus) | {
     "content too large",
@@ -49,9 +58,9 @@ _SCRIPTS = ("<script", "<style")
 # bounded id: "reference #18.2d351ab8.1557333295.a4e16ab", "ray id: 8f1b2c3d4e5f6a7b".
 _REFERENCE = re.compile(
     r"(?:reference|ray id|incident id|support id|request id|error id|event id|"
-    r"correlation id|trace id|transaction id)"
-    r"(?: (?:id|number|code))?\s{0,3}[:#]?\s{0,3}#?\s{0,3}"
-    r"([a-z0-9][a-z0-9.:_-]{5,100})"
+    r"correlation id|trace id|transaction id|xid)"
+    r"(?: (?:id|number|code))?(?: is| was)?\s{0,3}[:#]?\s{0,3}#?\s{0,3}"
+    r"([a-z0-9][a-z0-9.:_-]{3,100})"
 )
 _LABELS = (
     "reference",
@@ -64,6 +73,7 @@ _LABELS = (
     "correlation id",
     "trace id",
     "transaction id",
+    "xid:",  # Varnish's Guru Meditation page
 )
 _AFTER_LABEL = 400
 _ID_SHAPE = re.compile(r"[A-Za-z0-9.:_-]*\d[A-Za-z0-9.:_-]*")
@@ -115,8 +125,34 @@ def _inner(window: str, lowered: str, start: int, tag: str) -> str | None:
     return text or None
 
 
+def weak_title(title: str) -> bool:
+    """A title that names no more than a reason or a verdict ("Access Denied", "Error 404")."""
+    return only_reason_phrase(title) or len(title.split()) <= _WEAK_WORDS
+
+
+def _leading_text(window: str, lowered: str) -> str | None:
+    # The text that opens the page's body, after its heading (HAProxy, Akamai, F5 write
+    # their sentence there, in no element of its own).
+    start = -1
+    for mark in ("</h1", "</h2", "<body"):
+        start = lowered.find(mark)
+        if start >= 0:
+            break
+    if start < 0:
+        return None
+    start = lowered.find(">", start) + 1
+    end = lowered.find("<", start, start + _FRAGMENT_MAX) if start else -1
+    if end < 0:
+        return None
+    text = " ".join(html.unescape(window[start:end]).split())[:_SENTENCE_MAX]
+    return text if len(text.split()) >= _SENTENCE_WORDS else None
+
+
 def page_sentence(window: str, lowered: str) -> str | None:
-    """The page's own sentence: its ``<pre>``, first ``<p>``, or error ``<div>``."""
+    """The page's own sentence: its opening text, ``<pre>``, first ``<p>``, or error ``<div>``."""
+    leading = _leading_text(window, lowered)
+    if leading is not None:
+        return leading
     for tag in ("pre", "p"):
         found = _OPEN[tag].search(lowered)
         if found is not None and not _in_script(lowered, found.start()):

@@ -21,7 +21,7 @@ from errorlens._internal.reader.keys import (
     STATUS_NAME,
     TYPE,
 )
-from errorlens._internal.reader.node import NodeScan
+from errorlens._internal.reader.node import NodeScan, plan_of
 from errorlens._internal.reader.page import line_code
 from errorlens._internal.reader.values import (
     as_code,
@@ -102,9 +102,37 @@ def _only_a_number(ev: Evidence, code: str) -> bool:
 def explicit_code(ev: Evidence) -> str | None:
     # The innermost node's own code ("code", "errorCode", "__type", "faultcode", <Code>).
     code = _body_code(ev.body)
-    if code is None or (code[0] in _NUMERIC_HEADS and _only_a_number(ev, code)):
+    if code is None or not _says_something(ev, code):
         return None
     return code
+
+
+def _says_something(ev: Evidence, code: str) -> bool:
+    if code[0] in _NUMERIC_HEADS:
+        return not _only_a_number(ev, code)
+    return code.lower() not in _STATUS_WORDS
+
+
+# Codes that only say an error happened ("resultCode": "Error").
+_STATUS_WORDS = frozenset(
+    {"error", "errors", "fail", "failed", "failure", "fatal", "ok", "success"}
+)
+
+
+def other_code(ev: Evidence) -> str | None:
+    # The node's best code says nothing ("code": 404 beside "errorNum": 1202, both
+    # codes): another key of the node that names a code.
+    body = ev.body
+    inner = body.inner
+    if inner is None:
+        return None
+    node = inner.node
+    for key, role, _, _ in plan_of(node, body.xml):
+        if role == CODE:
+            code = normalised(as_code(node.get(key)), body.xml)
+            if code is not None and _says_something(ev, code):
+                return code
+    return None
 
 
 def error_code_header(ev: Evidence) -> str | None:
@@ -162,8 +190,13 @@ def _lead_details(body: Body) -> NodeScan | None:
 
 
 def numeric_code(ev: Evidence) -> str | None:
-    # A number that repeats the status is still the vendor's code when nothing beats it.
-    return _body_code(ev.body)
+    # A gRPC-style number beside nothing better is the vendor's code; a number that only
+    # repeats the HTTP status is none (a code is never made up from the status), nor is
+    # a word that only says an error happened.
+    code = _body_code(ev.body)
+    if code is None or code == str(ev.status) or code.lower() in _STATUS_WORDS:
+        return None
+    return code
 
 
 def xml_root_name(ev: Evidence) -> str | None:
@@ -240,6 +273,7 @@ CODE_RULES = Chain(
     (query_error_header, H_QUERY_ERROR),
     (error_type_header, H_ERROR_TYPE),
     (explicit_code, 1 << CODE),
+    (other_code, 1 << CODE),
     (error_code_header, H_ERROR_CODE),
     (typed_reason, 1 << DETAILS | LEAD),
     (status_name, 1 << STATUS_NAME),
