@@ -71,7 +71,8 @@ def read_fields(
 ) -> tuple[FieldError, ...]:
     """Every field error the body names. ``words`` are the code, type and message."""
     found = FieldCollector()
-    found.add_entries(body.entries)
+    # A top-level array of errors: its first entry is one of them too.
+    found.add_entries(body.top_entries if body.top_entries else body.entries)
     if not found.out:
         _node_field(body, words[-1], found)
     for scan in reversed(body.scans):

@@ -54,6 +54,7 @@ _REQUEST_ID_HEADERS = (
     "x-kong-request-id",
     "x-trace-id",
     "x-amz-cf-id",
+    "apns-id",
 )
 _REQUEST_ID_RANK = {name: rank for rank, name in enumerate(_REQUEST_ID_HEADERS)}
 _GENERIC_REQUEST_ID_RANK = len(_REQUEST_ID_HEADERS)
@@ -253,7 +254,7 @@ def _take_hinted(facts: HeaderFacts, name: str, value: str) -> None:
             facts.present &= ~H_SHOULD_RETRY
         else:
             facts.present |= H_SHOULD_RETRY
-    elif name.endswith(("request-id", "requestid", "req-id")):
+    elif name.endswith(_REQUEST_ID_ENDS):
         _offer_request_id(facts, _GENERIC_REQUEST_ID_RANK, value)
     elif name.endswith(_ERROR_CODE_ENDS):
         # "x-ms-error-code", "x-clickhouse-exception-code": the header names the error.
@@ -266,6 +267,17 @@ def _take_hinted(facts: HeaderFacts, name: str, value: str) -> None:
 
 
 _ERROR_CODE_ENDS = ("-error-code", "-exception-code", "-errorcode")
+# "x-foo-request-id", "X-Ep-Request-Uuid", "X-DocuSign-TraceToken", "x-b3-traceid".
+_REQUEST_ID_ENDS = (
+    "request-id",
+    "requestid",
+    "req-id",
+    "request-uuid",
+    "trace-id",
+    "traceid",
+    "tracetoken",
+    "trace-token",
+)
 _YES_NO = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -323,6 +335,8 @@ _FACTS = {
 _IGNORED = -100
 _GENERIC_HINTS = (
     "correlation",
+    "trace",
+    "request-uuid",
     "should-retry",
     "request-id",
     "requestid",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from errorlens._internal.reader.vocabulary import Vocabulary, load_table
+from errorlens._internal.reader.vocabulary import Vocabulary, load_table, words_of
 
 __all__ = [
     "ALWAYS",
@@ -234,6 +234,8 @@ def _classify(key: str, xml: bool) -> tuple[int, int]:
         found = (CODE, VARIANT)  # Chargebee's "api_error_code"
     if found is None and _support_id(key, norm):
         found = (REQUEST_ID, SHAPED)  # "x_trace_id", "support_reference"
+    if found is None and _names_a_field(key):
+        found = (FIELD, SHAPED)  # "missing_field", "invalid_parameter"
     return found or _learned(key)
 
 
@@ -245,10 +247,32 @@ LEARNED = LISTED
 
 def _support_id(key: str, norm: str) -> bool:
     # "*trace_id" and "*_reference" name a per-request support id (not "pspReference",
-    # a payment's reference: only the separated word counts).
-    if len(norm) >= 24:
+    # a payment's reference: only the separated word counts); so do an id, reference
+    # or token of a request, log, trace, response or error instance ("logRef",
+    # "errorInstanceId", "response_id"), and a bare "trace".
+    if len(norm) >= 32:
         return False
-    return norm.endswith("traceid") or key.lower().endswith(("_reference", "-reference"))
+    if norm == "trace" or norm.endswith("traceid") or key.lower().endswith(_REFERENCE_ENDS):
+        return True
+    words = words_of(key)
+    return (
+        len(words) > 1
+        and words[-1] in _SUPPORT_HEADS
+        and any(word in _SUPPORT_WORDS for word in words[:-1])
+    )
+
+
+def _names_a_field(key: str) -> bool:
+    words = words_of(key)
+    return len(words) == 2 and words[-1] in ("field", "parameter") and words[0] in _FIELD_FAULTS
+
+
+_FIELD_FAULTS = frozenset({"missing", "invalid", "bad", "unknown", "required", "offending"})
+_REFERENCE_ENDS = ("_reference", "-reference")
+_SUPPORT_HEADS = frozenset({"id", "reference", "token"})
+_SUPPORT_WORDS = frozenset(
+    {"trace", "log", "request", "tracking", "incident", "support", "debug", "instance", "response"}
+)
 
 
 _LEARNED_ROLES = {

@@ -267,16 +267,41 @@ def _field_map(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Ca
         return FIELD_MAP, rank, value
     if isinstance(value, list) and value and isinstance(value[0], str):
         return FIELD, SHAPED, value  # Salesforce: "fields": ["Name", "Email"]
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return ENTRIES, BROAD, value  # "fields": [{"path": ..., "message": ...}]
     return None
 
 
 def _unknown(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
     # A list of objects under a key no rule knows ("Elements": [{"ValidationErrors":
-    # [...]}]): the errors those objects hold are a list of errors of this node.
+    # [...]}]): the errors those objects hold are a list of errors of this node; so are
+    # the objects themselves when they carry a message ("extra": [{"message": ...}]),
+    # and the list of errors a wrapper object holds (HAL's "_embedded": {"errors": []}).
+    if isinstance(value, dict):
+        held = _held_list(value, xml)
+        return (ENTRIES, NAMING, held) if held else None
     if not isinstance(value, list) or not value or not isinstance(value[0], dict):
         return None
     entries = held_entries(value, xml)
+    if entries is None and _error_node(value[0]) and _names_a_field(value[0]):
+        entries = value[:MAX_ENTRIES]
     return (ENTRIES, NAMING, entries) if entries else None
+
+
+_ITEM_FIELD_KEYS = frozenset({"field", "param", "parameter", "key", "path", "loc", "pointer"})
+
+
+def _names_a_field(item: dict[Any, Any]) -> bool:
+    # An error entry names its field; a field map's value list does not ({"value": [...]}).
+    return any(isinstance(k, str) and k.lower() in _ITEM_FIELD_KEYS for k in list(item)[:20])
+
+
+def _held_list(value: dict[Any, Any], xml: bool) -> list[Any] | None:
+    for key, inner in list(value.items())[:_HOLDER_KEYS]:
+        held = isinstance(inner, list) and bool(inner) and isinstance(inner[0], dict)
+        if held and type(key) is str and role_of(key, xml)[0] == ENTRIES:
+            return inner[:MAX_ENTRIES]
+    return None
 
 
 def held_entries(items: list[Any], xml: bool) -> list[Any] | None:
@@ -310,8 +335,19 @@ def _as_is(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candid
     return role_of(key, xml)[0], rank, value
 
 
+def _request_id(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    # {"trace": {"requestId": "..."}}: the id one level down, under its own name.
+    if not isinstance(value, dict):
+        return None
+    for inner_key, inner in list(value.items())[:_HOLDER_KEYS]:
+        named = type(inner_key) is str and isinstance(inner, str) and bool(inner.strip())
+        if named and role_of(inner_key, xml)[0] == REQUEST_ID:
+            return REQUEST_ID, rank, inner
+    return None
+
+
 _SHAPERS: dict[int, Shaper] = {
-    REQUEST_ID: _as_is,
+    REQUEST_ID: _request_id,
     CORRELATION: _as_is,
     RETRY_AFTER: _as_is,
     RETRY_MS: _as_is,
@@ -332,10 +368,11 @@ _SHAPERS: dict[int, Shaper] = {
 # (role, rank, value type) taken without reshaping: the common cases, one set lookup.
 _AS_IS = frozenset(
     {(role, rank, kind) for role in _PLAIN_ROLES for rank in range(8) for kind in _JSON_TYPES}
+    - {(REQUEST_ID, rank, kind) for rank in range(8) for kind in (dict, list, float, bool)}
     | {(CODE, rank, kind) for rank in range(INCIDENTAL) for kind in (str, int)}
     - {(CODE, SHAPED, str)}  # ".tag" follows its union
     | {(MESSAGE, rank, str) for rank in range(8)}
-    | {(_UNKNOWN_KEY, NONE_YET, kind) for kind in _JSON_TYPES if kind is not list}
+    | {(_UNKNOWN_KEY, NONE_YET, kind) for kind in _JSON_TYPES if kind not in (list, dict)}
     | {(CONTAINER, rank, dict) for rank in range(8)}  # a nested node
 )
 # (role, rank) -> the value types taken as they are.
