@@ -298,8 +298,9 @@ def _names_a_field(item: dict[Any, Any]) -> bool:
 
 def _held_list(value: dict[Any, Any], xml: bool) -> list[Any] | None:
     for key, inner in list(value.items())[:_HOLDER_KEYS]:
-        held = isinstance(inner, list) and bool(inner) and isinstance(inner[0], dict)
-        if held and type(key) is str and role_of(key, xml)[0] == ENTRIES:
+        if not isinstance(inner, list) or not inner or not isinstance(inner[0], dict):
+            continue
+        if type(key) is str and role_of(key, xml)[0] == ENTRIES:
             return inner[:MAX_ENTRIES]
     return None
 
