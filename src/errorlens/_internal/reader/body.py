@@ -26,6 +26,7 @@ from errorlens._internal.reader.keys import (
     MESSAGE,
     ROLE_COUNT,
     ROOT_NAME,
+    role_of,
 )
 from errorlens._internal.reader.node import MAX_ENTRIES, NodeScan
 from errorlens._internal.reader.values import seconds
@@ -177,17 +178,24 @@ _ERROR_FACTS = 1 << CODE | 1 << MESSAGE | _CONTAINER_BIT | _ENTRIES_BIT
 # Wrappers that say nothing themselves: {"Response": {"Error": ...}}, {"meta": {...}}.
 _ENVELOPES = frozenset({"response", "result", "data", "meta", "body", "payload", "d"})
 _ENVELOPE_KEYS = 16
+_OWN_FACTS = 1 << CODE | 1 << MESSAGE
 
 
 def _enveloped(node: dict[Any, Any], xml: bool) -> NodeScan | None:
-    """The node one level down that carries the error facts, when the root carries none."""
+    """The node one level down that carries the error facts, when the root carries none.
+
+    A wrapper word (``Response``, ``meta``, ``data``) may hold any error fact; another
+    key ({"status": {"code": ..., "description": ...}}) must hold a code or a text.
+    """
     for key, value in list(node.items())[:_ENVELOPE_KEYS]:
         if type(key) is not str or not isinstance(value, dict) or not value:
             continue
-        if key.lower() in _ENVELOPES:
-            scan = NodeScan(value, xml)
-            if scan.present & _ERROR_FACTS:
-                return scan
+        wrapper = key.lower() in _ENVELOPES
+        if not wrapper and role_of(key, xml)[0] == DETAILS:
+            continue  # {"details": {"code": ...}} stays the node's details
+        scan = NodeScan(value, xml)
+        if scan.present & (_ERROR_FACTS if wrapper else _OWN_FACTS):
+            return scan
     return None
 
 

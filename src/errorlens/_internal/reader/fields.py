@@ -6,7 +6,14 @@ from typing import Any
 
 from errorlens._internal.reader.body import Body
 from errorlens._internal.reader.entries import entry_field, entry_message, map_items
-from errorlens._internal.reader.keys import DETAILS, ENTRIES, FIELD, FIELD_MAP, STANDARD
+from errorlens._internal.reader.keys import (
+    DETAILS,
+    ENTRIES,
+    FIELD,
+    FIELD_MAP,
+    HEADLINE,
+    STANDARD,
+)
 from errorlens._internal.reader.node import MAX_ENTRIES, NodeScan
 from errorlens._internal.text import cap
 from errorlens.record import FieldError
@@ -71,6 +78,10 @@ def read_fields(
 ) -> tuple[FieldError, ...]:
     """Every field error the body names. ``words`` are the code, type and message."""
     found = FieldCollector()
+    # A server error with further "details" (OData) names no field that failed
+    # validation: its targets are query options, not inputs.
+    if status is not None and status >= _SERVER_ERROR and _details_entries(body):
+        return ()
     # A top-level array of errors: its first entry is one of them too.
     found.add_entries(body.top_entries if body.top_entries else body.entries)
     if not found.out:
@@ -83,6 +94,14 @@ def read_fields(
     if field_map is not None:
         found.add_items(map_items(field_map))
     return tuple(found.out)
+
+
+_SERVER_ERROR = 500
+
+
+def _details_entries(body: Body) -> bool:
+    inner = body.inner
+    return inner is not None and inner.ranks[ENTRIES] == HEADLINE
 
 
 def _node_field(body: Body, message: str | None, found: FieldCollector) -> None:

@@ -256,6 +256,9 @@ def _take_hinted(facts: HeaderFacts, name: str, value: str) -> None:
             facts.present |= H_SHOULD_RETRY
     elif name.endswith(_REQUEST_ID_ENDS):
         _offer_request_id(facts, _GENERIC_REQUEST_ID_RANK, value)
+    elif name.endswith(("ratelimit-reset", "rate-limit-reset")):
+        facts.rate_reset = value  # "X-Contentful-RateLimit-Reset"
+        facts.present |= H_RATE_RESET
     elif name.endswith(_ERROR_CODE_ENDS):
         # "x-ms-error-code", "x-clickhouse-exception-code": the header names the error.
         code = value.strip()
@@ -337,6 +340,8 @@ _GENERIC_HINTS = (
     "correlation",
     "trace",
     "request-uuid",
+    "rate-limit-reset",
+    "ratelimit-reset",
     "should-retry",
     "request-id",
     "requestid",

@@ -156,6 +156,8 @@ KEYS: dict[str, tuple[int, int]] = {
     "retryafterseconds": (RETRY_AFTER, STANDARD),
     "retrydelay": (RETRY_AFTER, VARIANT),
     "retryin": (RETRY_AFTER, BROAD),
+    "backoff": (RETRY_AFTER, BROAD),
+    "backoffseconds": (RETRY_AFTER, VARIANT),
     "retryafterms": (RETRY_MS, STANDARD),
     "retryable": (RETRYABLE, STANDARD),
     "isretryable": (RETRYABLE, STANDARD),
@@ -236,6 +238,10 @@ def _classify(key: str, xml: bool) -> tuple[int, int]:
         found = (REQUEST_ID, SHAPED)  # "x_trace_id", "support_reference"
     if found is None and _names_a_field(key):
         found = (FIELD, SHAPED)  # "missing_field", "invalid_parameter"
+    if found is None and norm.endswith("type") and len(norm) < 24 and norm != "type":
+        found = (TYPE, INCIDENTAL)  # SCIM's "scimType": a category under its own name
+    if found is None and norm.endswith(_CONTAINER_ENDS) and len(norm) < 32:
+        found = (CONTAINER, SHAPED)  # "requestError", "serviceException"
     return found or _learned(key)
 
 
@@ -269,6 +275,7 @@ def _names_a_field(key: str) -> bool:
 
 _FIELD_FAULTS = frozenset({"missing", "invalid", "bad", "unknown", "required", "offending"})
 _REFERENCE_ENDS = ("_reference", "-reference")
+_CONTAINER_ENDS = ("error", "exception", "fault")
 _SUPPORT_HEADS = frozenset({"id", "reference", "token"})
 _SUPPORT_WORDS = frozenset(
     {"trace", "log", "request", "tracking", "incident", "support", "debug", "instance", "response"}

@@ -77,7 +77,7 @@ class NodeScan:
         plan = _plans[xml].get(tuple(node)) if len(node) <= _PLANNED_KEYS else None
         for key, role, rank, plain in plan or plan_of(node, xml):
             value = node.get(key)
-            if value is None:
+            if value is None or value == "":
                 continue
             # Most values are taken as they are; a few keys change role with the shape.
             if type(value) not in plain:
@@ -148,6 +148,9 @@ def _container(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Ca
     if isinstance(value, str):
         return (CODE, SHAPED, value) if identifier(value) else (MESSAGE, LISTED, value)
     if isinstance(value, list):
+        if value and all(isinstance(v, str) for v in value[:MAX_ENTRIES]):
+            scan.offer(ENTRIES, VARIANT, value)  # {"error": ["EAPI:Rate limit exceeded"]}
+            return MESSAGE, LISTED, "; ".join(value[:10])
         return ENTRIES, VARIANT, value
     return None
 

@@ -33,6 +33,8 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "errno": ("error", "number"),
     "errcode": ("error", "code"),
     "errmsg": ("error", "message"),
+    "ecode": ("error", "code"),
+    "emsg": ("error", "message"),
     "num": ("number",),
     "nbr": ("number",),
     "no": ("number",),

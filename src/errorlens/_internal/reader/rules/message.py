@@ -14,9 +14,12 @@ from errorlens._internal.reader.keys import (
     DOC_TEXT,
     FIELD_MAP,
     H_ERROR_MESSAGE,
+    INCIDENTAL,
     LEAD,
     MESSAGE,
+    NAME,
     P_MESSAGE,
+    role_of,
 )
 from errorlens._internal.reader.page import only_reason_phrase
 from errorlens._internal.reader.values import identifier
@@ -62,11 +65,59 @@ def own_message(ev: Evidence) -> str | None:
     if message is None:
         return None
     message = _title_leads(ev, message)
+    if _code_shaped(message):
+        # {"message": "INVALID_ARG_LONG_URL", "description": "The value ..."}: the
+        # message is a code; the node's sentence is the text.
+        return _node_sentence(ev, message) or _with_reasons(ev, message, True)
     if generic(message):
-        cause = _cause_text(ev)
+        cause = _cause_text(ev) or _node_sentence(ev, message)
         if cause is not None and cause not in message:
             message = f"{message}: {cause}"
     return _with_reasons(ev, message, True)
+
+
+def _code_shaped(text: str) -> bool:
+    return "_" in text and " " not in text and text.isupper() and identifier(text)
+
+
+def _node_sentence(ev: Evidence, message: str | None) -> str | None:
+    # A sentence under a key no rule reads as the text ("info", "result"), or under a
+    # text key that lost to a code-shaped or generic message ("description", "detail").
+    node = _inner_node(ev)
+    if node is None:
+        return None
+    xml = ev.body.xml
+    for key, value in list(node.items())[:_SENTENCE_KEYS]:
+        if type(key) is not str or not isinstance(value, str) or value == message:
+            continue
+        if role_of(key, xml)[0] in _SENTENCE_ROLES and _sentence(value):
+            return value.strip()
+    return None
+
+
+def _sentence(text: str) -> bool:
+    words = text.split()
+    return len(words) >= _SENTENCE_WORDS and "://" not in words[0]
+
+
+_SENTENCE_KEYS = 32
+_SENTENCE_WORDS = 3
+_SENTENCE_ROLES = frozenset({-1, MESSAGE})
+
+
+def node_sentence(ev: Evidence) -> str | None:
+    # No text at all: a sentence under a key no rule knows ({"info": "bad header"}).
+    return _node_sentence(ev, None)
+
+
+def named_reason(ev: Evidence) -> str | None:
+    # CouchDB: {"error": "not_found", "reason": "missing"}: the reason beside the code
+    # is the text, even one word.
+    inner = ev.body.inner
+    if inner is None or inner.ranks[NAME] != INCIDENTAL:
+        return None
+    value = inner.values[NAME]
+    return value if isinstance(value, str) and value != ev.code else None
 
 
 def _inner_node(ev: Evidence) -> dict[object, object] | None:
@@ -116,15 +167,24 @@ _GENERIC = frozenset(
         "internal error",
         "the request is invalid",
         "the given data was invalid",
+        "notok",
+        "nok",
+        "ko",
     }
 )
 
 
 def generic(text: str) -> bool:
     """True for a text that only says an error happened ("Validation failed", "Bad Request")."""
+    lowered = text.lower()
+    if lowered.startswith(_GENERIC_OPENINGS):
+        return True  # "An error occurred while connecting to the API, please try again."
     if len(text) > 60:
         return False
-    return text.lower().strip(" .!") in _GENERIC or only_reason_phrase(text)
+    return lowered.strip(" .!") in _GENERIC or only_reason_phrase(text)
+
+
+_GENERIC_OPENINGS = ("an error occurred", "an unexpected error", "an error has occurred")
 
 
 def _cause_text(ev: Evidence) -> str | None:
@@ -216,9 +276,11 @@ def reason_phrase(ev: Evidence) -> str | None:
 MESSAGE_RULES = Chain(
     (own_message, 1 << MESSAGE),
     (cause_message, ALWAYS),
+    (named_reason, 1 << NAME),
     (lead_entry_message, LEAD),
     (reasons_alone, LEAD | 1 << FIELD_MAP),
     (field_map_message, BARE_NODE),
+    (node_sentence, ALWAYS),
     (string_body, BODY_TEXT),
     (strings_body, BODY_STRINGS),
     (error_message_header, H_ERROR_MESSAGE),

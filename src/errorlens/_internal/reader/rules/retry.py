@@ -80,7 +80,7 @@ RETRY_AFTER_RULES = Chain(
 # no retry to pass.
 _PERMANENT = re.compile(r"quota|billing|insufficient|credit|payment_required|attempts|locked")
 _TRANSIENT = re.compile(
-    r"overload|rate_?limit|rate-limit|throttl|too_?many_?requests|slow_?down|unavailable|"
+    r"overload|rate[ _-]?limit|throttl|too_?many_?requests|slow_?down|unavailable|"
     r"time_?out|timed_out|try_?again|throughputexceeded|limitexceeded|internal_server_error"
 )
 _word_cache: dict[tuple[str | None, str | None], bool | None] = {}
