@@ -94,7 +94,7 @@ def build_record(parts: HttpParts) -> ErrorRecord:
         body = read_body(document.data, xml=document.kind == "xml")
     ev = Evidence(status, facts, body, document.text, parts)
     if document.text is not None or document.reference is not None:
-        ev.kind, ev.reference, ev.page_code = document.kind, document.reference, document.code
+        ev.page = document
         ev.present |= DOC_TEXT
     ev.code = code = first(CODE_RULES, ev)
     type_ = first(TYPE_RULES, ev)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from errorlens._internal.reader.body import Body
+from errorlens._internal.reader.document import Document
 from errorlens._internal.reader.headers import HeaderFacts
 from errorlens._internal.reader.keys import (
     DOC_TEXT,
@@ -34,11 +35,9 @@ class Evidence:
         "body",
         "code",
         "facts",
-        "kind",
-        "page_code",
+        "page",
         "parts",
         "present",
-        "reference",
         "status",
         "text",
     )
@@ -55,9 +54,7 @@ class Evidence:
         self.facts = facts
         self.body = body
         self.text = text  # the text of an HTML or plain-text body
-        self.kind = "html"  # the body's kind, when it has text ("html" or "text")
-        self.reference: str | None = None  # a support reference printed on the page
-        self.page_code: str | None = None  # a code printed on an HTML page
+        self.page = _NO_PAGE  # an HTML or text body's document: its kind, reference, code
         self.parts = parts if parts is not None else _NO_PARTS
         self.code: str | None = None  # the code once chosen: later fields may depend on it
         present = facts.present | body.present
@@ -79,6 +76,7 @@ class Evidence:
 
 
 _NO_PARTS = HttpParts()
+_NO_PAGE = Document("empty")
 
 
 Rule = Callable[[Evidence], T | None]

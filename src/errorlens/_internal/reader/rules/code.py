@@ -120,13 +120,14 @@ def explicit_code(ev: Evidence) -> str | None:
 def _says_something(ev: Evidence, code: str) -> bool:
     if code[0] in _NUMERIC_HEADS:
         return not _only_a_number(ev, code)
-    return code.lower() not in _STATUS_WORDS
+    return len(code) > _STATUS_WORD_LENGTH or code.lower() not in _STATUS_WORDS
 
 
 # Codes that only say an error happened ("resultCode": "Error").
 _STATUS_WORDS = frozenset(
     {"error", "errors", "fail", "failed", "failure", "fatal", "ok", "success"}
 )
+_STATUS_WORD_LENGTH = 7
 
 
 def other_code(ev: Evidence) -> str | None:
@@ -378,15 +379,15 @@ def bearer_error(ev: Evidence) -> str | None:
 
 def text_line_code(ev: Evidence) -> str | None:
     # A one-line text body: "invalid_grant: ...", "ERROR 1045 (28000): ...".
-    if ev.kind != "text" or not ev.text:
+    if ev.page.kind != "text" or not ev.text:
         return None
     return line_code(ev.text, ev.status)
 
 
 def text_code(ev: Evidence) -> str | None:
     # Gateways print "error code: 1020" (Cloudflare) and similar.
-    if ev.page_code is not None:
-        return ev.page_code
+    if ev.page.code is not None:
+        return ev.page.code
     text = ev.text
     if not text:
         return None

@@ -38,7 +38,7 @@ def header_request_id(ev: Evidence) -> str | None:
 
 def page_reference(ev: Evidence) -> str | None:
     # A proxy's page: "Reference #18.2d351ab8.1557333295.a4e16ab", "Ray ID: 8f1b...".
-    return ev.reference
+    return ev.page.reference
 
 
 def source_request_id(ev: Evidence) -> str | None:

@@ -64,6 +64,10 @@ def own_message(ev: Evidence) -> str | None:
     message = _text(ev.body.merged[MESSAGE])
     if message is None:
         return None
+    if len(message) > _GENERIC_LENGTH and message[0] not in "Aa":
+        # A long text that opens with no "An error occurred": specific already (the
+        # common case, checked first).
+        return _with_reasons(ev, _title_leads(ev, message), True)
     message = _title_leads(ev, message)
     if _code_shaped(message):
         # {"message": "INVALID_ARG_LONG_URL", "description": "The value ..."}: the
@@ -77,7 +81,10 @@ def own_message(ev: Evidence) -> str | None:
 
 
 def _code_shaped(text: str) -> bool:
-    return "_" in text and " " not in text and text.isupper() and identifier(text)
+    return len(text) <= _CODE_LENGTH and "_" in text and " " not in text and text.isupper()
+
+
+_CODE_LENGTH = 80
 
 
 def _node_sentence(ev: Evidence, message: str | None) -> str | None:
@@ -176,14 +183,20 @@ _GENERIC = frozenset(
 
 def generic(text: str) -> bool:
     """True for a text that only says an error happened ("Validation failed", "Bad Request")."""
-    lowered = text.lower()
-    if lowered.startswith(_GENERIC_OPENINGS):
+    if text[:24].lower().startswith(_GENERIC_OPENINGS):
         return True  # "An error occurred while connecting to the API, please try again."
-    if len(text) > 60:
+    if len(text) > _GENERIC_LENGTH:
         return False
-    return lowered.strip(" .!") in _GENERIC or only_reason_phrase(text)
+    lowered = text.lower().strip(" .!")
+    if lowered in _GENERIC:
+        return True
+    if lowered.replace(" ", "").isalpha():  # words alone: a phrase as it stands, or not
+        return lowered in _LOWER_PHRASES
+    return only_reason_phrase(text)  # "Error 404 (Not Found)"
 
 
+_GENERIC_LENGTH = 60
+_LOWER_PHRASES = frozenset(phrase.lower() for phrase in _PHRASES.values())
 _GENERIC_OPENINGS = ("an error occurred", "an unexpected error", "an error has occurred")
 
 
