@@ -453,6 +453,52 @@ def bench_memory(count: int) -> list[Row]:
     return [row]
 
 
+# --- rows: client capture ----------------------------------------------------------
+
+
+class _OkHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the client reuses one connection
+    body = b'{"id": "obj_1", "status": "ok"}'
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def bench_capture(timing: Timing) -> list[Row]:
+    """A successful httpx call over loopback: a client errorlens instruments, and a plain one."""
+    import httpx
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _OkHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1/objects/obj_1"
+    plain, instrumented = httpx.Client(), httpx.Client()
+    handle = errorlens.instrument_httpx(instrumented)
+    try:
+        return [
+            pair_row(
+                "httpx client: success response, instrumented / plain",
+                1.03,
+                Side("plain", lambda: plain.get(url)),
+                Side("errorlens", lambda: instrumented.get(url)),
+                timing,
+            )
+        ]
+    finally:
+        handle.uninstrument()
+        plain.close()
+        instrumented.close()
+        server.shutdown()
+        server.server_close()
+
+
 # --- rows: logging pipelines --------------------------------------------------------
 
 
@@ -1055,6 +1101,7 @@ def run_all(quick: bool, only: list[str] | None = None) -> list[Row]:
 
     add(["from_http / json.loads (300 B body)"], lambda: bench_from_http(timing))
     add(["50 MB body / 1 KB body"], lambda: bench_body_size(timing))
+    add(["httpx client: success response, instrumented / plain"], lambda: bench_capture(timing))
     add(
         ["hostile 64 KiB HTML / gateway page (worst variant)"],
         lambda: bench_hostile_html(timing),

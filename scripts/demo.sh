@@ -9,9 +9,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "errorlens demo: installing errorlens and the examples' clients into .venv ..." >&2
 # errorlens with the OpenTelemetry and retry extras, and what the examples import:
-# requests, httpx, aiohttp, python-json-logger, flask.
+# requests, httpx, aiohttp, python-json-logger, flask, and the servers fastapi, uvicorn, waitress.
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[otel,retry]" \
-    "requests>=2.31" "httpx>=0.27" "aiohttp>=3.9" "python-json-logger>=3" "flask>=3"
+    "requests>=2.31" "httpx>=0.27" "aiohttp>=3.9" "python-json-logger>=3" "flask>=3" \
+    "fastapi>=0.110" "uvicorn>=0.29" "waitress>=3"
 .venv/bin/errorlens demo "$@"
 cat >&2 <<'EOF'
 
@@ -21,4 +22,6 @@ Next: run an example (each starts its own fake vendor on 127.0.0.1):
   .venv/bin/python examples/web_app.py
   .venv/bin/python examples/retry_app.py
   .venv/bin/python examples/aiohttp_app.py
+  .venv/bin/python examples/fastapi_app.py
+  .venv/bin/python examples/flask_app.py
 EOF

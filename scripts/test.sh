@@ -53,15 +53,22 @@ for version in "${PYTHONS[@]}"; do
     if [ "$version" = "$MAIN_PYTHON" ]; then wants_main=true; fi
 done
 
-# The integration tests (main version only) run a real Prometheus server (Debian's package).
-if $wants_main && ! command -v prometheus >/dev/null 2>&1; then
+# The integration tests (main version only) run a real Prometheus server and render the
+# documentation site in a real headless Chromium (Debian's packages).
+debian_packages=()
+if $wants_main; then
+    command -v prometheus >/dev/null 2>&1 || debian_packages+=(prometheus)
+    command -v chromium >/dev/null 2>&1 || debian_packages+=(chromium)
+fi
+if [ ${#debian_packages[@]} -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1; then
         SUDO=""
         if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
         $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+            "${debian_packages[@]}" >/dev/null
     else
-        echo "prometheus not found and apt-get unavailable: the Prometheus integration test will fail in CI" >&2
+        echo "${debian_packages[*]} not found and apt-get unavailable: integration tests will fail in CI" >&2
     fi
 fi
 # A prometheus package may start its own service; the tests start their own on free ports.

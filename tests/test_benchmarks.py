@@ -16,6 +16,7 @@ ROWS = {
     "50 MB body / 1 KB body": None,
     "hostile 64 KiB HTML": None,
     "memory growth": None,
+    "httpx client: success response": None,
     "structlog chain: non-error line": None,
     "structlog chain: API error with exception": None,
     "stdlib + logging.Formatter: non-error line": None,

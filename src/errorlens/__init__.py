@@ -7,8 +7,10 @@
 ('not_found', 'req_1', False)
 
 Integrations live in public modules: :mod:`errorlens.processors` (structlog),
-:mod:`errorlens.stdlib` (``logging``), :mod:`errorlens.otel`, :mod:`errorlens.sentry`
-and :mod:`errorlens.testing`.
+:mod:`errorlens.stdlib` (``logging``), :mod:`errorlens.capture` (HTTP clients),
+:mod:`errorlens.otel`, :mod:`errorlens.sentry` and :mod:`errorlens.testing`; web
+applications get request ids from :mod:`errorlens.asgi`, :mod:`errorlens.wsgi` and
+:mod:`errorlens.django`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from errorlens._internal.reader.extract import extract, from_http
 from errorlens._internal.reader.vendors import VendorRule, register_vendor, unregister_vendor
 from errorlens._internal.scrub import add_pattern as add_redaction_pattern
 from errorlens._internal.version import VERSION as __version__
+from errorlens.capture import (
+    Instrumentation,
+    instrument_aiohttp,
+    instrument_httpx,
+    instrument_requests,
+    uninstrument,
+)
 from errorlens.processors import structlog_processor
 from errorlens.record import ErrorRecord, FieldError
 from errorlens.stdlib import attach, detach
@@ -31,6 +40,7 @@ __all__ = [
     "ErrorEvent",
     "ErrorRecord",
     "FieldError",
+    "Instrumentation",
     "VendorRule",
     "__version__",
     "add_redaction_pattern",
@@ -39,9 +49,13 @@ __all__ = [
     "detach",
     "extract",
     "from_http",
+    "instrument_aiohttp",
+    "instrument_httpx",
+    "instrument_requests",
     "record_error",
     "register_vendor",
     "structlog_processor",
     "unconfigure",
+    "uninstrument",
     "unregister_vendor",
 ]

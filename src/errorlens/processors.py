@@ -45,6 +45,7 @@ from errorlens._internal.events import exc_info_of, format_traceback
 from errorlens._internal.guard import in_errorlens, report_internal
 from errorlens._internal.observe import (
     API_ERROR_KEY,
+    given_record,
     is_error_source,
     last_clean,
     observe,
@@ -52,12 +53,14 @@ from errorlens._internal.observe import (
     short_error_text,
 )
 from errorlens._internal.scrub import (
+    PLAIN,
     REDACTED,
-    is_secret_name,
+    key_kind,
     might_hold_secret,
     redact_structure,
     redact_values_in,
 )
+from errorlens._internal.state import STATE
 
 __all__ = [
     "ApiErrorProcessor",
@@ -116,14 +119,31 @@ def add_api_error(logger: Any, method_name: str, event_dict: EventDict) -> Event
 
     .. versionadded:: 0.1.0
     """
-    if ("exc_info" in event_dict or "error" in event_dict or "exception" in event_dict) and (
-        API_ERROR_KEY not in event_dict and not in_errorlens()
-    ):
+    if (
+        "exc_info" in event_dict
+        or "error" in event_dict
+        or "exception" in event_dict
+        or API_ERROR_KEY in event_dict
+    ) and not in_errorlens():
         try:
             _annotate(logger, method_name, event_dict)
         except Exception:
             report_internal("adding api_error to a structlog event")
     return event_dict
+
+
+_NOTHING = object()
+
+
+def _source_of(event_dict: EventDict) -> Any:
+    """What the line names as its API error: a record it was given as ``api_error`` (the
+    aiohttp pattern, recorded as it stands), else an ``error`` field; ``_NOTHING`` when
+    its ``api_error`` is errorlens's own (recorded already)."""
+    if API_ERROR_KEY in event_dict:
+        given = given_record(event_dict[API_ERROR_KEY])
+        return _NOTHING if given is None else given
+    error = event_dict.get("error")
+    return error if is_error_source(error) else None
 
 
 def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
@@ -134,9 +154,8 @@ def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
         current = sys.exc_info()
         if current[1] is not None:
             exc_info = current
-    error = event_dict.get("error")
-    source = error if is_error_source(error) else None
-    if source is None and exc_info is None:
+    source = _source_of(event_dict)
+    if source is _NOTHING or (source is None and exc_info is None):
         return
     name = event_dict.get("logger")
     if not isinstance(name, str):
@@ -154,7 +173,7 @@ def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
     if observed is None:
         return
     event_dict.update(observed.fields)
-    if source is not None:
+    if source is not None and source is event_dict.get("error"):
         # The facts are in api_error now: no repr of the response or record beside it.
         short = short_error_text(source)
         if short is None:
@@ -248,7 +267,7 @@ def _nothing_to_redact(event_dict: EventDict, clean_text: object = None) -> bool
     ``clean_text`` (the traceback errorlens formatted) is not scanned. Runs on every
     line: keys judged plain once are remembered, texts are judged by a cached scan.
     """
-    plain_keys = _plain_keys
+    plain_keys = STATE.plain_keys
     for key, value in event_dict.items():
         if key not in plain_keys and not _plain_key(key):
             return False
@@ -261,16 +280,16 @@ def _nothing_to_redact(event_dict: EventDict, clean_text: object = None) -> bool
     return True
 
 
-# Event keys that are not secret-named: lines repeat their keys.
-_plain_keys: set[str] = set()
+# How many event keys judged not secret-named are remembered (lines repeat their keys).
 _PLAIN_KEYS_MAX = 4096
 
 
 def _plain_key(key: str) -> bool:
-    if is_secret_name(key):
+    if key_kind(key) != PLAIN:
         return False
-    if len(_plain_keys) < _PLAIN_KEYS_MAX:
-        _plain_keys.add(key)
+    plain_keys = STATE.plain_keys
+    if len(plain_keys) < _PLAIN_KEYS_MAX:
+        plain_keys.add(key)
     return True
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import unicodedata
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from errorlens._internal.locks import Stripes
 from errorlens._internal.scrub import redact_text, redact_values
 from errorlens._internal.text import cap
 
@@ -26,8 +26,9 @@ _LazyParts = Callable[[], "tuple[Any, tuple[FieldError, ...], tuple[str, ...]]"]
 
 # First reads of deferred records are serialised per stripe: no lock per record (a
 # record is built on every error), little contention between unrelated records.
-# Re-entrant, so that a thread resolving one record may resolve another on its stripe.
-_LOCKS = tuple(threading.RLock() for _ in range(16))
+# Re-entrant, so that a thread resolving one record may resolve another on its stripe;
+# renewed in a forked child (the thread holding one at fork does not exist there).
+_LOCKS = Stripes(16)
 
 
 class ErrorRecord:
@@ -172,7 +173,7 @@ class ErrorRecord:
         # a reader that finds it None finds every value clean, and a reader that finds
         # it set waits here for them.
         failed = False
-        with _LOCKS[id(self) % len(_LOCKS)]:
+        with _LOCKS.lock_for(id(self)):
             lazy = self._lazy
             if lazy is None:
                 return  # another thread published while this one waited

@@ -28,13 +28,18 @@ annotates the record for the handlers after it, those added later included:
   empty without an API error, the ids are the active OpenTelemetry span's, empty
   outside a span). They are not attributes of plain records, so JSON lines without an
   API error stay as they were;
+- inside a request that errorlens's middleware serves (:mod:`errorlens.asgi`,
+  :mod:`errorlens.wsgi`), ``record.__dict__["http.request.id"]`` (and
+  ``"http.request.correlation_id"``), which JSON formatters write;
 - a redacted message, and a redacted ``record.exc_text`` (formatted once, shared with
   the span event) that formatters print instead of formatting the traceback again. The
   exception stays in ``record.exc_info`` for the other handlers (Sentry's,
   OpenTelemetry's).
 
 Records with any exception (a connection error whose message holds a url with a key,
-say) get the redacted message and traceback too.
+say) get the redacted message and traceback too. Every other record of an attached
+logger is cleaned as well, message, arguments and ``extra=`` fields, unless
+``attach(..., redact="fields")`` keeps errorlens to its own fields.
 
 .. versionadded:: 0.1.0
 """
@@ -42,25 +47,37 @@ say) get the redacted message and traceback too.
 from __future__ import annotations
 
 import logging
-import threading
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
+from errorlens._internal.context import current_request_ids
 from errorlens._internal.events import format_traceback
 from errorlens._internal.guard import in_errorlens, report_internal
+from errorlens._internal.incoming import log_fields
+from errorlens._internal.locks import SafeLock
 from errorlens._internal.observe import (
     API_ERROR_KEY,
     OBSERVED_KEY,
     SUMMARY_ATTR,
     Observation,
     current_trace_ids,
+    given_record,
     is_error_source,
     observe,
     put_trace_ids,
     short_error_text,
 )
-from errorlens._internal.scrub import redact_text
+from errorlens._internal.scrub import (
+    PLAIN,
+    REDACTED,
+    hides,
+    judged,
+    key_kind,
+    might_hold_secret,
+    redact_structure,
+    redact_text,
+)
 
 __all__ = ["ApiErrorFilter", "attach", "detach"]
 
@@ -152,7 +169,7 @@ def _read(
     values[OBSERVED_KEY] = None
     if trace_context:
         put_trace_ids(values)
-    if API_ERROR_KEY in values or in_errorlens():
+    if in_errorlens():
         return None
     observed = _observe_record(record, values)
     if observed is not None and summary:
@@ -162,8 +179,13 @@ def _read(
 
 def _observe_record(record: logging.LogRecord, values: dict[str, Any]) -> Observation | None:
     exc_info = record.exc_info if record.exc_info and record.exc_info[1] is not None else None
-    error = values.get("error")
-    source = error if is_error_source(error) else None
+    if API_ERROR_KEY in values:  # a record the line was given (extra=), unless errorlens's
+        source: Any = given_record(values[API_ERROR_KEY])
+        if source is None:
+            return None
+    else:
+        error = values.get("error")
+        source = error if is_error_source(error) else None
     if source is None and exc_info is None:
         return None
     message = _message_of(record)
@@ -183,7 +205,7 @@ def _observe_record(record: logging.LogRecord, values: dict[str, Any]) -> Observ
         return None
     values[OBSERVED_KEY] = observed
     values.update(observed.fields)
-    if source is not None:
+    if source is not None and source is values.get("error"):
         _shorten_error_field(values, source)
     put_trace_ids(values)  # records with an API error carry them regardless
     return observed
@@ -203,6 +225,72 @@ def _message_of(record: logging.LogRecord) -> str:
         return record.getMessage()
     except Exception:  # a bad format string: the handler reports it, not us
         return str(record.msg)
+
+
+# -- the whole line: message, arguments and extra= fields, for attach() ------------------
+
+# What every record has; anything more came by ``extra=`` or a filter.
+_RECORD_SIZE = len(logging.makeLogRecord({}).__dict__)
+_RECORD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# errorlens's own fields are clean already (``error`` was shortened and redacted).
+_CLEAN_FIELDS = frozenset({API_ERROR_KEY, "api_errors", SUMMARY_ATTR, "trace_id", "span_id"})
+_SKIPPED_FIELDS = _RECORD_ATTRS | _CLEAN_FIELDS
+
+
+def redact_line(record: logging.LogRecord) -> None:
+    """Clean what a formatter prints of ``record``: the message (arguments merged) and
+    the ``extra=`` fields, as configure()'s pipeline cleans its lines.
+
+    Runs on every record of an attached logger: a message judged clean before and
+    scalar fields under plain names cost a lookup each.
+    """
+    msg = record.msg
+    if record.args or type(msg) is not str:
+        message = _message_of(record)
+        if judged.get(message) is not False and might_hold_secret(message):
+            record.msg, record.args = redact_text(message), None
+    elif judged.get(msg) is not False and might_hold_secret(msg):
+        record.msg = redact_text(msg)
+    values = record.__dict__
+    if len(values) > _RECORD_SIZE:
+        # extra= fields come after the attributes every record has (insertion order):
+        # read from the end back to the first of those. Only values change meanwhile.
+        for key in reversed(values):
+            if key in _RECORD_ATTRS:
+                break
+            value = values[key]
+            if key in _plain_keys and (type(value) in _SCALARS or value is None):
+                continue
+            if type(key) is str and key[:1] != "_" and key not in _SKIPPED_FIELDS:
+                cleaned = _clean_field(key, value)
+                if cleaned is not value:
+                    values[key] = cleaned
+
+
+_SCALARS = frozenset({int, float, bool})
+# Field names judged plain (key_kind), remembered: lines repeat their fields.
+_plain_keys: set[str] = set()
+
+
+def _clean_field(key: str, value: Any) -> Any:
+    if key_kind(key) != PLAIN:
+        return REDACTED if hides(key, value) else _clean_value(value)
+    if len(_plain_keys) < 4096:
+        _plain_keys.add(key)
+    return _clean_value(value)
+
+
+def _clean_value(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return (
+            redact_text(value)
+            if judged.get(value) is not False and might_hold_secret(value)
+            else value
+        )
+    if value is None or kind in _SCALARS:
+        return value
+    return redact_structure(value, [])
 
 
 # -- tracebacks: formatted once, redacted, for every formatter -----------------------------
@@ -301,11 +389,15 @@ class ReadingHandler(logging.Handler):
     What :func:`attach` (and ``configure()``, on the root logger) puts in place.
     """
 
-    def __init__(self, logger: logging.Logger, trace_context: bool) -> None:
+    def __init__(
+        self, logger: logging.Logger, trace_context: bool, whole_line: bool = False
+    ) -> None:
         super().__init__()
         self.name = "errorlens"
         self.logger = logger
         self.trace_context = trace_context
+        # attach()'s default: the message and extra= fields of every record are cleaned.
+        self.whole_line = whole_line
         # Formatters this handler gave the redacting formatException or the field
         # defaults (undone by detach).
         self.wrapped: weakref.WeakSet[logging.Formatter] = weakref.WeakSet()
@@ -320,11 +412,15 @@ class ReadingHandler(logging.Handler):
     def handle(self, record: logging.LogRecord) -> bool:
         # Every record of the logger comes here: a plain one costs a few lookups.
         try:
+            ids = current_request_ids()
+            if ids is not None:  # inside a request the middleware bound
+                _put_request_ids(record.__dict__, ids)
             # _handlers_changed(), written out: this runs for every record.
             own, inherited, seen = self.logger.handlers, _root.handlers, self._seen_counts
             if (
                 record.exc_info
                 or "error" in record.__dict__
+                or API_ERROR_KEY in record.__dict__
                 or self.trace_context
                 or own is not self._own
                 or inherited is not self._inherited
@@ -332,6 +428,8 @@ class ReadingHandler(logging.Handler):
                 or len(inherited) != seen[1]
             ):
                 self._read_fully(record)
+            if self.whole_line:
+                redact_line(record)
         except Exception:
             report_internal("reading a log record")
         return True
@@ -348,7 +446,7 @@ class ReadingHandler(logging.Handler):
         if self._handlers_changed():
             # A handler was added (or removed) on this logger or the root logger since.
             self._cover_formatters()
-        if record.exc_info or "error" in record.__dict__:
+        if record.exc_info or "error" in record.__dict__ or API_ERROR_KEY in record.__dict__:
             _read(record, self.trace_context, self.summary)
             _prepare_traceback(record, self.logger, self.wrapped)
         elif self.trace_context:
@@ -374,6 +472,11 @@ class ReadingHandler(logging.Handler):
 
     def __repr__(self) -> str:
         return f"<errorlens reading handler for {self.logger.name!r}>"
+
+
+def _put_request_ids(values: dict[str, Any], ids: Any) -> None:
+    for key, value in log_fields(ids).items():
+        values.setdefault(key, value)
 
 
 class _AttachHandler(ReadingHandler):
@@ -427,7 +530,7 @@ class ApiErrorFilter(logging.Filter):
                 self._checked = formatter
                 if formatter is not None and _give_defaults(formatter):
                     self.wrapped.add(formatter)
-            if record.exc_info or "error" in record.__dict__:
+            if record.exc_info or "error" in record.__dict__ or API_ERROR_KEY in record.__dict__:
                 _read(record, self.trace_context, formatter in _given_defaults)
             elif self.trace_context:
                 put_trace_ids(record.__dict__)
@@ -463,7 +566,7 @@ def _covers(names: tuple[str, ...], name: object) -> bool:
 
 # -- attach / detach -------------------------------------------------------------------
 
-_lock = threading.RLock()
+_lock = SafeLock()
 
 
 def _resolve(logger: logging.Logger | str | None) -> logging.Logger:
@@ -480,7 +583,10 @@ def _attached(logger: logging.Logger) -> _AttachHandler | None:
 
 
 def attach(
-    logger: logging.Logger | str | None = None, *, trace_context: bool = False
+    logger: logging.Logger | str | None = None,
+    *,
+    trace_context: bool = False,
+    redact: Literal["line", "fields"] = "line",
 ) -> list[logging.Handler]:
     """Read the API errors of ``logger`` and its children, before any handler does.
 
@@ -504,21 +610,33 @@ def attach(
     is active, so JSON formatters write them on every line (records with an API error
     always carry them).
 
+    ``redact="line"`` (the default) cleans every record of ``logger`` and its children
+    the way ``configure()`` cleans its lines: the message with its arguments merged
+    (an httpx ``HTTP Request: GET https://...?api_key=...`` line included) and every
+    ``extra=`` field; values under secret-named keys become ``[REDACTED]``.
+    ``redact="fields"`` keeps the scope of earlier versions: only what errorlens adds
+    (``api_error``, the summary) and the message and traceback of records that carry
+    an exception.
+
     Returns the handlers the records reach besides errorlens's, nearest first (an
     empty list means they reach none yet). Calling it again for the same logger
     updates the setting. :func:`detach` undoes it. Never raises.
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: Unreleased
+       ``redact``: the whole line is cleaned by default.
     """
     try:
         target = _resolve(logger)
         with _lock:
             existing = _attached(target)
+            whole_line = redact != "fields"  # anything else fails closed: the whole line
             if existing is not None:
                 existing.trace_context = trace_context
+                existing.whole_line = whole_line
                 existing._cover_formatters()  # formatters set since, included
             else:
-                target.handlers.insert(0, _AttachHandler(target, trace_context))
+                target.handlers.insert(0, _AttachHandler(target, trace_context, whole_line))
             return [h for h in _handlers_from(target) if not isinstance(h, ReadingHandler)]
     except Exception:
         report_internal("attaching to a logger")

@@ -142,6 +142,25 @@ def test_aiohttp_app_keeps_the_vendors_code() -> None:
     assert failed["api_error"]["method"] == "POST"
 
 
+def test_capture_app_records_the_handled_429_and_counts_the_logged_402_once() -> None:
+    require("httpx")
+    result = _run("capture_app.py", fmt="json")
+    lines = _json_lines(result.stderr)
+    captured = [line for line in lines if line["logger"] == "errorlens.capture"]
+    # Both error responses, at WARNING: the 429 the app handled, the 402 it logged.
+    assert [(line["level"], line["api_error"]["code"]) for line in captured] == [
+        ("warning", "rate_limit_exceeded"),
+        ("warning", "card_declined"),
+    ]
+    assert captured[0]["api_error"]["request_id"] == "req_8f2a1c"
+    # The same correlation id went out on both calls of this operation.
+    ids = {line["api_error"]["correlation_id"] for line in captured}
+    assert len(ids) == 1 and all(ids)
+    failed = _line(lines, "event", "charge failed")
+    assert failed["level"] == "error"
+    assert failed["api_error"]["code"] == "card_declined"
+
+
 def _example_names() -> list[str]:
     return sorted(p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
 
@@ -157,3 +176,28 @@ def test_examples_need_no_network(name: str) -> None:
     source = (EXAMPLES / name).read_text()
     assert "FakeVendor()" in source
     assert "http://" not in source.replace("http://127.0.0.1", "")
+
+
+def test_fastapi_app_under_uvicorn() -> None:
+    require("fastapi")
+    require("uvicorn")
+    result = _run("fastapi_app.py", fmt="json")
+    assert result.stdout.split()[:2] == ["402", "demo-1"]  # status, the echoed request id
+    lines = _json_lines(result.stderr)
+    of_request = [line for line in lines if line.get("http.request.id") == "demo-1"]
+    assert {"shop.api", "shop.audit", "uvicorn.access"} <= {line["logger"] for line in of_request}
+    failed = _line(lines, "event", "charge failed")
+    assert failed["http.request.id"] == "demo-1"
+    assert failed["api_error"]["request_id"] == "req_7Hq2LmZ4"  # the vendor's, apart
+
+
+def test_flask_app_under_waitress() -> None:
+    require("flask")
+    require("waitress")
+    result = _run("flask_app.py", fmt="json")
+    assert result.stdout.split()[:2] == ["502", "demo-2"]
+    lines = _json_lines(result.stderr)
+    failed = _line(lines, "event", "customer creation failed")
+    assert failed["http.request.id"] == "demo-2"
+    assert failed["api_error"]["code"] == "validation_failed"
+    assert _line(lines, "event", "customer creation attempted")["http.request.id"] == "demo-2"

@@ -1,4 +1,4 @@
-"""The README's CLI transcript is what the command prints."""
+"""The CLI transcripts the README and the docs show are what the command prints."""
 
 from __future__ import annotations
 
@@ -10,11 +10,19 @@ from pathlib import Path
 from errorlens.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+def _transcripts() -> list[tuple[str, str]]:
+    found = []
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        found += re.findall(r"```(?:text)?\n\$ (errorlens explain [^\n]+)\n(.*?)```", text, re.S)
+    return found
 
 
 def test_explain_transcript_matches() -> None:
-    readme = (ROOT / "README.md").read_text()
-    transcripts = re.findall(r"```\n\$ (errorlens explain [^\n]+)\n(.*?)```", readme, flags=re.S)
+    transcripts = _transcripts()
     assert transcripts
     for command, shown in transcripts:
         argv = shlex.split(command)[1:]

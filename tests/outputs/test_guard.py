@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from errorlens._internal import guard
 from errorlens._internal.guard import guarded, internal_logger
+from errorlens._internal.state import STATE
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_in_production_a_failure_is_logged_once_per_place_with_its_traceback(
     internal: logging.handlers.BufferingHandler, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ERRORLENS_RAISE_INTERNAL", raising=False)
-    monkeypatch.setattr(guard, "_reported", set())
+    monkeypatch.setattr(STATE, "reported", set())
     for _ in range(3):
         with guarded("reading a unique test place"):
             failing_step()

@@ -15,7 +15,7 @@ import errorlens
 from _servers import LoopbackServer
 from conftest import require
 from errorlens import processors
-from errorlens._internal.events import _FORMATTED_ATTR
+from errorlens._internal.events import traceback_of
 from errorlens._internal.guard import busy
 from errorlens.testing import capture_api_errors
 
@@ -195,7 +195,7 @@ def test_format_exc_info_uses_the_traceback_formatted_once(loopback: LoopbackSer
     processors.add_api_error(None, "error", event)
     processors.format_exc_info(None, "error", event)
     assert "exc_info" not in event
-    cached = getattr(error, _FORMATTED_ATTR)
+    cached = traceback_of((type(error), error, error.__traceback__))
     assert event["exception"] is cached
     again = processors.format_exc_info(None, "error", {"exc_info": error})
     assert again["exception"] is cached

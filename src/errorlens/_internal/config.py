@@ -21,15 +21,22 @@ from typing import IO, Any
 
 import structlog
 
+from errorlens._internal import server_loggers as servers
+from errorlens._internal import stop_signals as stop_signals_module
+from errorlens._internal.context import current_request_ids
 from errorlens._internal.guard import guarded, internal_logger, report_internal
-from errorlens._internal.observe import SUMMARY_ATTR
+from errorlens._internal.incoming import log_fields
+from errorlens._internal.locks import SafeLock
+from errorlens._internal.observe import API_ERRORS_KEY, API_ERRORS_OMITTED_KEY, SUMMARY_ATTR
 from errorlens._internal.shutdown import (
     ENV_SHUTDOWN_TIMEOUT,
     Step,
     budget_from,
     prepare,
+    redact_last_resort,
     run_within,
 )
+from errorlens._internal.state import reset as reset_state
 from errorlens.processors import format_exc_info, redact
 from errorlens.stdlib import ReadingHandler
 
@@ -54,7 +61,14 @@ Processor = Any  # structlog's processor signature: (logger, method_name, event_
 
 # The structlog fields of a line, kept on its stdlib record under this attribute.
 _FIELDS_ATTR = "_errorlens_fields"
-_ERRORLENS_ATTRS = ("api_error", "trace_id", "span_id", "error")
+_ERRORLENS_ATTRS = (
+    "api_error",
+    API_ERRORS_KEY,
+    API_ERRORS_OMITTED_KEY,
+    "trace_id",
+    "span_id",
+    "error",
+)
 _RECORD_KEYS = frozenset(logging.makeLogRecord({}).__dict__) | {
     "message",
     "asctime",
@@ -182,6 +196,15 @@ def _add_fields(line: dict[str, Any], values: dict[str, Any]) -> None:
         line.setdefault(key, value)
 
 
+def _add_request_ids(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
+    """The ids of the request in progress, also when the app cleared structlog's context."""
+    ids = current_request_ids()
+    if ids is not None:
+        for key, value in log_fields(ids).items():
+            event_dict.setdefault(key, value)
+    return event_dict
+
+
 def _to_stdlib(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> Any:
     """Last structlog step: hand the line to stdlib logging as a real record.
 
@@ -195,6 +218,8 @@ def _to_stdlib(logger: Any, method_name: str, event_dict: MutableMapping[str, An
     extra: dict[str, Any] = {_FIELDS_ATTR: event_dict}
     if "error" in event_dict:
         extra["error"] = event_dict.pop("error")
+    if "api_error" in event_dict:  # a record the line was given: the reader records it
+        extra["api_error"] = event_dict.pop("api_error")
     kwargs["extra"] = extra
     return kwargs
 
@@ -207,10 +232,13 @@ class _Installed:
         self.sentry = False  # configure() asked for Sentry
         self.shutdown_timeout: float | None = None
         self.at_exit = False
+        self.servers: servers.Saved = {}  # the server loggers' own setup, set aside
+        self.spent = 0.0  # seconds of the shutdown budget spent flushing on a signal
 
 
 _installed = _Installed()
-_lock = threading.Lock()
+# Reentrant: the stop-signal handler runs on the thread it interrupts, which may hold it.
+_lock = SafeLock()
 
 
 def configure(
@@ -226,6 +254,8 @@ def configure(
     sentry_options: Mapping[str, Any] | None = None,
     cache_logger_on_first_use: bool = True,
     shutdown_timeout: float | None = None,
+    server_loggers: bool = True,
+    stop_signals: bool = True,
 ) -> None:
     """Set up structlog and stdlib logging for an application, API errors included.
 
@@ -257,6 +287,14 @@ def configure(
     by side); else ``ERRORLENS_SHUTDOWN_TIMEOUT``, else 2. A collector or Sentry that is
     down or hangs costs that, once.
 
+    ``server_loggers``: the loggers of uvicorn, gunicorn, hypercorn and werkzeug (access
+    lines included) lose their own handlers and propagate, so their lines come out in
+    the same stream and format as yours, once each; :func:`unconfigure` gives them back.
+
+    ``stop_signals``: SIGTERM and SIGINT lead to the shutdown a normal exit runs, within
+    the same budget, and then to the handler that was in place (a server's, or the
+    default action); installed from the main thread only.
+
     Calling it again replaces the previous setup (never adds a second handler); other
     handlers on the root logger are left alone. :func:`unconfigure` undoes it. Never
     raises.
@@ -277,7 +315,13 @@ def configure(
             cache_logger_on_first_use=cache_logger_on_first_use,
         )
         _installed.shutdown_timeout = shutdown_timeout
+        _installed.spent = 0.0
+        _take_server_loggers(server_loggers)
         _exit_last()
+        if stop_signals:
+            stop_signals_module.install(_stop_on_signal, _flush_on_signal)
+        else:
+            stop_signals_module.uninstall()
     except Exception:
         report_internal("configuring logging")
 
@@ -334,6 +378,7 @@ def _configure(
         structlog.configure(
             processors=[
                 structlog.contextvars.merge_contextvars,
+                _add_request_ids,
                 structlog.stdlib.filter_by_level,
                 structlog.stdlib.PositionalArgumentsFormatter(),
                 _to_stdlib,
@@ -361,6 +406,14 @@ def _configure(
             _installed.sentry = True
 
 
+def _take_server_loggers(wanted: bool) -> None:
+    with _lock:
+        if wanted:
+            servers.take_over(_installed.servers)
+        else:
+            servers.give_back(_installed.servers)
+
+
 def _remove_installed(root: logging.Logger) -> None:
     for handler in _installed.handlers:
         root.removeHandler(handler)
@@ -382,13 +435,15 @@ def unconfigure(shutdown_timeout: float | None = None) -> None:
         with _lock:
             root = logging.getLogger()
             _remove_installed(root)
+            servers.give_back(_installed.servers)
+            stop_signals_module.uninstall()
             if _installed.previous_root_level is not None:
                 root.setLevel(_installed.previous_root_level)
                 _installed.previous_root_level = None
             structlog.reset_defaults()
-            budget = budget_from(
-                shutdown_timeout if shutdown_timeout is not None else _installed.shutdown_timeout
-            )
+            reset_state()  # what errorlens remembered between calls, as at import
+            budget = _budget_left(shutdown_timeout)
+            _installed.spent = 0.0
             steps, after = _shutdown_steps()
         if steps:
             run_within(budget, steps)
@@ -396,6 +451,28 @@ def unconfigure(shutdown_timeout: float | None = None) -> None:
             step()
     except Exception:
         report_internal("undoing configure()")
+
+
+def _budget_left(shutdown_timeout: float | None) -> float:
+    """The one shutdown budget, less what flushing on a stop signal spent of it."""
+    budget = budget_from(
+        shutdown_timeout if shutdown_timeout is not None else _installed.shutdown_timeout
+    )
+    return max(0.0, budget - _installed.spent)
+
+
+def _stop_on_signal() -> None:
+    unconfigure()
+
+
+def _flush_on_signal() -> None:
+    """Flush what was recorded so far, within what is left of the budget."""
+    steps = stop_signals_module.flush_steps()
+    if not steps:
+        return
+    started = time.monotonic()
+    run_within(_budget_left(None), steps)
+    _installed.spent += time.monotonic() - started
 
 
 def _shutdown_steps() -> tuple[dict[str, Step], list[Any]]:
@@ -432,3 +509,6 @@ def _exit_last() -> None:
 
 def _at_exit() -> None:
     unconfigure()
+    # What is logged after this hook (daemon threads, earlier exit hooks, __del__) finds
+    # no handler and goes to logging's last resort: redacted too.
+    redact_last_resort()

@@ -11,14 +11,25 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import CodeType, FrameType
 
 from errorlens._internal.locks import SafeLock
+from errorlens._internal.state import STATE
 
-__all__ = ["RAISE_ENV", "busy", "guarded", "in_errorlens", "internal_logger", "report_internal"]
+__all__ = [
+    "RAISE_ENV",
+    "busy",
+    "guarded",
+    "in_errorlens",
+    "internal_logger",
+    "interrupted",
+    "report_internal",
+]
 
 RAISE_ENV = "ERRORLENS_RAISE_INTERNAL"
 
@@ -32,7 +43,6 @@ if not internal_logger.handlers:
 internal_logger.setLevel(logging.WARNING)
 
 _MAX_PLACES = 256
-_reported: set[str] = set()
 _reported_lock = SafeLock()
 
 
@@ -40,6 +50,7 @@ class _Local(threading.local):
     # Class-level defaults: a thread that never set a flag reads False, with no
     # AttributeError raised and caught (this is read once per log record).
     busy = False  # inside errorlens's output path
+    entered: FrameType | None = None  # the frame that entered it
     active = False  # reporting an internal error
 
 
@@ -52,9 +63,10 @@ def _raising() -> bool:
 
 def _first_time(where: str) -> bool:
     with _reported_lock:
-        if where in _reported or len(_reported) >= _MAX_PLACES:
+        reported = STATE.reported
+        if where in reported or len(reported) >= _MAX_PLACES:
             return False
-        _reported.add(where)
+        reported.add(where)
         return True
 
 
@@ -92,16 +104,66 @@ def guarded(where: str) -> Iterator[None]:
 
 
 def in_errorlens() -> bool:
-    """True while this thread is inside errorlens's own output path (recursion guard)."""
-    return _local.busy
+    """True while this thread is inside errorlens's own output path (recursion guard).
+
+    A signal handler runs on the thread it interrupts, maybe in the middle of that
+    path: its log lines are the application's, not errorlens logging from inside
+    itself, so they are not held back (see :func:`interrupted`).
+    """
+    return _local.busy and not interrupted()
+
+
+def interrupted() -> bool:
+    """Whether a signal handler interrupted this thread inside errorlens's output path."""
+    if not _local.busy:
+        return False
+    codes = _signal_handler_codes()
+    if not codes:
+        return False
+    entered = _local.entered
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and frame is not entered:
+        if frame.f_code in codes:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _signal_handler_codes() -> set[CodeType]:
+    """The code of every Python signal handler installed (they run on the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return set()
+    codes: set[CodeType] = set()
+    for signum in signal.valid_signals():
+        try:
+            handler = signal.getsignal(signum)
+        except (ValueError, OSError):
+            continue
+        code = _code_of(handler)
+        if code is not None:
+            codes.add(code)
+    return codes
+
+
+def _code_of(handler: object) -> CodeType | None:
+    if not callable(handler):
+        return None
+    target = getattr(handler, "__func__", handler)  # a bound method
+    target = getattr(target, "func", target)  # functools.partial
+    code = getattr(target, "__code__", None)
+    if code is None:  # an object with __call__
+        code = getattr(type(target).__dict__.get("__call__"), "__code__", None)
+    return code if isinstance(code, CodeType) else None
 
 
 @contextmanager
 def busy() -> Iterator[None]:
-    """Mark this thread as inside errorlens's output path."""
-    previous = _local.busy
+    """Mark this thread as inside errorlens's output path, from the caller's frame."""
+    previous, entered = _local.busy, _local.entered
     _local.busy = True
+    if not previous:
+        _local.entered = sys._getframe(2)  # past contextmanager's __enter__
     try:
         yield
     finally:
-        _local.busy = previous
+        _local.busy, _local.entered = previous, entered

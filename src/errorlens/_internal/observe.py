@@ -11,12 +11,13 @@ redacted.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from errorlens._internal.events import (
     ErrorEvent,
     ExcInfo,
+    captured_record,
     clean_message,
     emit,
     format_traceback,
@@ -25,21 +26,26 @@ from errorlens._internal.events import (
 )
 from errorlens._internal.guard import report_internal
 from errorlens._internal.reader.extract import extract
+from errorlens._internal.records import record_from_mapping
 from errorlens._internal.scrub import redact_text, redact_values
-from errorlens._internal.text import cap
+from errorlens._internal.state import STATE
+from errorlens._internal.text import cap, escape_controls
 from errorlens.record import ErrorRecord, secret_values
 
 __all__ = [
     "API_ERRORS_KEY",
+    "API_ERRORS_OMITTED_KEY",
     "API_ERROR_KEY",
     "OBSERVED_KEY",
     "SUMMARY_ATTR",
     "Observation",
     "clean_summary",
     "current_trace_ids",
+    "given_record",
     "is_error_source",
     "last_clean",
     "observe",
+    "own_api_error",
     "put_trace_ids",
     "short_error_text",
 ]
@@ -47,13 +53,17 @@ __all__ = [
 API_ERROR_KEY = "api_error"
 # Every member's record, when the exception logged is a group of several API errors.
 API_ERRORS_KEY = "api_errors"
+# How many members of a group were not read (past the limit below): never dropped silently.
+API_ERRORS_OMITTED_KEY = "api_errors_omitted"
 SUMMARY_ATTR = "api_error_summary"
 # Where errorlens keeps its reading of a stdlib log record (an :class:`Observation`, or
 # None), in the record's ``__dict__``: an underscore, so formatters and Sentry's
 # ``extra`` leave it out. Its presence means "read already".
 OBSERVED_KEY = "_errorlens"
-# How many members of an exception group (nested groups included) are read.
-_GROUP_LIMIT = 20
+# How many members of an exception group (nested groups included) are read, and how
+# many exceptions a walk of the group visits at most (the rest are counted, not read).
+_GROUP_LIMIT = 256
+_GROUP_WALK_LIMIT = 10_000
 
 
 class Observation:
@@ -62,7 +72,7 @@ class Observation:
     Holds no exception: :mod:`errorlens.stdlib` keeps it until the thread's next record.
     """
 
-    __slots__ = ("_summary", "api_error", "api_errors", "message", "record")
+    __slots__ = ("_summary", "api_error", "api_errors", "message", "omitted", "record")
 
     def __init__(
         self,
@@ -70,12 +80,15 @@ class Observation:
         api_error: dict[str, Any],
         message: str | None,
         api_errors: list[dict[str, Any]] | None = None,
+        omitted: int = 0,
     ) -> None:
         self.record = record
         self.api_error = api_error
         self.message = message
-        # Every member's facts when a group of several API errors was logged.
+        # Every member's facts when a group of several API errors was logged, and how
+        # many members past the limit were not read.
         self.api_errors = api_errors
+        self.omitted = omitted
         self._summary: str | None = None
 
     @property
@@ -83,7 +96,10 @@ class Observation:
         """The fields a log line gets: ``api_error``, and ``api_errors`` for a group."""
         if self.api_errors is None:
             return {API_ERROR_KEY: self.api_error}
-        return {API_ERROR_KEY: self.api_error, API_ERRORS_KEY: self.api_errors}
+        fields: dict[str, Any] = {API_ERROR_KEY: self.api_error, API_ERRORS_KEY: self.api_errors}
+        if self.omitted:
+            fields[API_ERRORS_OMITTED_KEY] = self.omitted
+        return fields
 
     @property
     def summary(self) -> str:
@@ -97,7 +113,8 @@ def clean_summary(record: ErrorRecord) -> str:
     """``record.summary()``, redacted, the record's secret values out."""
     summary = redact_text(record.summary())
     secrets = secret_values(record)
-    return redact_values(summary, secrets) if secrets else summary
+    # One line by contract (``%(api_error_summary)s``): a vendor's id cannot forge more.
+    return escape_controls(redact_values(summary, secrets) if secrets else summary)
 
 
 _PLAIN_TYPES = (str, bytes, bytearray, int, float, bool, dict, list, tuple, set)
@@ -134,6 +151,25 @@ class _Clean(threading.local):
 last_clean = _Clean()
 
 
+def own_api_error(record: ErrorRecord) -> dict[str, Any]:
+    """``record.as_dict()``, known as errorlens's own (recorded already) to the readers
+    of the line it is put on."""
+    api_error = record.as_dict()
+    last_clean.api_error = api_error
+    return api_error
+
+
+def given_record(value: Any) -> ErrorRecord | None:
+    """The record a line's own ``api_error`` holds, to be recorded like a logged
+    exception (``log.error("...", api_error=record.as_dict())``, the record itself);
+    None for what errorlens put there and for anything that is not a record."""
+    if value is last_clean.api_error or value is None:
+        return None
+    if isinstance(value, ErrorRecord):
+        return value
+    return record_from_mapping(value) if isinstance(value, Mapping) else None
+
+
 def _record_of(source: Any, exc_info: ExcInfo | None) -> ErrorRecord | None:
     if source is not None:
         record = extract(source)
@@ -141,15 +177,21 @@ def _record_of(source: Any, exc_info: ExcInfo | None) -> ErrorRecord | None:
             return record
     if exc_info is None:
         return None
-    return recorded(exc_info[1]) or extract(exc_info[1])
+    exc = exc_info[1]
+    return recorded(exc) or captured_record(exc) or extract(exc)
 
 
-def group_members(group: BaseException) -> list[BaseException]:
-    """The leaf members of an exception group, depth first, at most a few."""
+def group_members(group: BaseException) -> tuple[list[BaseException], int]:
+    """The leaf members of an exception group, depth first, and how many were left out.
+
+    At most ``_GROUP_LIMIT`` members are returned; the others are counted (a walk
+    visits at most ``_GROUP_WALK_LIMIT`` exceptions: a bound on any group).
+    """
     found: list[BaseException] = []
+    rest = 0
     pending: list[BaseException] = [group]
     seen: set[int] = set()
-    while pending and len(found) < _GROUP_LIMIT and len(seen) < 4 * _GROUP_LIMIT:
+    while pending and len(seen) < _GROUP_WALK_LIMIT:
         current = pending.pop()
         if id(current) in seen:
             continue
@@ -157,9 +199,11 @@ def group_members(group: BaseException) -> list[BaseException]:
         if _is_group(current):
             members = getattr(current, "exceptions", ())
             pending.extend(reversed([m for m in members if isinstance(m, BaseException)]))
-        else:
+        elif len(found) < _GROUP_LIMIT:
             found.append(current)
-    return found
+        else:
+            rest += 1
+    return found, rest + len(pending)
 
 
 def _is_group(exc: BaseException) -> bool:
@@ -174,7 +218,7 @@ def _traceback_without(exc_info: ExcInfo, secrets: tuple[str, ...]) -> str:
     cleaned = redact_values(traceback, secrets)
     if cleaned != traceback:
         # Every later output (a formatter, a span event, Sentry) reads this cache.
-        store_traceback(exc_info[1], cleaned)
+        store_traceback(exc_info, cleaned)
     return cleaned
 
 
@@ -222,7 +266,8 @@ def _observe_group(
 ) -> Observation | None:
     """A group of exceptions (a TaskGroup, anyio): one event per member API error."""
     found: list[tuple[BaseException, ErrorRecord]] = []
-    for member in group_members(exc_info[1]):
+    members, omitted = group_members(exc_info[1])
+    for member in members:
         record = recorded(member) or extract(member)
         if record is not None:
             found.append((member, record))
@@ -230,6 +275,11 @@ def _observe_group(
         return None
     first = found[0][1]
     text = clean_message(message, first) if message is not None else None
+    # Every member's secrets leave the group's traceback, as a lone exception's do.
+    secrets = tuple(value for _, record in found for value in secret_values(record))
+    if secrets:
+        _traceback_without(exc_info, secrets)
+        text = redact_values(text, secrets) if text is not None else None
     for member, record in found:
         member_info: ExcInfo = (type(member), member, member.__traceback__)
         emit(
@@ -240,25 +290,24 @@ def _observe_group(
                 logger_name=logger_name,
                 message=text,
                 via_stdlib=via_stdlib,
+                traceback=_traceback_without(member_info, secrets) if secrets else None,
             )
         )
     api_error = first.as_dict()
     last_clean.api_error = api_error
-    api_errors = [record.as_dict() for _, record in found] if len(found) > 1 else None
-    return Observation(first, api_error, text, api_errors)
+    several = len(found) > 1 or omitted
+    api_errors = [record.as_dict() for _, record in found] if several else None
+    return Observation(first, api_error, text, api_errors, omitted)
 
 
 # -- trace context -------------------------------------------------------------------
 
 _lookups: tuple[Callable[[], Any], Callable[..., Any]] | None = None
-# The last context seen and its ids: every line logged in one span shares them, and a
-# context is immutable, so the same object means the same span.
-_last_ids: tuple[object, tuple[str, str] | None] = (None, None)
 
 
 def current_trace_ids() -> tuple[str, str] | None:
     """``(trace_id, span_id)`` of the active OpenTelemetry span as lowercase hex, or None."""
-    global _lookups, _last_ids  # noqa: PLW0603 - imported once, on first use
+    global _lookups  # noqa: PLW0603 - imported once, on first use
     lookups = _lookups
     if lookups is None:
         from opentelemetry.context import get_current
@@ -266,7 +315,10 @@ def current_trace_ids() -> tuple[str, str] | None:
 
         lookups = _lookups = (get_current, get_current_span)
     context = lookups[0]()
-    last = _last_ids  # one read: another thread may replace it meanwhile
+    # The last context seen and its ids: every line logged in one span shares them, and
+    # a context is immutable, so the same object means the same span.
+    state = STATE
+    last = state.trace_ids  # one read: another thread may replace it meanwhile
     if last[0] is context:
         return last[1]
     span_context = lookups[1](context).get_span_context()
@@ -275,7 +327,7 @@ def current_trace_ids() -> tuple[str, str] | None:
         if span_context.is_valid
         else None
     )
-    _last_ids = (context, ids)
+    state.trace_ids = (context, ids)
     return ids
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from errorlens._internal.scrub import redact_text
 from errorlens.cli.text import cap, printable
 
 __all__ = ["render_report", "run_report"]
@@ -239,7 +240,9 @@ def _text(value: Any) -> str:
     if value is None or isinstance(value, dict | list):
         return ""
     text = value if isinstance(value, str) else str(value)
-    return cap(" ".join(text.split()), _TEXT_CAP)
+    # The log may come from elsewhere, with keys in clear: redacted before the cut, so
+    # no cut-off token slips past the patterns.
+    return cap(redact_text(" ".join(text.split())), _TEXT_CAP)
 
 
 def _status(value: Any) -> str:

@@ -21,6 +21,13 @@ To export without writing any OpenTelemetry setup yourself::
     if handler is not None:
         logging.getLogger().addHandler(handler)  # log lines as OTel log records too
 
+Already running the OpenTelemetry HTTP client instrumentations? Give them
+:func:`response_hook` (``async_response_hook`` for ``httpx.AsyncClient``) and the facts
+land on the CLIENT spans they create::
+
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+    RequestsInstrumentor().instrument(response_hook=otel.response_hook)
+
 ``setup`` installs SDK providers only where the application has none. Exceptions move
 from span events to log records when ``OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN`` is
 ``logs`` (or go to both with ``logs/dup``), as the semantic conventions ask.
@@ -38,6 +45,7 @@ import os
 
 from opentelemetry import trace
 
+from errorlens._internal.capture.otel_hooks import async_response_hook, response_hook
 from errorlens._internal.events import ErrorEvent, add_sink
 from errorlens._internal.guard import report_internal
 from errorlens.otel.attributes import (
@@ -95,7 +103,9 @@ __all__ = [
     "PROMETHEUS_ERRORS",
     "PROMETHEUS_RETRY_AFTER",
     "RETRY_AFTER_BUCKETS",
+    "async_response_hook",
     "otel_sink",
+    "response_hook",
     "setup",
     "shutdown",
 ]
@@ -107,6 +117,8 @@ def otel_sink(event: ErrorEvent) -> None:
     Registered with the event hub when this module is imported (``import errorlens``
     does); call :func:`errorlens.record_error` rather than this.
     """
+    if event.captured is not None:
+        return  # client capture put this error on its span and counted it already
     mode = _exception_signal()
     span = trace.get_current_span()
     # Plain try blocks, not ``guarded``: this runs for every error even without an SDK.

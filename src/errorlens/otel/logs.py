@@ -25,6 +25,7 @@ from errorlens._internal.guard import report_internal
 from errorlens._internal.locks import SafeLock
 from errorlens._internal.records import record_from_mapping
 from errorlens._internal.scrub import is_secret_name, redact_structure, redact_text, redact_values
+from errorlens._internal.state import on_reset
 from errorlens._internal.version import VERSION
 from errorlens.otel.attributes import (
     ATTR_EXCEPTION_MESSAGE,
@@ -54,6 +55,11 @@ class _Loggers:
         self._loggers: dict[str, _logs.Logger] = {}
         self._provider: _logs.LoggerProvider | None = None
 
+    def clear(self) -> None:
+        with self._lock:
+            self._loggers = {}
+            self._provider = None
+
     def get(self, provider: _logs.LoggerProvider, name: str) -> _logs.Logger:
         logger = self._loggers.get(name)
         if logger is not None and self._provider is provider:
@@ -69,6 +75,7 @@ class _Loggers:
 
 
 _global_loggers = _Loggers()
+on_reset(_global_loggers.clear)
 
 
 def _otel_logger(name: str) -> _logs.Logger:
@@ -268,14 +275,18 @@ def _extras(record: logging.LogRecord, secrets: tuple[str, ...]) -> dict[str, At
 
 
 def _stacktrace(record: logging.LogRecord, exc: BaseException) -> str:
-    # Formatted once: errorlens's cached text, else what a Formatter already made of
-    # this record, else format now (and cache on the exception for the next output).
-    cached = traceback_of(exc)
+    # Formatted once per exception and traceback: errorlens's text for this very
+    # traceback (raised again, an exception has new frames), else what a Formatter
+    # already made of this record, else format now.
+    exc_info = record.exc_info
+    if not exc_info or exc_info[1] is not exc:
+        exc_info = (type(exc), exc, exc.__traceback__)
+    cached = traceback_of(exc_info)
     if cached is not None:
         return cached
     if record.exc_text:
         return redact_text(record.exc_text)
-    return format_traceback((type(exc), exc, exc.__traceback__))
+    return format_traceback(exc_info)
 
 
 def _record_on_log_record(log_record: logging.LogRecord) -> ErrorRecord | None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import sys
 from collections.abc import Mapping
 from typing import Any
 
-from errorlens._internal.events import ExcInfo, recorded
+from errorlens._internal.events import ExcInfo, record_of_exception, recorded
 from errorlens._internal.guard import guarded, internal_logger
-from errorlens._internal.observe import API_ERROR_KEY, OBSERVED_KEY, Observation
+from errorlens._internal.observe import (
+    API_ERROR_KEY,
+    OBSERVED_KEY,
+    Observation,
+    current_trace_ids,
+)
 from errorlens._internal.records import code_or_status, record_from_mapping
 from errorlens._internal.scrub import redact_structure
 from errorlens._internal.text import cap
@@ -26,6 +30,7 @@ __all__ = [
     "call_site",
     "context_of",
     "enrich_event",
+    "link_trace",
 ]
 
 INTERNAL_MODULES = ("errorlens", "structlog", "logging", "sentry_sdk")
@@ -34,8 +39,6 @@ Hint = dict[str, Any]
 # The hint errorlens's own captures carry: the record, and where it was logged.
 HINT_KEY = "errorlens_record"
 CALL_SITE_KEY = "errorlens_call_site"
-# Set on an exception that holds no API error: read once.
-_NOT_AN_API_ERROR = "__errorlens_not_api_error__"
 # Sentry's tag rules: keys up to 32 characters, values up to 200, no newlines.
 _TAG_VALUE_MAX = 200
 
@@ -51,6 +54,8 @@ def enrich_event(event: Event, hint: Hint, options: Options | None = None) -> bo
     """
     if not isinstance(event, dict) or event.get("type") in ("transaction", "check_in"):
         return False
+    with guarded("linking a Sentry event to the OpenTelemetry trace"):
+        link_trace(event)
     contexts = event.get("contexts")
     if isinstance(contexts, dict) and "api_error" in contexts:
         # A second pass (before_send after the processor): scrub what the framework
@@ -85,6 +90,27 @@ def enrich_event(event: Event, hint: Hint, options: Options | None = None) -> bo
         # Whatever failed above, the event leaves without secrets.
         scrub_event(event, secret_values(record))
     return True
+
+
+def link_trace(event: Event) -> None:
+    """Make the event's trace context the active OpenTelemetry span's, if any.
+
+    Sentry's trace view then finds the same trace as the log lines (their
+    ``trace_id``) and the span events. Sentry's own parent span id belongs to its
+    own trace: it goes with it.
+    """
+    ids = current_trace_ids()
+    if ids is None:
+        return
+    contexts = event.get("contexts")
+    if not isinstance(contexts, dict):
+        contexts = event["contexts"] = {}
+    trace = contexts.get("trace")
+    trace = dict(trace) if isinstance(trace, dict) else {}
+    if trace.get("trace_id") != ids[0]:
+        trace.pop("parent_span_id", None)
+    trace["trace_id"], trace["span_id"] = ids
+    contexts["trace"] = trace
 
 
 _Found = tuple[ErrorRecord, "str | None", "ExcInfo | None"]
@@ -171,16 +197,7 @@ def _drop_copies(event: Event) -> None:
 def _record_of_exception(exc: BaseException) -> ErrorRecord | None:
     """The record errorlens recorded ``exc`` with, else read now (once per exception:
     the processor and before_send both ask)."""
-    found = recorded(exc)
-    if found is not None or getattr(exc, _NOT_AN_API_ERROR, False):
-        return found
-    from errorlens._internal.reader.extract import extract
-
-    found = extract(exc)
-    if found is None:
-        with contextlib.suppress(AttributeError, TypeError):
-            setattr(exc, _NOT_AN_API_ERROR, True)
-    return found
+    return record_of_exception(exc)
 
 
 def _attach_exception(event: Event, exc_info: tuple[Any, Any, Any]) -> None:

@@ -39,6 +39,9 @@ def sentry_sink(event: ErrorEvent) -> None:
         # breadcrumb, as its levels say; the enrichment finds the record through the
         # event's hint.
         return
+    captured = event.captured
+    if captured is not None and captured.level >= options.event_level:
+        return  # client capture sent this error as an event already
     if event.level >= options.event_level:
         _capture(event, client)
     else:

@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from email.utils import parsedate_to_datetime
+from itertools import islice
 from typing import Any
 
 from errorlens._internal.reader.keys import (
@@ -140,9 +141,8 @@ def iter_headers(headers: Any) -> Iterable[tuple[Any, Any]]:
     else:
         return ()
     out: list[tuple[Any, Any]] = []
-    for pair in items:
-        if len(out) >= _MAX_HEADERS:
-            break
+    # Bounded by the items visited, not the pairs kept: a container may never end.
+    for pair in islice(items, _MAX_HEADERS):
         if isinstance(pair, tuple | list) and len(pair) == 2:
             out.append((pair[0], pair[1]))
     return out

@@ -111,7 +111,8 @@ def header_pairs(headers: Any) -> Any:
     """
     if headers is None or type(headers) is HeaderPairs:
         return headers
-    if isinstance(headers, dict) and _plain(headers):
+    if type(headers) is dict and _plain(headers):
+        # Exactly a dict: a subclass may iterate its own way, without end.
         return headers
     pairs = HeaderPairs()
     try:

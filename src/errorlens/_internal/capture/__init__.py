@@ -1,0 +1,1 @@
+"""Client capture: hooks in HTTP clients that record error responses where they arrive."""
