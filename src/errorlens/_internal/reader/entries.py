@@ -148,6 +148,8 @@ def _text_field(text: str, norm: str) -> str | None:
         return _pointer_path([p for p in text.split("/") if p])
     if "." in text and norm == "pointer":  # a dotted pointer: "attributes.amount"
         return _pointer_path(text.split("."))
+    if text.startswith(".") and len(text) > 1 and norm in _POINTER_KEYS:
+        return text[1:]  # a JSON path from the root: ".city" (AJV's dataPath)
     if text.startswith("#/"):
         return ".".join(p for p in text[2:].split("/") if p) or None
     return text

@@ -8,6 +8,7 @@ chosen by the role the table gave.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -50,6 +51,7 @@ _USELESS_TYPES = frozenset({"error", "errors", "exception", "fail", "failure", "
 _STATUS_WORDS = frozenset({"error", "fail", "failed", "failure", "fatal", "ok", "success"})
 
 _UNKNOWN_KEY = -1
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HOLDER_KEYS = 32  # keys of an unknown list's first object looked at for its errors
 _PLAIN_ROLES = (REQUEST_ID, CORRELATION, RETRY_AFTER, RETRY_MS, RETRYABLE, FIELD)
 _JSON_TYPES = (str, int, float, bool, list, dict)
@@ -213,6 +215,8 @@ def _name(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candida
         return (MESSAGE, LISTED, text) if text is not None else None
     if not isinstance(value, str):
         return None
+    if rank == NAMING and _UUID.fullmatch(value):
+        return REQUEST_ID, NAMING, value  # LaunchDarkly: "id" is the call's own id
     if name_like(value) if rank == NAMING else identifier(value):
         return NAME, rank, value
     return (MESSAGE, INCIDENTAL, value) if key.lower() == "reason" else None

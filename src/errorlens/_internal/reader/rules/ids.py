@@ -10,6 +10,7 @@ from errorlens._internal.reader.keys import (
     H_CORRELATION,
     H_REQUEST_ID,
     LEAD,
+    NAMING,
     P_REQUEST_ID,
     REQUEST_ID,
 )
@@ -23,8 +24,11 @@ def body_request_id(ev: Evidence) -> str | None:
 
 
 def lead_entry_request_id(ev: Evidence) -> str | None:
+    # An entry's bare "id" is the entry's own (JSON:API), not the request's.
     lead = ev.body.lead
-    return as_id(lead.values[REQUEST_ID]) if lead is not None else None
+    if lead is None or lead.ranks[REQUEST_ID] == NAMING:
+        return None
+    return as_id(lead.values[REQUEST_ID])
 
 
 def details_request_id(ev: Evidence) -> str | None:
