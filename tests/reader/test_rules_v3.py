@@ -284,3 +284,120 @@ def test_rate_limit_and_overload_codes_are_retryable_on_any_status(
 )
 def test_quota_billing_and_auth_exhaustion_are_not_retryable(body: bytes) -> None:
     assert errorlens.from_http(429, {}, body).retryable is False
+
+
+# Codes, ids, fields and texts under the words that name them ----------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        # ArangoDB: "code" repeats the status, "errorNum" is the error.
+        (
+            404,
+            b'{"error": true, "errorMessage": "collection not found", "code": 404, "errorNum": 1203}',
+            "1203",
+        ),
+        # JSON-RPC error whose code only repeats the status: no code.
+        (429, b'{"jsonrpc": "2.0", "id": 1, "error": {"code": 429, "message": "Too many"}}', None),
+        # Microsoft REST guidelines: an innererror with its own text is more specific.
+        (
+            400,
+            b'{"error": {"code": "BadArgument", "message": "Bad", "innererror": {"code": "PasswordTooShort", "message": "Too short"}}}',
+            "PasswordTooShort",
+        ),
+        # Contentful: a typed error object names the code.
+        (404, b'{"sys": {"type": "Error", "id": "NotFound"}, "message": "Not here."}', "NotFound"),
+        # Bitly: a message in capitals is a code.
+        (
+            400,
+            b'{"message": "INVALID_ARG_DOMAIN", "description": "The domain is invalid."}',
+            "INVALID_ARG_DOMAIN",
+        ),
+        # Kraken: a plain-string entry that leads with its category, with HTTP 200.
+        (
+            200,
+            b'{"error": ["EOrder:Insufficient funds"], "result": {}}',
+            "EOrder:Insufficient funds",
+        ),
+        # Authorize.Net: "resultCode": "Error" says nothing; the message entry's code does.
+        (
+            200,
+            b'{"messages": {"resultCode": "Error", "message": [{"code": "E00003", "text": "Invalid"}]}}',
+            "E00003",
+        ),
+    ],
+)
+def test_codes_by_their_words_and_shapes(status: int, body: bytes, code: str | None) -> None:
+    assert errorlens.from_http(status, {}, body).code == code
+
+
+def test_a_webdav_precondition_element_names_the_code() -> None:
+    # RFC 4918 section 16: the failed precondition is the child of DAV:error.
+    body = b'<?xml version="1.0"?><D:error xmlns:D="DAV:"><D:no-conflicting-lock/></D:error>'
+    record = errorlens.from_http(423, {"Content-Type": "application/xml"}, body)
+    assert record.code == "no-conflicting-lock"
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "request_id"),
+    [
+        ({}, b'{"message": "Bad request", "logRef": "a1b2#77"}', "a1b2#77"),  # Help Scout
+        ({}, b'{"title": "Unauthorized", "trace": {"requestId": "r-9"}}', "r-9"),  # Zuplo
+        ({}, b'{"errorCode": "X", "errorInstanceId": "i-42"}', "i-42"),  # Palantir
+        ({"X-Ep-Request-Uuid": "u-1"}, b'{"error": {"code": "X"}}', "u-1"),  # EasyPost
+        ({"X-DocuSign-TraceToken": "t-2"}, b'{"errorCode": "X"}', "t-2"),  # DocuSign
+    ],
+)
+def test_request_ids_under_the_words_of_a_support_id(
+    headers: dict[str, str], body: bytes, request_id: str
+) -> None:
+    assert errorlens.from_http(400, headers, body).request_id == request_id
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        # Dwolla (HAL): the errors sit in "_embedded".
+        (
+            b'{"code": "ValidationError", "message": "m", "_embedded": {"errors": [{"code": "Required", "message": "x", "path": "/lastName"}]}}',
+            ["lastName"],
+        ),
+        # Veeam: "parameterName"; Bandwidth: "fieldName".
+        (b'{"errors": [{"message": "bad", "parameterName": "limit"}]}', ["limit"]),
+        (
+            b'{"type": "validation", "fieldErrors": [{"fieldName": "from", "description": "bad"}]}',
+            ["from"],
+        ),
+        # GoDaddy: "fields" as a list of error objects.
+        (
+            b'{"code": "INVALID_BODY", "message": "m", "fields": [{"code": "X", "message": "y", "path": "ttl"}]}',
+            ["ttl"],
+        ),
+        # Phoenix: a map of message keys is no field map.
+        (b'{"errors": {"detail": "Bad Request"}}', []),
+    ],
+)
+def test_field_errors_in_more_shapes(body: bytes, fields: list[str]) -> None:
+    assert [f.field for f in errorlens.from_http(422, {}, body).fields] == fields
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        # CouchDB: the reason beside the code is the text, even one word.
+        (b'{"error": "not_found", "reason": "deleted"}', "deleted"),
+        # A sentence under a key no rule reads ("info").
+        (
+            b'{"error": "invalid-request-error", "info": "bad header format given"}',
+            "bad header format given",
+        ),
+        # Etherscan: "NOTOK" says nothing; the result says what.
+        (
+            b'{"status": "0", "message": "NOTOK", "result": "Missing Or invalid Module name"}',
+            "NOTOK: Missing Or invalid Module name",
+        ),
+    ],
+)
+def test_texts_under_unusual_keys(body: bytes, message: str) -> None:
+    assert errorlens.from_http(400, {}, body).message == message
