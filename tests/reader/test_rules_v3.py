@@ -295,7 +295,10 @@ def test_quota_billing_and_auth_exhaustion_are_not_retryable(body: bytes) -> Non
         # ArangoDB: "code" repeats the status, "errorNum" is the error.
         (
             404,
-            b'{"error": true, "errorMessage": "collection not found", "code": 404, "errorNum": 1203}',
+            (
+                b'{"error": true, "errorMessage": "collection not found", "code": 404'
+                b', "errorNum": 1203}'
+            ),
             "1203",
         ),
         # JSON-RPC error whose code only repeats the status: no code.
@@ -303,7 +306,11 @@ def test_quota_billing_and_auth_exhaustion_are_not_retryable(body: bytes) -> Non
         # Microsoft REST guidelines: an innererror with its own text is more specific.
         (
             400,
-            b'{"error": {"code": "BadArgument", "message": "Bad", "innererror": {"code": "PasswordTooShort", "message": "Too short"}}}',
+            (
+                b'{"error": {"code": "BadArgument", "message": "Bad"'
+                b', "innererror": {"code": "PasswordTooShort"'
+                b', "message": "Too short"}}}'
+            ),
             "PasswordTooShort",
         ),
         # Contentful: a typed error object names the code.
@@ -323,7 +330,10 @@ def test_quota_billing_and_auth_exhaustion_are_not_retryable(body: bytes) -> Non
         # Authorize.Net: "resultCode": "Error" says nothing; the message entry's code does.
         (
             200,
-            b'{"messages": {"resultCode": "Error", "message": [{"code": "E00003", "text": "Invalid"}]}}',
+            (
+                b'{"messages": {"resultCode": "Error", "message": [{"code": "E00003"'
+                b', "text": "Invalid"}]}}'
+            ),
             "E00003",
         ),
     ],
@@ -360,7 +370,11 @@ def test_request_ids_under_the_words_of_a_support_id(
     [
         # Dwolla (HAL): the errors sit in "_embedded".
         (
-            b'{"code": "ValidationError", "message": "m", "_embedded": {"errors": [{"code": "Required", "message": "x", "path": "/lastName"}]}}',
+            (
+                b'{"code": "ValidationError", "message": "m"'
+                b', "_embedded": {"errors": [{"code": "Required", "message": "x"'
+                b', "path": "/lastName"}]}}'
+            ),
             ["lastName"],
         ),
         # Veeam: "parameterName"; Bandwidth: "fieldName".
@@ -371,7 +385,10 @@ def test_request_ids_under_the_words_of_a_support_id(
         ),
         # GoDaddy: "fields" as a list of error objects.
         (
-            b'{"code": "INVALID_BODY", "message": "m", "fields": [{"code": "X", "message": "y", "path": "ttl"}]}',
+            (
+                b'{"code": "INVALID_BODY", "message": "m", "fields": [{"code": "X"'
+                b', "message": "y", "path": "ttl"}]}'
+            ),
             ["ttl"],
         ),
         # Phoenix: a map of message keys is no field map.
