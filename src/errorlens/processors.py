@@ -41,6 +41,8 @@ import sys
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
+import structlog
+
 from errorlens._internal.events import exc_info_of, format_traceback
 from errorlens._internal.guard import in_errorlens, report_internal
 from errorlens._internal.observe import (
@@ -52,6 +54,7 @@ from errorlens._internal.observe import (
     put_trace_ids,
     short_error_text,
 )
+from errorlens._internal.policy import DROP, level_name
 from errorlens._internal.scrub import (
     PLAIN,
     REDACTED,
@@ -172,6 +175,7 @@ def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
     )
     if observed is None:
         return
+    _apply_level(event_dict, observed.level)
     event_dict.update(observed.fields)
     if source is not None and source is event_dict.get("error"):
         # The facts are in api_error now: no repr of the response or record beside it.
@@ -183,6 +187,14 @@ def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
     if observed.message is not None and observed.message != event:
         event_dict["event"] = observed.message
     put_trace_ids(event_dict)
+
+
+def _apply_level(event_dict: EventDict, level: int | None) -> None:
+    if level == DROP:
+        # The policy drops the line: the metrics counted it, Sentry gets nothing.
+        raise structlog.DropEvent
+    if level is not None and "level" in event_dict:
+        event_dict["level"] = level_name(level)
 
 
 class ApiErrorProcessor:

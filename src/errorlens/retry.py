@@ -41,8 +41,11 @@ from typing import Any
 
 import structlog
 
-from errorlens import ErrorRecord, extract, record_error
+from errorlens import ErrorRecord, extract
+from errorlens._internal.events import ErrorEvent, emit
+from errorlens._internal.guard import report_internal
 from errorlens._internal.observe import own_api_error, short_error_text
+from errorlens._internal.policy import current as current_policy
 
 __all__ = [
     "after",
@@ -127,14 +130,26 @@ def _emit(logger: Any, level: int, event: str, fields: dict[str, Any]) -> None:
 def _log(logger: Any, level: int, event: str, exc: BaseException | None, **fields: Any) -> None:
     record = _record(exc)
     if record is not None:
-        # Spans and metrics, once per exception however often logged; at the line's
-        # level, so a retry in progress is no Sentry error.
-        record_error(exc, level=level)
         fields["api_error"] = own_api_error(record)  # the line's readers record it not again
+        _record_attempt(record, exc, level)
     elif exc is not None:
         # Redacted here: the line may go to a logger errorlens does not clean.
         fields["error"] = short_error_text(exc)
     _emit(logger, level, event, fields)
+
+
+def _record_attempt(record: ErrorRecord, exc: BaseException | None, level: int) -> None:
+    """Spans and metrics for a failed attempt, once per exception however often logged.
+
+    A retry in progress is a warning at most, whatever the policy says of the error: a
+    breadcrumb in Sentry, not an event. The policy may still lower or drop it.
+    """
+    try:
+        level = min(current_policy().level_for(record, level), level)
+        exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
+        emit(ErrorEvent(record, exc_info, level=level))
+    except Exception:
+        report_internal("recording a failed attempt")
 
 
 def _fn_name(retry_state: Any) -> str | None:

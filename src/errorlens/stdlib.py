@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 
 from errorlens._internal.context import current_request_ids
@@ -68,6 +68,8 @@ from errorlens._internal.observe import (
     put_trace_ids,
     short_error_text,
 )
+from errorlens._internal.policy import Policy, stdlib_name
+from errorlens._internal.policy import set_current as set_policy
 from errorlens._internal.scrub import (
     PLAIN,
     REDACTED,
@@ -78,6 +80,8 @@ from errorlens._internal.scrub import (
     redact_structure,
     redact_text,
 )
+from errorlens._internal.storm import StormPolicy
+from errorlens._internal.storm import set_current as set_storm
 
 __all__ = ["ApiErrorFilter", "attach", "detach"]
 
@@ -204,11 +208,21 @@ def _observe_record(record: logging.LogRecord, values: dict[str, Any]) -> Observ
     if observed is None:
         return None
     values[OBSERVED_KEY] = observed
+    _apply_level(record, observed.level)
     values.update(observed.fields)
     if source is not None and source is values.get("error"):
         _shorten_error_field(values, source)
     put_trace_ids(values)  # records with an API error carry them regardless
     return observed
+
+
+def _apply_level(record: logging.LogRecord, level: int | None) -> None:
+    # The handlers after this one, Sentry's logging integration included, compare the
+    # record's own level: a dropped line (DROP, -1) is below every one of them.
+    if level is None or level == record.levelno:
+        return
+    record.levelno = level
+    record.levelname = stdlib_name(level)
 
 
 def _shorten_error_field(values: dict[str, Any], source: Any) -> None:
@@ -587,6 +601,9 @@ def attach(
     *,
     trace_context: bool = False,
     redact: Literal["line", "fields"] = "line",
+    levels: Mapping[str, int | str | None] | None = None,
+    sentry_level: int | str | None = None,
+    storm: StormPolicy | Literal["unchanged"] | None = "unchanged",
 ) -> list[logging.Handler]:
     """Read the API errors of ``logger`` and its children, before any handler does.
 
@@ -622,11 +639,22 @@ def attach(
     empty list means they reach none yet). Calling it again for the same logger
     updates the setting. :func:`detach` undoes it. Never raises.
 
+    ``levels`` and ``sentry_level``: the policy, as :func:`errorlens.configure` takes
+    it (one policy for the process: the last one given wins). A record the policy
+    lowers reaches the handlers after errorlens's (and Sentry's logging integration)
+    at its new level; a dropped one reaches none of them. ``storm``: a
+    :class:`errorlens.StormPolicy`, or None to write every line (storms are summarised
+    by default).
+
     .. versionadded:: 0.1.0
     .. versionchanged:: Unreleased
        ``redact``: the whole line is cleaned by default.
     """
     try:
+        if levels or sentry_level is not None:
+            set_policy(Policy(levels, sentry_level))
+        if storm != "unchanged":
+            set_storm(storm)
         target = _resolve(logger)
         with _lock:
             existing = _attached(target)

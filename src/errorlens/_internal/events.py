@@ -26,6 +26,7 @@ from typing import Any
 
 from errorlens._internal.guard import busy, in_errorlens, interrupted, report_internal
 from errorlens._internal.locks import SafeLock
+from errorlens._internal.policy import current as current_policy
 from errorlens._internal.scrub import redact_repeated, redact_text, redact_values
 from errorlens._internal.state import STATE
 from errorlens.record import ErrorRecord, secret_values
@@ -506,6 +507,7 @@ def record_error(
         exc_info = exc_info_of(error) if isinstance(error, BaseException) else None
         if message is not None:
             message = clean_message(message, record)
+        level = current_policy().level_for(record, level)
         event = ErrorEvent(record, exc_info, level=level, message=message)
         if exc_info is None and _responses:
             # A response client capture recorded already: the same error.

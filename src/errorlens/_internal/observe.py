@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
+from errorlens._internal import storm
 from errorlens._internal.events import (
     ErrorEvent,
     ExcInfo,
@@ -25,6 +26,8 @@ from errorlens._internal.events import (
     store_traceback,
 )
 from errorlens._internal.guard import report_internal
+from errorlens._internal.policy import DROP
+from errorlens._internal.policy import current as current_policy
 from errorlens._internal.reader.extract import extract
 from errorlens._internal.records import record_from_mapping
 from errorlens._internal.scrub import redact_text, redact_values
@@ -72,7 +75,7 @@ class Observation:
     Holds no exception: :mod:`errorlens.stdlib` keeps it until the thread's next record.
     """
 
-    __slots__ = ("_summary", "api_error", "api_errors", "message", "omitted", "record")
+    __slots__ = ("_summary", "api_error", "api_errors", "level", "message", "omitted", "record")
 
     def __init__(
         self,
@@ -81,8 +84,11 @@ class Observation:
         message: str | None,
         api_errors: list[dict[str, Any]] | None = None,
         omitted: int = 0,
+        level: int | None = None,
     ) -> None:
         self.record = record
+        # The level the policy gives the line (DROP: not written), None: as logged.
+        self.level = level
         self.api_error = api_error
         self.message = message
         # Every member's facts when a group of several API errors was logged, and how
@@ -242,6 +248,7 @@ def observe(
         if source is None and exc_info is not None and _is_group(exc_info[1]):
             return _observe_group(exc_info, level, logger_name, message, via_stdlib)
         return None
+    level = _line_level(record, level, logger_name, via_stdlib)
     api_error = record.as_dict()
     last_clean.api_error = api_error
     text = clean_message(message, record) if message is not None else None
@@ -258,7 +265,15 @@ def observe(
             traceback=traceback,
         )
     )
-    return Observation(record, api_error, text)
+    return Observation(record, api_error, text, level=level)
+
+
+def _line_level(record: ErrorRecord, level: int, logger_name: str | None, via_stdlib: bool) -> int:
+    """The policy's level for the line, DROP when a storm's summary stands for it."""
+    level = current_policy().level_for(record, level)
+    if level != DROP and not storm.admit(record, logger_name, via_structlog=not via_stdlib):
+        return DROP
+    return level
 
 
 def _observe_group(
@@ -274,6 +289,8 @@ def _observe_group(
     if not found:
         return None
     first = found[0][1]
+    # The line's level: the most pressing the policy gives any member.
+    level = max(current_policy().level_for(record, level) for _, record in found)
     text = clean_message(message, first) if message is not None else None
     # Every member's secrets leave the group's traceback, as a lone exception's do.
     secrets = tuple(value for _, record in found for value in secret_values(record))
@@ -297,7 +314,7 @@ def _observe_group(
     last_clean.api_error = api_error
     several = len(found) > 1 or omitted
     api_errors = [record.as_dict() for _, record in found] if several else None
-    return Observation(first, api_error, text, api_errors, omitted)
+    return Observation(first, api_error, text, api_errors, omitted, level=level)
 
 
 # -- trace context -------------------------------------------------------------------

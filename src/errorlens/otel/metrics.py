@@ -17,6 +17,7 @@ from errorlens._internal.locks import SafeLock
 from errorlens._internal.reader.vendors import host_of
 from errorlens._internal.version import VERSION
 from errorlens.otel.attributes import (
+    ATTR_CATEGORY,
     ATTR_CODE,
     ATTR_RETRYABLE,
     ATTR_SERVER_ADDRESS,
@@ -269,7 +270,11 @@ _labels = _LabelBounds()
 def _metric_attributes(record: ErrorRecord, instruments: _Instruments) -> dict[str, AttributeValue]:
     vendor, code = _labels.bounded(record.vendor, record.code)
     status = record.status
-    attributes: dict[str, AttributeValue] = {ATTR_RETRYABLE: record.retryable}
+    # The category: a dozen values, a bounded label whatever the vendors send.
+    attributes: dict[str, AttributeValue] = {
+        ATTR_RETRYABLE: record.retryable,
+        ATTR_CATEGORY: record.category,
+    }
     if vendor is not None:
         attributes[ATTR_VENDOR] = vendor
     else:
@@ -300,6 +305,6 @@ def record_metrics(record: ErrorRecord) -> None:
             {
                 k: v
                 for k, v in attributes.items()
-                if k in (ATTR_VENDOR, ATTR_CODE, ATTR_SERVER_ADDRESS)
+                if k in (ATTR_VENDOR, ATTR_CODE, ATTR_SERVER_ADDRESS, ATTR_CATEGORY)
             },
         )
