@@ -87,7 +87,11 @@ def read_fields(
     if not found.out:
         _node_field(body, words[-1], found)
     for scan in reversed(body.scans):
-        if isinstance(scan.values[FIELD_MAP], dict):
+        # A map under "errors" is field errors; under another key ("params") only when
+        # the status says validation failed (a 401's params are the request's own).
+        if isinstance(scan.values[FIELD_MAP], dict) and (
+            scan.ranks[FIELD_MAP] == STANDARD or status in _VALIDATION_STATUSES
+        ):
             found.add_items(map_items(scan.values[FIELD_MAP]))
     if isinstance(body.details, dict):
         _details_fields(body, status, words, found)
