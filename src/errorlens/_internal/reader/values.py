@@ -66,8 +66,7 @@ def as_id(value: Any) -> str | None:
     """A request or correlation id as text; numbers count, other values do not."""
     if isinstance(value, str):
         value = value.strip()
-        # An id is one token: a text with spaces (a stack "trace") is none.
-        return cap(value, _ID_CAP) if value and " " not in value else None
+        return cap(value, _ID_CAP) if value else None
     if isinstance(value, int) and not isinstance(value, bool) and value >= _SMALL_NUMBER:
         return as_code(value)  # a small number is an error number, not an id
     return None
