@@ -113,7 +113,10 @@ def test_details_code_when_the_node_has_none() -> None:
 
 
 def test_numeric_code_as_last_body_resort() -> None:
-    assert code.numeric_code(evidence({"code": 429, "message": "slow down"}, 429)) == "429"
+    # A gRPC-style number with nothing better beside it is the vendor's code ...
+    assert code.numeric_code(evidence({"code": 8, "message": "slow down"}, 429)) == "8"
+    # ... a number that only repeats the HTTP status is none: never made up from it.
+    assert code.numeric_code(evidence({"code": 429, "message": "slow down"}, 429)) is None
 
 
 def test_xml_root_element_that_is_the_error_name() -> None:

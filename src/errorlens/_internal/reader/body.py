@@ -23,8 +23,10 @@ from errorlens._internal.reader.keys import (
     FIELD,
     FIELD_MAP,
     LEAD,
+    MESSAGE,
     ROLE_COUNT,
     ROOT_NAME,
+    role_of,
 )
 from errorlens._internal.reader.node import MAX_ENTRIES, NodeScan
 from errorlens._internal.reader.values import seconds
@@ -150,6 +152,11 @@ def _walk(body: Body, node: dict[Any, Any]) -> None:
     scan = NodeScan(node, body.xml)
     scans = [scan]
     outer = 0  # the roles of the nodes around the innermost one
+    if not scan.present & _ERROR_FACTS:
+        wrapped = _enveloped(node, body.xml)
+        if wrapped is not None:
+            outer, scan = scan.present, wrapped
+            scans.append(scan)
     for _ in range(_MAX_DEPTH):
         inner = scan.values[CONTAINER]
         if not isinstance(inner, dict) or not inner:
@@ -164,6 +171,32 @@ def _walk(body: Body, node: dict[Any, Any]) -> None:
     body.merged = _merged(scans) if filled else scan.values
     present = outer | scan.present
     body.present |= present if scan.present else present | BARE_NODE
+
+
+# Facts that make a node an error node: without them, the root may be an envelope.
+_ERROR_FACTS = 1 << CODE | 1 << MESSAGE | _CONTAINER_BIT | _ENTRIES_BIT
+# Wrappers that say nothing themselves: {"Response": {"Error": ...}}, {"meta": {...}}.
+_ENVELOPES = frozenset({"response", "result", "data", "meta", "body", "payload", "d"})
+_ENVELOPE_KEYS = 16
+_OWN_FACTS = 1 << CODE | 1 << MESSAGE
+
+
+def _enveloped(node: dict[Any, Any], xml: bool) -> NodeScan | None:
+    """The node one level down that carries the error facts, when the root carries none.
+
+    A wrapper word (``Response``, ``meta``, ``data``) may hold any error fact; another
+    key ({"status": {"code": ..., "description": ...}}) must hold a code or a text.
+    """
+    for key, value in list(node.items())[:_ENVELOPE_KEYS]:
+        if type(key) is not str or not isinstance(value, dict) or not value:
+            continue
+        wrapper = key.lower() in _ENVELOPES
+        if not wrapper and role_of(key, xml)[0] == DETAILS:
+            continue  # {"details": {"code": ...}} stays the node's details
+        scan = NodeScan(value, xml)
+        if scan.present & (_ERROR_FACTS if wrapper else _OWN_FACTS):
+            return scan
+    return None
 
 
 def _merged(scans: list[NodeScan]) -> list[Any]:

@@ -15,6 +15,7 @@ from errorlens._internal.reader.document import decode
 from errorlens._internal.reader.evidence import Evidence, first
 from errorlens._internal.reader.fields import read_fields
 from errorlens._internal.reader.headers import read_headers
+from errorlens._internal.reader.keys import DOC_TEXT
 from errorlens._internal.reader.parts import HttpParts
 from errorlens._internal.reader.rules.code import CODE_RULES, normalised
 from errorlens._internal.reader.rules.ids import CORRELATION_RULES, REQUEST_ID_RULES
@@ -92,6 +93,9 @@ def build_record(parts: HttpParts) -> ErrorRecord:
     if document.data is not None:
         body = read_body(document.data, xml=document.kind == "xml")
     ev = Evidence(status, facts, body, document.text, parts)
+    if document.text is not None or document.reference is not None:
+        ev.page = document
+        ev.present |= DOC_TEXT
     ev.code = code = first(CODE_RULES, ev)
     type_ = first(TYPE_RULES, ev)
     message = first(MESSAGE_RULES, ev)

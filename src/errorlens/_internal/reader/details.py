@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from errorlens._internal.reader.body import Body
-from errorlens._internal.reader.keys import role_of
+from errorlens._internal.reader.keys import LEARNED, role_of
 from errorlens._internal.reader.node import MAX_KEYS
 from errorlens._internal.text import cap
 
@@ -46,7 +46,9 @@ def _unconsumed(node: dict[Any, Any], xml: bool) -> dict[str, Any] | None:
 def _extra(key: Any, value: Any, xml: bool) -> bool:
     if not isinstance(key, str) or value is None or isinstance(value, bool):
         return False
-    return role_of(key, xml)[0] < 0
+    # A key read by its words is a guess: it stays among the details too.
+    role, rank = role_of(key, xml)
+    return role < 0 or rank == LEARNED
 
 
 def details_value(details: Any) -> tuple[Any, tuple[str, ...]]:

@@ -18,6 +18,12 @@ import re
 from typing import Any
 
 from errorlens._internal.reader.cbor import MAX_ITEMS, decode_cbor
+from errorlens._internal.reader.page import (
+    labelled_code,
+    page_sentence,
+    reference_id,
+    weak_title,
+)
 
 __all__ = [
     "MARKUP_WINDOW",
@@ -53,12 +59,21 @@ class Document:
     "binary" (a body with no readable text) or "empty".
     """
 
-    __slots__ = ("data", "kind", "text")
+    __slots__ = ("code", "data", "kind", "reference", "text")
 
-    def __init__(self, kind: str, data: Any = None, text: str | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        data: Any = None,
+        text: str | None = None,
+        reference: str | None = None,
+        code: str | None = None,
+    ) -> None:
         self.kind = kind
         self.data = data
         self.text = text
+        self.reference = reference  # a support reference printed on an HTML or text page
+        self.code = code  # a code printed on an HTML page ("Error code 1020")
 
 
 EMPTY = Document("empty")
@@ -83,7 +98,7 @@ _XML_SALVAGE = re.compile(
     r"<(?:[\w.-]{1,40}:)?([A-Za-z][\w.-]{0,40})>([^<]{1,600})</(?:[\w.-]{1,40}:)?\1>"
 )
 # Each pattern below stops at the next "<": a run of unclosed tags costs one pass.
-_OPENING = {tag: re.compile(f"<{tag}[>/\\s]") for tag in ("title", "h1")}
+_OPENING = {tag: re.compile(f"<{tag}[>/\\s]") for tag in ("title", "h1", "h2")}
 _TAGS = re.compile(r"<[^<>]*>")
 # Control characters (C0, DEL, C1) and bidirectional overrides: never part of a
 # vendor's text, and able to forge or hide parts of a log line.
@@ -417,18 +432,27 @@ def _as_html(text: str) -> Document:
     window = text[:MARKUP_WINDOW]
     # Each non-ASCII character becomes one "?": the same length, so the same indices.
     lowered = window.encode("ascii", "replace").decode("ascii").lower()
-    for tag in ("title", "h1"):
+    title = _title(window, lowered)
+    if title is None or weak_title(title):
+        # "502 Bad Gateway" says nothing the status does not: the page's own sentence.
+        title = page_sentence(window, lowered) or title
+    reference = reference_id(window, lowered)
+    return Document("html", None, title, reference, labelled_code(window, lowered))
+
+
+def _title(window: str, lowered: str) -> str | None:
+    for tag in ("title", "h1", "h2"):
         fragment = _element_text(window, lowered, tag)
         if fragment is not None:
             title = clean_text(html.unescape(_TAGS.sub(" ", fragment)))[:300]
             if title:
-                return Document("html", None, title)
-    return Document("html")
+                return title
+    return None
 
 
 def _as_text(text: str) -> Document:
     cleaned = clean_text(text[:TEXT_WINDOW])
-    return Document("text", None, cleaned[:500] or None)
+    return Document("text", None, cleaned[:500] or None, reference_id(cleaned))
 
 
 # Per tree kind: parse whole, salvage a prefix, and what a body that gives neither is.

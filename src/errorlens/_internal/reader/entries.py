@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from errorlens._internal.reader.keys import ENTRIES, INCIDENTAL, KEYS, MESSAGE, VARIANT, normalise
+from errorlens._internal.reader.keys import (
+    BROAD,
+    ENTRIES,
+    INCIDENTAL,
+    KEYS,
+    MESSAGE,
+    VARIANT,
+    normalise,
+)
 from errorlens._internal.reader.node import MAX_ENTRIES
+from errorlens._internal.reader.vocabulary import words_of
 
 __all__ = ["entry_field", "entry_message", "map_items", "reasons"]
 
@@ -28,6 +37,7 @@ _ENTRY_FIELD_KEYS = {
     "target": 3,
     "path": 4,
     "location": 6,
+    "key": 7,
 }
 _ENTRY_MESSAGE_KEYS = {
     "message": 0,
@@ -40,8 +50,9 @@ _ENTRY_MESSAGE_KEYS = {
     "title": 3,
     "error": 3,
     "summary": 3,
+    "text": 1,
 }
-_LOC_PREFIXES = frozenset({"body", "query", "path", "header", "headers", "cookie", "form"})
+_LOC_PREFIXES = frozenset({"body", "query", "path", "header", "headers", "cookie", "form", "input"})
 _POINTER_PREFIXES = frozenset({"data", "attributes", "relationships"})
 _POINTER_KEYS = frozenset({"pointer", "instancepath", "field", "path"})
 _LIST_KEYS = frozenset({"loc", "path", "field"})
@@ -75,7 +86,7 @@ _MAX_REASONS = 10
 _LONG_MESSAGE = 120
 
 
-def entry_field(entry: dict[str, Any], max_rank: int = 99) -> str | None:
+def entry_field(entry: dict[str, Any], max_rank: int = 99, depth: int = 0) -> str | None:
     """The field an entry names: ``field``/``param``, a JSON pointer, a ``loc`` path..."""
     best_rank = max_rank
     best: str | None = None
@@ -83,13 +94,17 @@ def entry_field(entry: dict[str, Any], max_rank: int = 99) -> str | None:
         if not isinstance(key, str):
             continue
         norm = normalise(key)
-        if norm == "source" and isinstance(value, dict):
-            # JSON:API: {"source": {"pointer": "/data/attributes/title"}}
-            inner = entry_field(value)
+        if norm in _HOLDERS and isinstance(value, dict):
+            # JSON:API {"source": {"pointer": ...}}, {"meta": {"param_name": ...}},
+            # GraphQL {"extensions": {"inputPath": [...]}}, {"target": {"name": ...}}.
+            # Only a name that says field: not GraphQL's response "path" in extensions.
+            inner = entry_field(value, _HELD_RANK, depth + 1) if depth < 2 else None
             if inner is not None and best_rank > 1:
                 best, best_rank = inner, 1
             continue
         rank = _ENTRY_FIELD_KEYS.get(norm)
+        if rank is None:
+            rank = _field_by_words(key)
         if rank is None or rank >= best_rank:
             continue
         if norm == "path" and "locations" in entry:
@@ -100,11 +115,25 @@ def entry_field(entry: dict[str, Any], max_rank: int = 99) -> str | None:
     return best
 
 
+def _field_by_words(key: str) -> int | None:
+    # "parameterName", "fieldName", "param_name", "inputPath": a name or path of a field.
+    words = words_of(key)
+    if len(words) > 1 and words[-1] in _FIELD_HEADS and words[-2] in _FIELD_WORDS:
+        return 1
+    return None
+
+
+_HELD_RANK = 4
+_HOLDERS = frozenset({"source", "meta", "extensions", "target", "context"})
+_FIELD_HEADS = frozenset({"name", "path", "pointer", "key"})
+_FIELD_WORDS = frozenset({"field", "parameter", "property", "attribute", "input", "argument"})
+
+
 def field_name(value: Any, norm: str) -> str | None:
     """A field name as dotted text, from a string, a pointer or a path list."""
     if isinstance(value, str):
         return _text_field(value.strip(), norm)
-    if isinstance(value, list) and value and norm in _LIST_KEYS:
+    if isinstance(value, list) and value and (norm in _LIST_KEYS or norm.endswith("path")):
         parts = [str(p) for p in value[:20] if isinstance(p, str | int) and not isinstance(p, bool)]
         if len(parts) > 1 and parts[0] in _LOC_PREFIXES:
             parts = parts[1:]  # FastAPI: ["body", "email"]
@@ -116,13 +145,20 @@ def _text_field(text: str, norm: str) -> str | None:
     if not text or len(text) > 200:
         return None
     if text.startswith("/") and norm in _POINTER_KEYS:
-        parts = [p for p in text.split("/") if p]
-        while parts and parts[0] in _POINTER_PREFIXES:
-            parts.pop(0)
-        return ".".join(parts) or None
+        return _pointer_path([p for p in text.split("/") if p])
+    if "." in text and norm == "pointer":  # a dotted pointer: "attributes.amount"
+        return _pointer_path(text.split("."))
+    if text.startswith(".") and len(text) > 1 and norm in _POINTER_KEYS:
+        return text[1:]  # a JSON path from the root: ".city" (AJV's dataPath)
     if text.startswith("#/"):
         return ".".join(p for p in text[2:].split("/") if p) or None
     return text
+
+
+def _pointer_path(parts: list[str]) -> str | None:
+    while parts and parts[0] in _POINTER_PREFIXES:
+        parts.pop(0)
+    return ".".join(parts) or None
 
 
 def entry_message(entry: dict[str, Any]) -> str | None:
@@ -143,10 +179,12 @@ def entry_message(entry: dict[str, Any]) -> str | None:
 
 
 def _error_key(key: str) -> bool:
+    # A key of an error node, not a field: {"errors": {"detail": "Not Found"}} is no
+    # field map (Phoenix).
     norm = normalise(key)
     known = KEYS.get(norm)
     return norm in _META_KEYS or (
-        known is not None and known[0] != MESSAGE and known[1] < INCIDENTAL
+        known is not None and (known[0] != MESSAGE or known[1] <= BROAD) and known[1] < INCIDENTAL
     )
 
 
@@ -206,6 +244,11 @@ def _nested_message(node: dict[str, Any]) -> str | None:
 def _entry_texts(entries: list[Any], skip_first: bool) -> list[str]:
     texts: list[str] = []
     for entry in entries[:MAX_ENTRIES]:
+        if isinstance(entry, str):  # {"errors": ["name is required", ...]}
+            if entry.strip() and not skip_first:
+                texts.append(entry.strip())
+            skip_first = False
+            continue
         if not isinstance(entry, dict) or entry.get("@type") is not None:
             continue
         if skip_first:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from errorlens._internal.reader.body import Body
+from errorlens._internal.reader.document import Document
 from errorlens._internal.reader.headers import HeaderFacts
 from errorlens._internal.reader.keys import (
     DOC_TEXT,
@@ -30,7 +31,16 @@ T = TypeVar("T")
 class Evidence:
     """The facts of one error, read once; rules pick from them, never re-read."""
 
-    __slots__ = ("body", "code", "facts", "parts", "present", "status", "text")
+    __slots__ = (
+        "body",
+        "code",
+        "facts",
+        "page",
+        "parts",
+        "present",
+        "status",
+        "text",
+    )
 
     def __init__(
         self,
@@ -44,6 +54,7 @@ class Evidence:
         self.facts = facts
         self.body = body
         self.text = text  # the text of an HTML or plain-text body
+        self.page = _NO_PAGE  # an HTML or text body's document: its kind, reference, code
         self.parts = parts if parts is not None else _NO_PARTS
         self.code: str | None = None  # the code once chosen: later fields may depend on it
         present = facts.present | body.present
@@ -65,6 +76,7 @@ class Evidence:
 
 
 _NO_PARTS = HttpParts()
+_NO_PAGE = Document("empty")
 
 
 Rule = Callable[[Evidence], T | None]

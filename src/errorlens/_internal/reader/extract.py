@@ -136,7 +136,7 @@ def errors_in_success(body: Any, headers: Any = None) -> Any:
     data = decode(body, _content_type(headers)).data
     if not isinstance(data, Mapping):
         return None
-    if _graphql_errors(data) or _jsonrpc_error(data) or _ok_false(data):
+    if _graphql_errors(data) or _jsonrpc_error(data) or _ok_false(data) or _enveloped(data):
         return data
     return None
 
@@ -162,6 +162,27 @@ def _jsonrpc_error(data: Mapping[str, Any]) -> bool:
 def _ok_false(data: Mapping[str, Any]) -> bool:
     error = data.get("error")
     return data.get("ok") is False and isinstance(error, str) and bool(error)
+
+
+_ENVELOPES = frozenset({"response", "result", "data", "meta", "body", "payload", "d"})
+_ERROR_KEYS = frozenset({"error", "errors", "fault"})
+_LOOKED_AT = 16
+
+
+def _enveloped(data: Mapping[str, Any]) -> bool:
+    # {"Response": {"Error": {...}, "RequestId": ...}} (Tencent Cloud), {"odata.error": ...}.
+    for key, value in list(data.items())[:_LOOKED_AT]:
+        if not isinstance(key, str) or not isinstance(value, Mapping) or not value:
+            continue
+        name = key.lower()
+        if name.startswith("odata.") and name.endswith("error"):
+            return True
+        if name in _ENVELOPES and any(
+            isinstance(k, str) and k.lower() in _ERROR_KEYS and v
+            for k, v in list(value.items())[:_LOOKED_AT]
+        ):
+            return True
+    return False
 
 
 def _content_type(headers: Any) -> str | None:

@@ -6,7 +6,14 @@ from typing import Any
 
 from errorlens._internal.reader.body import Body
 from errorlens._internal.reader.entries import entry_field, entry_message, map_items
-from errorlens._internal.reader.keys import DETAILS, ENTRIES, FIELD, FIELD_MAP, STANDARD
+from errorlens._internal.reader.keys import (
+    DETAILS,
+    ENTRIES,
+    FIELD,
+    FIELD_MAP,
+    HEADLINE,
+    STANDARD,
+)
 from errorlens._internal.reader.node import MAX_ENTRIES, NodeScan
 from errorlens._internal.text import cap
 from errorlens.record import FieldError
@@ -71,17 +78,34 @@ def read_fields(
 ) -> tuple[FieldError, ...]:
     """Every field error the body names. ``words`` are the code, type and message."""
     found = FieldCollector()
-    found.add_entries(body.entries)
+    # A server error with further "details" (OData) names no field that failed
+    # validation: its targets are query options, not inputs.
+    if status is not None and status >= _SERVER_ERROR and _details_entries(body):
+        return ()
+    # A top-level array of errors: its first entry is one of them too.
+    found.add_entries(body.top_entries if body.top_entries else body.entries)
     if not found.out:
         _node_field(body, words[-1], found)
     for scan in reversed(body.scans):
-        if isinstance(scan.values[FIELD_MAP], dict):
+        # A map under "errors" is field errors; under another key ("params") only when
+        # the status says validation failed (a 401's params are the request's own).
+        if isinstance(scan.values[FIELD_MAP], dict) and (
+            scan.ranks[FIELD_MAP] == STANDARD or status in _VALIDATION_STATUSES
+        ):
             found.add_items(map_items(scan.values[FIELD_MAP]))
     if isinstance(body.details, dict):
         _details_fields(body, status, words, found)
     if field_map is not None:
         found.add_items(map_items(field_map))
     return tuple(found.out)
+
+
+_SERVER_ERROR = 500
+
+
+def _details_entries(body: Body) -> bool:
+    inner = body.inner
+    return inner is not None and inner.ranks[ENTRIES] == HEADLINE
 
 
 def _node_field(body: Body, message: str | None, found: FieldCollector) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from errorlens._internal.reader.keys import (
     H_AUTH_ERROR,
     H_CORRELATION,
+    H_ERROR_CODE,
     H_ERROR_MESSAGE,
     H_ERROR_TYPE,
     H_QUERY_ERROR,
@@ -54,6 +55,7 @@ _REQUEST_ID_HEADERS = (
     "x-kong-request-id",
     "x-trace-id",
     "x-amz-cf-id",
+    "apns-id",
 )
 _REQUEST_ID_RANK = {name: rank for rank, name in enumerate(_REQUEST_ID_HEADERS)}
 _GENERIC_REQUEST_ID_RANK = len(_REQUEST_ID_HEADERS)
@@ -97,6 +99,7 @@ class HeaderFacts:
     should_retry: bool | None = None
     vendor: str | None = None
     error_type: str | None = None
+    error_code: str | None = None  # a "*-error-code" header: "x-ms-error-code"
     query_error: str | None = None
     error_message: str | None = None
     auth_error: str | None = None
@@ -251,12 +254,33 @@ def _take_hinted(facts: HeaderFacts, name: str, value: str) -> None:
             facts.present &= ~H_SHOULD_RETRY
         else:
             facts.present |= H_SHOULD_RETRY
-    elif name.endswith(("request-id", "requestid", "req-id")):
+    elif name.endswith(_REQUEST_ID_ENDS):
         _offer_request_id(facts, _GENERIC_REQUEST_ID_RANK, value)
+    elif name.endswith(("ratelimit-reset", "rate-limit-reset")):
+        facts.rate_reset = value  # "X-Contentful-RateLimit-Reset"
+        facts.present |= H_RATE_RESET
+    elif name.endswith(_ERROR_CODE_ENDS):
+        # "x-ms-error-code", "x-clickhouse-exception-code": the header names the error.
+        code = value.strip()
+        if code and facts.error_code is None:
+            facts.error_code = code[:200]
+            facts.present |= H_ERROR_CODE
     elif "correlation" in name:
         _offer_correlation_id(facts, 50, value)
 
 
+_ERROR_CODE_ENDS = ("-error-code", "-exception-code", "-errorcode")
+# "x-foo-request-id", "X-Ep-Request-Uuid", "X-DocuSign-TraceToken", "x-b3-traceid".
+_REQUEST_ID_ENDS = (
+    "request-id",
+    "requestid",
+    "req-id",
+    "request-uuid",
+    "trace-id",
+    "traceid",
+    "tracetoken",
+    "trace-token",
+)
 _YES_NO = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -312,7 +336,20 @@ _FACTS = {
 }
 
 _IGNORED = -100
-_GENERIC_HINTS = ("correlation", "should-retry", "request-id", "requestid", "req-id")
+_GENERIC_HINTS = (
+    "correlation",
+    "trace",
+    "request-uuid",
+    "rate-limit-reset",
+    "ratelimit-reset",
+    "should-retry",
+    "request-id",
+    "requestid",
+    "req-id",
+    "error-code",
+    "exception-code",
+    "errorcode",
+)
 # Raw header name -> (lowercase name, role or None or _IGNORED, vendor hint).
 _names: dict[str, tuple[str, int | None, str | None]] = {}
 

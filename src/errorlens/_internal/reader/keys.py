@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from errorlens._internal.reader.vocabulary import Vocabulary, load_table, words_of
+
 __all__ = [
     "ALWAYS",
     "BARE_NODE",
@@ -17,6 +19,7 @@ __all__ = [
     "DOC_TEXT",
     "H_AUTH_ERROR",
     "H_CORRELATION",
+    "H_ERROR_CODE",
     "H_ERROR_MESSAGE",
     "H_ERROR_TYPE",
     "H_QUERY_ERROR",
@@ -40,6 +43,7 @@ __all__ = [
     "FIELD",
     "FIELD_MAP",
     "KEYS",
+    "LEARNED",
     "NAME",
     "MESSAGE",
     "NORMALISE",
@@ -56,6 +60,7 @@ __all__ = [
     "json_roles",
     "normalise",
     "role_of",
+    "use_vocabulary",
 ]
 
 # Roles a key can play in an error node.
@@ -86,9 +91,10 @@ P_TYPE = 1 << 32
 P_MESSAGE = 1 << 33
 P_REQUEST_ID = 1 << 34
 P_RETRYABLE = 1 << 35
+H_ERROR_CODE = 1 << 36  # a "*-error-code" header
 ALWAYS = 0  # a rule that needs no fact (the reason phrase)
 
-# Ranks, best first.
+# Ranks, best first. A key read by its words (``LEARNED``) ranks as ``LISTED``.
 STANDARD = 0  # the field's own name: "code", "message", "details", "__type"
 VARIANT = 1  # a common other spelling: "errcode", "msg"; a registered alias
 BROAD = 2  # a wider word that usually means the field: "detail", "category"
@@ -150,6 +156,8 @@ KEYS: dict[str, tuple[int, int]] = {
     "retryafterseconds": (RETRY_AFTER, STANDARD),
     "retrydelay": (RETRY_AFTER, VARIANT),
     "retryin": (RETRY_AFTER, BROAD),
+    "backoff": (RETRY_AFTER, BROAD),
+    "backoffseconds": (RETRY_AFTER, VARIANT),
     "retryafterms": (RETRY_MS, STANDARD),
     "retryable": (RETRYABLE, STANDARD),
     "isretryable": (RETRYABLE, STANDARD),
@@ -217,6 +225,8 @@ def _classify(key: str, xml: bool) -> tuple[int, int]:
     if key == "__type":  # AWS JSON protocols
         return (CODE, STANDARD)
     norm = normalise(key)
+    if norm.startswith("odata."):
+        norm = norm[6:]  # OData's "odata.error" is its "error"
     found = KEYS.get(norm)
     if found is None and xml:
         found = _XML_CONTAINERS.get(norm)
@@ -224,7 +234,77 @@ def _classify(key: str, xml: bool) -> tuple[int, int]:
         found = (REQUEST_ID, SHAPED)  # "paypal_request_id", "upstreamRequestId"
     if found is None and norm.endswith("errorcode") and len(norm) < 24:
         found = (CODE, VARIANT)  # Chargebee's "api_error_code"
-    return found or UNKNOWN
+    if found is None and _support_id(key, norm):
+        found = (REQUEST_ID, SHAPED)  # "x_trace_id", "support_reference"
+    if found is None and _names_a_field(key):
+        found = (FIELD, SHAPED)  # "missing_field", "invalid_parameter"
+    if found is None and norm.endswith("type") and len(norm) < 24 and norm != "type":
+        found = (TYPE, INCIDENTAL)  # SCIM's "scimType": a category under its own name
+    if found is None and norm.endswith(_CONTAINER_ENDS) and len(norm) < 32:
+        found = (CONTAINER, SHAPED)  # "requestError", "serviceException"
+    return found or _learned(key)
+
+
+# A key no spelling above names is read by its words (``vocabulary.py``): the table
+# derived from many APIs' error schemas says which role its words name. Such keys rank
+# after every listed spelling.
+LEARNED = LISTED
+
+
+def _support_id(key: str, norm: str) -> bool:
+    # "*trace_id" and "*_reference" name a per-request support id (not "pspReference",
+    # a payment's reference: only the separated word counts); so do an id, reference
+    # or token of a request, log, trace, response or error instance ("logRef",
+    # "errorInstanceId", "response_id"), and a bare "trace".
+    if len(norm) >= 32:
+        return False
+    if norm == "trace" or norm.endswith("traceid") or key.lower().endswith(_REFERENCE_ENDS):
+        return True
+    words = words_of(key)
+    return (
+        len(words) > 1
+        and words[-1] in _SUPPORT_HEADS
+        and any(word in _SUPPORT_WORDS for word in words[:-1])
+    )
+
+
+def _names_a_field(key: str) -> bool:
+    words = words_of(key)
+    return len(words) == 2 and words[-1] in ("field", "parameter") and words[0] in _FIELD_FAULTS
+
+
+_FIELD_FAULTS = frozenset({"missing", "invalid", "bad", "unknown", "required", "offending"})
+_REFERENCE_ENDS = ("_reference", "-reference")
+_CONTAINER_ENDS = ("error", "exception", "fault")
+_SUPPORT_HEADS = frozenset({"id", "reference", "token"})
+_SUPPORT_WORDS = frozenset(
+    {"trace", "log", "request", "tracking", "incident", "support", "debug", "instance", "response"}
+)
+
+
+_LEARNED_ROLES = {
+    "code": CODE,
+    "message": MESSAGE,
+    "request_id": REQUEST_ID,
+    "correlation": CORRELATION,
+    "type": TYPE,
+    "retry": RETRY_AFTER,
+}
+_vocabulary = [Vocabulary(load_table())]
+
+
+def _learned(key: str) -> tuple[int, int]:
+    verdict = _vocabulary[0].role_of(key)
+    role = _LEARNED_ROLES.get(verdict[0], -1) if verdict is not None else -1
+    return (role, LEARNED) if role >= 0 else UNKNOWN
+
+
+def use_vocabulary(table: dict[str, Any] | None) -> None:
+    """Read unknown keys with ``table`` (None: no learned words): for measuring it."""
+    _vocabulary[0] = Vocabulary(table if table is not None else {})
+    _json_roles.clear()
+    for cache in _dependents:
+        cache.clear()
 
 
 # Caches of what the table said (the node plans): emptied when the table changes.

@@ -8,6 +8,7 @@ chosen by the role the table gave.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,9 +48,10 @@ __all__ = ["MAX_ENTRIES", "NodeScan", "held_entries", "plan_of"]
 MAX_KEYS = 256
 MAX_ENTRIES = 50
 _USELESS_TYPES = frozenset({"error", "errors", "exception", "fail", "failure", "failed"})
-_STATUS_WORDS = frozenset({"error", "fail", "failed", "failure", "ok", "success"})
+_STATUS_WORDS = frozenset({"error", "fail", "failed", "failure", "fatal", "ok", "success"})
 
 _UNKNOWN_KEY = -1
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HOLDER_KEYS = 32  # keys of an unknown list's first object looked at for its errors
 _PLAIN_ROLES = (REQUEST_ID, CORRELATION, RETRY_AFTER, RETRY_MS, RETRYABLE, FIELD)
 _JSON_TYPES = (str, int, float, bool, list, dict)
@@ -77,7 +79,7 @@ class NodeScan:
         plan = _plans[xml].get(tuple(node)) if len(node) <= _PLANNED_KEYS else None
         for key, role, rank, plain in plan or plan_of(node, xml):
             value = node.get(key)
-            if value is None:
+            if value is None or value == "":
                 continue
             # Most values are taken as they are; a few keys change role with the shape.
             if type(value) not in plain:
@@ -148,6 +150,9 @@ def _container(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Ca
     if isinstance(value, str):
         return (CODE, SHAPED, value) if identifier(value) else (MESSAGE, LISTED, value)
     if isinstance(value, list):
+        if value and all(isinstance(v, str) for v in value[:MAX_ENTRIES]):
+            scan.offer(ENTRIES, VARIANT, value)  # {"error": ["EAPI:Rate limit exceeded"]}
+            return MESSAGE, LISTED, "; ".join(value[:10])
         return ENTRIES, VARIANT, value
     return None
 
@@ -156,9 +161,10 @@ def _message(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Cand
     if isinstance(value, str):
         return MESSAGE, rank, value
     if isinstance(value, dict):
-        return _message_node(key, value, xml)
+        return _message_node(key, value, xml) if rank != LISTED else None
     if isinstance(value, list) and value:
         if all(isinstance(v, str) for v in value[:MAX_ENTRIES]):
+            scan.offer(ENTRIES, LISTED, value)  # plain-string errors are errors too
             return MESSAGE, rank, "; ".join(value[:10])
         if isinstance(value[0], dict):
             return ENTRIES, BROAD, value
@@ -173,6 +179,9 @@ def _message_node(key: str, value: dict[str, Any], xml: bool) -> Candidate:
         if _error_node(value):
             return CONTAINER, LISTED, value  # FastAPI-style {"detail": {"message": ...}}
         return DETAILS, VARIANT, value
+    text = value.get("value")
+    if isinstance(text, str) and "lang" in value:
+        return MESSAGE, VARIANT, text  # OData: "message": {"lang": "en-US", "value": ...}
     return FIELD_MAP, VARIANT, value  # "message": {"email": ["is invalid"]}
 
 
@@ -206,6 +215,8 @@ def _name(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candida
         return (MESSAGE, LISTED, text) if text is not None else None
     if not isinstance(value, str):
         return None
+    if rank == NAMING and _UUID.fullmatch(value):
+        return REQUEST_ID, NAMING, value  # LaunchDarkly: "id" is the call's own id
     if name_like(value) if rank == NAMING else identifier(value):
         return NAME, rank, value
     return (MESSAGE, INCIDENTAL, value) if key.lower() == "reason" else None
@@ -223,6 +234,8 @@ def _type(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candida
 
 
 def _details(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    if rank == BROAD and isinstance(value, dict) and _error_node(value):
+        return CONTAINER, LISTED, value  # an "innererror" with its own text: more specific
     if isinstance(value, list) and key.lower() != "data":
         # A list under "details" is typed details (google.rpc) or per-field errors: both.
         if value and isinstance(value[0], dict):
@@ -237,6 +250,7 @@ def _details(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Cand
 def _entries(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
     if isinstance(value, list):
         if value and all(isinstance(v, str) for v in value[:MAX_ENTRIES]):
+            scan.offer(ENTRIES, rank, value)  # reasons for a generic message
             return MESSAGE, SHAPED, "; ".join(value[:10])  # {"errors": ["Forbidden"]}
         return (ENTRIES, rank, value) if value else None
     if isinstance(value, dict):
@@ -260,16 +274,42 @@ def _field_map(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Ca
         return FIELD_MAP, rank, value
     if isinstance(value, list) and value and isinstance(value[0], str):
         return FIELD, SHAPED, value  # Salesforce: "fields": ["Name", "Email"]
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return ENTRIES, BROAD, value  # "fields": [{"path": ..., "message": ...}]
     return None
 
 
 def _unknown(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
     # A list of objects under a key no rule knows ("Elements": [{"ValidationErrors":
-    # [...]}]): the errors those objects hold are a list of errors of this node.
+    # [...]}]): the errors those objects hold are a list of errors of this node; so are
+    # the objects themselves when they carry a message ("extra": [{"message": ...}]),
+    # and the list of errors a wrapper object holds (HAL's "_embedded": {"errors": []}).
+    if isinstance(value, dict):
+        held = _held_list(value, xml)
+        return (ENTRIES, NAMING, held) if held else None
     if not isinstance(value, list) or not value or not isinstance(value[0], dict):
         return None
     entries = held_entries(value, xml)
+    if entries is None and _error_node(value[0]) and _names_a_field(value[0]):
+        entries = value[:MAX_ENTRIES]
     return (ENTRIES, NAMING, entries) if entries else None
+
+
+_ITEM_FIELD_KEYS = frozenset({"field", "param", "parameter", "key", "path", "loc", "pointer"})
+
+
+def _names_a_field(item: dict[Any, Any]) -> bool:
+    # An error entry names its field; a field map's value list does not ({"value": [...]}).
+    return any(isinstance(k, str) and k.lower() in _ITEM_FIELD_KEYS for k in list(item)[:20])
+
+
+def _held_list(value: dict[Any, Any], xml: bool) -> list[Any] | None:
+    for key, inner in list(value.items())[:_HOLDER_KEYS]:
+        if not isinstance(inner, list) or not inner or not isinstance(inner[0], dict):
+            continue
+        if type(key) is str and role_of(key, xml)[0] == ENTRIES:
+            return inner[:MAX_ENTRIES]
+    return None
 
 
 def held_entries(items: list[Any], xml: bool) -> list[Any] | None:
@@ -303,8 +343,19 @@ def _as_is(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candid
     return role_of(key, xml)[0], rank, value
 
 
+def _request_id(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    # {"trace": {"requestId": "..."}}: the id one level down, under its own name.
+    if not isinstance(value, dict):
+        return None
+    for inner_key, inner in list(value.items())[:_HOLDER_KEYS]:
+        named = type(inner_key) is str and isinstance(inner, str) and bool(inner.strip())
+        if named and role_of(inner_key, xml)[0] == REQUEST_ID:
+            return REQUEST_ID, rank, inner
+    return None
+
+
 _SHAPERS: dict[int, Shaper] = {
-    REQUEST_ID: _as_is,
+    REQUEST_ID: _request_id,
     CORRELATION: _as_is,
     RETRY_AFTER: _as_is,
     RETRY_MS: _as_is,
@@ -325,10 +376,11 @@ _SHAPERS: dict[int, Shaper] = {
 # (role, rank, value type) taken without reshaping: the common cases, one set lookup.
 _AS_IS = frozenset(
     {(role, rank, kind) for role in _PLAIN_ROLES for rank in range(8) for kind in _JSON_TYPES}
+    - {(REQUEST_ID, rank, kind) for rank in range(8) for kind in (dict, list, float, bool)}
     | {(CODE, rank, kind) for rank in range(INCIDENTAL) for kind in (str, int)}
     - {(CODE, SHAPED, str)}  # ".tag" follows its union
     | {(MESSAGE, rank, str) for rank in range(8)}
-    | {(_UNKNOWN_KEY, NONE_YET, kind) for kind in _JSON_TYPES if kind is not list}
+    | {(_UNKNOWN_KEY, NONE_YET, kind) for kind in _JSON_TYPES if kind not in (list, dict)}
     | {(CONTAINER, rank, dict) for rank in range(8)}  # a nested node
 )
 # (role, rank) -> the value types taken as they are.

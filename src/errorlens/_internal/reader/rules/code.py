@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import re
+
 from errorlens._internal.reader.body import Body
 from errorlens._internal.reader.evidence import Chain, Evidence
 from errorlens._internal.reader.keys import (
+    ALWAYS,
     BODY_TEXT,
     CODE,
     DETAILS,
     DOC_TEXT,
+    ENTRIES,
+    FIELD,
+    FIELD_MAP,
     H_AUTH_ERROR,
+    H_ERROR_CODE,
     H_ERROR_TYPE,
     H_QUERY_ERROR,
+    HEADLINE,
     LEAD,
+    MESSAGE,
     NAME,
     NAMING,
     P_CODE,
+    REQUEST_ID,
     ROOT_NAME,
     STATUS_NAME,
     TYPE,
+    role_of,
 )
-from errorlens._internal.reader.node import NodeScan
+from errorlens._internal.reader.node import NodeScan, plan_of
+from errorlens._internal.reader.page import line_code
 from errorlens._internal.reader.values import (
     as_code,
     aws_code_name,
@@ -100,9 +112,46 @@ def _only_a_number(ev: Evidence, code: str) -> bool:
 def explicit_code(ev: Evidence) -> str | None:
     # The innermost node's own code ("code", "errorCode", "__type", "faultcode", <Code>).
     code = _body_code(ev.body)
-    if code is None or (code[0] in _NUMERIC_HEADS and _only_a_number(ev, code)):
+    if code is None or not _says_something(ev, code):
         return None
     return code
+
+
+def _says_something(ev: Evidence, code: str) -> bool:
+    if code[0] in _NUMERIC_HEADS:
+        return not _only_a_number(ev, code)
+    return len(code) > _STATUS_WORD_LENGTH or code.lower() not in _STATUS_WORDS
+
+
+# Codes that only say an error happened ("resultCode": "Error").
+_STATUS_WORDS = frozenset(
+    {"error", "errors", "fail", "failed", "failure", "fatal", "ok", "success"}
+)
+_STATUS_WORD_LENGTH = 7
+
+
+def other_code(ev: Evidence) -> str | None:
+    # The node's best code says nothing ("code": 404 beside "errorNum": 1202, both
+    # codes): another key of the node that names a code.
+    body = ev.body
+    inner = body.inner
+    if inner is None:
+        return None
+    node = inner.node
+    for key, role, _, _ in plan_of(node, body.xml):
+        if role == CODE:
+            code = normalised(as_code(node.get(key)), body.xml)
+            if code is not None and _says_something(ev, code):
+                return code
+    return None
+
+
+def error_code_header(ev: Evidence) -> str | None:
+    # Any "*-error-code" header ("x-ms-error-code", "x-clickhouse-exception-code").
+    value = ev.facts.error_code
+    if value is None or value == str(ev.status):
+        return None
+    return normalised(value)
 
 
 def typed_reason(ev: Evidence) -> str | None:
@@ -124,12 +173,133 @@ def name_code(ev: Evidence) -> str | None:
 
 def lead_entry_code(ev: Evidence) -> str | None:
     lead = ev.body.lead
-    if lead is None:
+    if lead is None or _additional(ev.body):
         return None
     value = lead.values[CODE]
-    if value is None and lead.ranks[NAME] < NAMING:
-        value = lead.values[NAME]  # "reason", not "name": in a list that names a field
+    if value is None:
+        value = _lead_name(lead)
     return normalised(as_code(value), ev.body.xml)
+
+
+def _lead_name(lead: NodeScan) -> object:
+    # "reason", not "name": in a list that names a field; an "id" only in an entry that
+    # names no field (Coinbase: {"id": "validation_error", "message": ...}); a small
+    # number under an id key is an error number (eBay's "errorId": 1001).
+    if lead.ranks[NAME] < NAMING:
+        return lead.values[NAME]
+    name = lead.values[NAME]
+    if isinstance(name, str) and "_" in name and lead.values[FIELD] is None:
+        return name
+    number = lead.values[REQUEST_ID]
+    if type(number) is int and 0 < number < _SMALL_ID:
+        return number
+    return None
+
+
+_SMALL_ID = 1_000_000
+
+
+def _additional(body: Body) -> bool:
+    # A node with its own code whose entries are "details" (OData): they are further
+    # errors beside it, not the lead one.
+    inner = body.inner
+    return inner is not None and inner.values[CODE] is not None and inner.ranks[ENTRIES] == HEADLINE
+
+
+def lead_string_code(ev: Evidence) -> str | None:
+    # Kraken: {"error": ["EAPI:Rate limit exceeded"]}: a plain-string entry that leads
+    # with its category is the vendor's identifier, whole.
+    entries = ev.body.entries
+    lead = entries[0] if isinstance(entries, list) and entries else None
+    if isinstance(lead, str) and _PREFIXED.match(lead):
+        return lead.strip()[:_CODE_CAP]
+    return None
+
+
+_PREFIXED = re.compile(r"[A-Z][A-Za-z]{1,20}:\S")
+_CODE_CAP = 120
+
+
+def message_code(ev: Evidence) -> str | None:
+    # Bitly: {"message": "INVALID_ARG_LONG_URL", "description": "..."}: a message in
+    # capitals with underscores and no space is a code.
+    value = ev.body.merged[MESSAGE]
+    if isinstance(value, str) and "_" in value and value.isupper() and identifier(value):
+        return value
+    return None
+
+
+def typed_node_code(ev: Evidence) -> str | None:
+    # Contentful: {"sys": {"type": "Error", "id": "NotFound"}, "message": ...}.
+    inner = ev.body.inner
+    if inner is None:
+        return None
+    for value in list(inner.node.values())[:_LOOKED_AT]:
+        if isinstance(value, dict) and str(value.get("type", "")).lower() == "error":
+            found = value.get("id")
+            if isinstance(found, str) and identifier(found):
+                return found
+    return None
+
+
+_LOOKED_AT = 16
+
+
+def field_map_code(ev: Evidence) -> str | None:
+    # FusionAuth: {"fieldErrors": {"user.email": [{"code": "[blank]user.email", ...}]}}.
+    field_map = ev.body.merged[FIELD_MAP]
+    if not isinstance(field_map, dict):
+        return None
+    for value in list(field_map.values())[:1]:
+        entry = value[0] if isinstance(value, list) and value else value
+        if isinstance(entry, dict):
+            return normalised(as_code(entry.get("code")), ev.body.xml)
+    return None
+
+
+def code_named_key(ev: Evidence) -> str | None:
+    # TransactPay: {"status": "failed", "statusCode": "01"}: a key that ends in "code"
+    # holding what is no HTTP status.
+    inner = ev.body.inner
+    if inner is None:
+        return None
+    for key, value in list(inner.node.items())[:_LOOKED_AT]:
+        if type(key) is str and key.lower().endswith("code") and isinstance(value, str):
+            value = value.strip()
+            if value and not _http_status_like(value) and identifier(value):
+                return value
+    return None
+
+
+def _http_status_like(value: str) -> bool:
+    return len(value) == 3 and value.isdigit() and 100 <= int(value) <= 599
+
+
+def id_named_code(ev: Evidence) -> str | None:
+    # Infobip: {"messageId": "UNAUTHORIZED", "text": ...}: an id in capitals that names,
+    # not numbers, is a code.
+    inner = ev.body.inner
+    if inner is None:
+        return None
+    for key, value in list(inner.node.items())[:_LOOKED_AT]:
+        if type(key) is not str or not isinstance(value, str):
+            continue
+        if key.lower().endswith("id") and value.isupper() and value.replace("_", "").isalpha():
+            return value
+    return None
+
+
+def xml_child_name(ev: Evidence) -> str | None:
+    # WebDAV (RFC 4918): <D:error><D:lock-token-submitted>...: the precondition that
+    # failed names the error.
+    body = ev.body
+    if not body.xml or (body.root_name or "").lower() != "error":
+        return None
+    inner = body.inner
+    for key in list(inner.node)[:_LOOKED_AT] if inner is not None else ():
+        if isinstance(key, str) and role_of(key, True)[0] < 0:
+            return strip_prefix(key)
+    return None
 
 
 def details_code(ev: Evidence) -> str | None:
@@ -152,8 +322,13 @@ def _lead_details(body: Body) -> NodeScan | None:
 
 
 def numeric_code(ev: Evidence) -> str | None:
-    # A number that repeats the status is still the vendor's code when nothing beats it.
-    return _body_code(ev.body)
+    # A gRPC-style number beside nothing better is the vendor's code; a number that only
+    # repeats the HTTP status is none (a code is never made up from the status), nor is
+    # a word that only says an error happened.
+    code = _body_code(ev.body)
+    if code is None or code == str(ev.status) or code.lower() in _STATUS_WORDS:
+        return None
+    return code
 
 
 def xml_root_name(ev: Evidence) -> str | None:
@@ -202,8 +377,17 @@ def bearer_error(ev: Evidence) -> str | None:
     return ev.facts.auth_error
 
 
+def text_line_code(ev: Evidence) -> str | None:
+    # A one-line text body: "invalid_grant: ...", "ERROR 1045 (28000): ...".
+    if ev.page.kind != "text" or not ev.text:
+        return None
+    return line_code(ev.text, ev.status)
+
+
 def text_code(ev: Evidence) -> str | None:
     # Gateways print "error code: 1020" (Cloudflare) and similar.
+    if ev.page.code is not None:
+        return ev.page.code
     text = ev.text
     if not text:
         return None
@@ -221,18 +405,28 @@ CODE_RULES = Chain(
     (query_error_header, H_QUERY_ERROR),
     (error_type_header, H_ERROR_TYPE),
     (explicit_code, 1 << CODE),
+    (other_code, 1 << CODE),
+    (error_code_header, H_ERROR_CODE),
+    (message_code, 1 << MESSAGE),
     (typed_reason, 1 << DETAILS | LEAD),
     (status_name, 1 << STATUS_NAME),
     (name_code, 1 << NAME),
     (lead_entry_code, LEAD),
+    (lead_string_code, LEAD),
+    (typed_node_code, ALWAYS),
+    (field_map_code, 1 << FIELD_MAP),
     (details_code, 1 << DETAILS | LEAD),
     (xml_root_name, ROOT_NAME),
+    (xml_child_name, ROOT_NAME),
     (problem_type, 1 << TYPE),
     (category, 1 << TYPE),
     (numeric_code, 1 << CODE),
+    (code_named_key, ALWAYS),
+    (id_named_code, ALWAYS),
     (lead_entry_type, LEAD),
     (string_body, BODY_TEXT),
     (source_code, P_CODE),
     (bearer_error, H_AUTH_ERROR),
+    (text_line_code, DOC_TEXT),
     (text_code, DOC_TEXT),
 )

@@ -6,9 +6,11 @@ from errorlens._internal.reader.evidence import Chain, Evidence
 from errorlens._internal.reader.keys import (
     CORRELATION,
     DETAILS,
+    DOC_TEXT,
     H_CORRELATION,
     H_REQUEST_ID,
     LEAD,
+    NAMING,
     P_REQUEST_ID,
     REQUEST_ID,
 )
@@ -22,8 +24,11 @@ def body_request_id(ev: Evidence) -> str | None:
 
 
 def lead_entry_request_id(ev: Evidence) -> str | None:
+    # An entry's bare "id" is the entry's own (JSON:API), not the request's.
     lead = ev.body.lead
-    return as_id(lead.values[REQUEST_ID]) if lead is not None else None
+    if lead is None or lead.ranks[REQUEST_ID] == NAMING:
+        return None
+    return as_id(lead.values[REQUEST_ID])
 
 
 def details_request_id(ev: Evidence) -> str | None:
@@ -33,6 +38,11 @@ def details_request_id(ev: Evidence) -> str | None:
 
 def header_request_id(ev: Evidence) -> str | None:
     return ev.facts.request_id
+
+
+def page_reference(ev: Evidence) -> str | None:
+    # A proxy's page: "Reference #18.2d351ab8.1557333295.a4e16ab", "Ray ID: 8f1b...".
+    return ev.page.reference
 
 
 def source_request_id(ev: Evidence) -> str | None:
@@ -57,6 +67,7 @@ REQUEST_ID_RULES = Chain(
     (lead_entry_request_id, LEAD),
     (details_request_id, 1 << DETAILS),
     (header_request_id, H_REQUEST_ID),
+    (page_reference, DOC_TEXT),
     (source_request_id, P_REQUEST_ID),
 )
 CORRELATION_RULES = Chain(

@@ -76,9 +76,11 @@ RETRY_AFTER_RULES = Chain(
 
 
 # Words in a code or type that decide retryability whatever the status.
-_PERMANENT = re.compile(r"quota|billing|insufficient|credit|payment_required")
+# Quota, billing and auth exhaustion ("too_many_attempts": an account locked) wait for
+# no retry to pass.
+_PERMANENT = re.compile(r"quota|billing|insufficient|credit|payment_required|attempts|locked")
 _TRANSIENT = re.compile(
-    r"overload|rate_?limit|rate-limit|throttl|too_?many_?requests|slow_?down|unavailable|"
+    r"overload|rate[ _-]?limit|throttl|too_?many_?requests|slow_?down|unavailable|"
     r"time_?out|timed_out|try_?again|throughputexceeded|limitexceeded|internal_server_error"
 )
 _word_cache: dict[tuple[str | None, str | None], bool | None] = {}
