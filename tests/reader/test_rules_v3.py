@@ -418,3 +418,18 @@ def test_field_errors_in_more_shapes(body: bytes, fields: list[str]) -> None:
 )
 def test_texts_under_unusual_keys(body: bytes, message: str) -> None:
     assert errorlens.from_http(400, {}, body).message == message
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        # Amplitude HTTP V2: a map named by its fault ("invalid fields") whose keys are
+        # the fields and whose values are the indices of the events at fault.
+        (b'{"code": 400, "events_with_invalid_fields": {"time": [3, 4, 7]}}', ["time"]),
+        # The same map under a key that names no fault is no field error.
+        (b'{"code": 400, "events_with_fields": {"time": [3, 4, 7]}}', []),
+    ],
+)
+def test_a_map_named_by_its_fault_names_the_fields(body: bytes, fields: list[str]) -> None:
+    record = errorlens.from_http(400, {}, body)
+    assert [f.field for f in record.fields] == fields

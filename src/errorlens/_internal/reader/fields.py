@@ -12,6 +12,7 @@ from errorlens._internal.reader.keys import (
     FIELD,
     FIELD_MAP,
     HEADLINE,
+    SHAPED,
     STANDARD,
 )
 from errorlens._internal.reader.node import MAX_ENTRIES, NodeScan
@@ -92,7 +93,7 @@ def read_fields(
         if isinstance(scan.values[FIELD_MAP], dict) and (
             scan.ranks[FIELD_MAP] == STANDARD or status in _VALIDATION_STATUSES
         ):
-            found.add_items(map_items(scan.values[FIELD_MAP]))
+            found.add_items(_field_map_items(scan.values[FIELD_MAP], scan.ranks[FIELD_MAP]))
     if isinstance(body.details, dict):
         _details_fields(body, status, words, found)
     if field_map is not None:
@@ -101,6 +102,15 @@ def read_fields(
 
 
 _SERVER_ERROR = 500
+
+
+def _field_map_items(mapping: dict[Any, Any], rank: int) -> list[tuple[str, str | None]] | None:
+    # A key whose own words name the fields at fault ("events_with_missing_fields")
+    # makes its keys the fields, whatever its values are (Amplitude's event indices).
+    items = map_items(mapping)
+    if items is None and rank == SHAPED:
+        items = [(key, None) for key in list(mapping)[:MAX_ENTRIES] if isinstance(key, str)]
+    return items
 
 
 def _details_entries(body: Body) -> bool:

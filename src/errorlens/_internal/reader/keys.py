@@ -7,6 +7,8 @@ Within a role the lower rank wins; the ranks are named for what they mean.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from typing import Any
 
 from errorlens._internal.reader.vocabulary import Vocabulary, load_table, words_of
@@ -230,19 +232,15 @@ def _classify(key: str, xml: bool) -> tuple[int, int]:
     found = KEYS.get(norm)
     if found is None and xml:
         found = _XML_CONTAINERS.get(norm)
-    if found is None and norm.endswith("requestid") and len(norm) < 24:
-        found = (REQUEST_ID, SHAPED)  # "paypal_request_id", "upstreamRequestId"
-    if found is None and norm.endswith("errorcode") and len(norm) < 24:
-        found = (CODE, VARIANT)  # Chargebee's "api_error_code"
-    if found is None and _support_id(key, norm):
-        found = (REQUEST_ID, SHAPED)  # "x_trace_id", "support_reference"
-    if found is None and _names_a_field(key):
-        found = (FIELD, SHAPED)  # "missing_field", "invalid_parameter"
-    if found is None and norm.endswith("type") and len(norm) < 24 and norm != "type":
-        found = (TYPE, INCIDENTAL)  # SCIM's "scimType": a category under its own name
-    if found is None and norm.endswith(_CONTAINER_ENDS) and len(norm) < 32:
-        found = (CONTAINER, SHAPED)  # "requestError", "serviceException"
-    return found or _learned(key)
+    return found or _by_shape(key, norm) or _learned(key)
+
+
+def _by_shape(key: str, norm: str) -> tuple[int, int] | None:
+    """The role a key's shape names when no spelling lists it: the first rule that holds."""
+    for holds, role in _SHAPES:
+        if holds(key, norm):
+            return role
+    return None
 
 
 # A key no spelling above names is read by its words (``vocabulary.py``): the table
@@ -273,12 +271,42 @@ def _names_a_field(key: str) -> bool:
     return len(words) == 2 and words[-1] in ("field", "parameter") and words[0] in _FIELD_FAULTS
 
 
+def _names_fields(key: str) -> bool:
+    # A fault word before a plural "fields"/"parameters", anywhere in the key, names a
+    # map whose keys are the fields at fault ("events_with_missing_fields").
+    if not normalise(key).endswith(("fields", "parameters", "params")):
+        return False
+    words = words_of(key)
+    return any(
+        fault in _FIELD_FAULTS and noun in ("field", "parameter", "param")
+        for fault, noun in itertools.pairwise(words)
+    )
+
+
 _FIELD_FAULTS = frozenset({"missing", "invalid", "bad", "unknown", "required", "offending"})
 _REFERENCE_ENDS = ("_reference", "-reference")
 _CONTAINER_ENDS = ("error", "exception", "fault")
 _SUPPORT_HEADS = frozenset({"id", "reference", "token"})
 _SUPPORT_WORDS = frozenset(
     {"trace", "log", "request", "tracking", "incident", "support", "debug", "instance", "response"}
+)
+
+
+_SHAPES: tuple[tuple[Callable[[str, str], bool], tuple[int, int]], ...] = (
+    # "paypal_request_id", "upstreamRequestId"
+    (lambda key, norm: norm.endswith("requestid") and len(norm) < 24, (REQUEST_ID, SHAPED)),
+    # Chargebee's "api_error_code"
+    (lambda key, norm: norm.endswith("errorcode") and len(norm) < 24, (CODE, VARIANT)),
+    # "x_trace_id", "support_reference"
+    (_support_id, (REQUEST_ID, SHAPED)),
+    # "missing_field", "invalid_parameter"
+    (lambda key, norm: _names_a_field(key), (FIELD, SHAPED)),
+    # "events_with_missing_fields": {field: ...}
+    (lambda key, norm: _names_fields(key), (FIELD_MAP, SHAPED)),
+    # SCIM's "scimType": a category under its own name
+    (lambda key, norm: norm.endswith("type") and 4 < len(norm) < 24, (TYPE, INCIDENTAL)),
+    # "requestError", "serviceException"
+    (lambda key, norm: norm.endswith(_CONTAINER_ENDS) and len(norm) < 32, (CONTAINER, SHAPED)),
 )
 
 
