@@ -34,7 +34,7 @@ for number, (language, source) in enumerate(blocks, 1):
         continue
     test = doctest.DocTestParser().get_doctest(source, namespace, name, name, 0)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    runner.run(test, out=sys.stderr.write)
+    runner.run(test, out=sys.stderr.write, clear_globs=False)
     if runner.failures:
         sys.exit(f"{name}: {runner.failures} doctest failure(s)")
 """
