@@ -358,7 +358,15 @@ def _requests_failure() -> ApiFailure:
         server.shutdown()
         server.server_close()
     assert response.status_code == 429
-    return ApiFailure(response.raise_for_status, requests.HTTPError, "requests, loopback 429")
+
+    def raise_it() -> None:
+        # A fresh response and body object for every error, as every failed call has.
+        fresh = requests.Response()
+        fresh.__dict__.update(response.__dict__)
+        fresh._content = bytes(bytearray(response.content))
+        fresh.raise_for_status()
+
+    return ApiFailure(raise_it, requests.HTTPError, "requests, loopback 429")
 
 
 def _httpx_failure() -> ApiFailure:
@@ -369,7 +377,18 @@ def _httpx_failure() -> ApiFailure:
 
     with httpx.Client(transport=httpx.MockTransport(vendor)) as client:
         response = client.post("https://api.openai.com/v1/chat/completions", json={})
-    return ApiFailure(response.raise_for_status, httpx.HTTPStatusError, "httpx, MockTransport 429")
+
+    def raise_it() -> None:
+        # A fresh response and body object for every error, as every failed call has.
+        fresh = httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=bytes(bytearray(response.content)),
+            request=response.request,
+        )
+        fresh.raise_for_status()
+
+    return ApiFailure(raise_it, httpx.HTTPStatusError, "httpx, MockTransport 429")
 
 
 def api_failure() -> ApiFailure:
