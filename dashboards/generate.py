@@ -40,7 +40,7 @@ TEMPO = dm.DataSourceRef(type_val="tempo", uid="${tempo}")
 ERRORS = "api_client_errors_total"
 RETRY_AFTER = "api_client_retry_after_seconds"
 # The dashboard's filters, in every PromQL selector.
-FILTER = 'job=~"$job", api_error_vendor=~"$vendor"'
+FILTER = 'job=~"$job", api_error_vendor=~"$vendor", api_error_category=~"$category"'
 # Every JSON line errorlens writes for an API error carries api_error.retryable.
 API_ERROR_LINES = (
     '{service_name=~"$service"} |= "$search" | json | api_error_retryable=~"true|false"'
@@ -345,6 +345,18 @@ def api_errors() -> d.Dashboard:
             "95th percentile of the wait the vendors asked for (bucket interpolation).",
             p95_wait, "{{api_error_vendor}}", "s", stacked=False,
         ), 13, 12, 30, 12, 8),
+        at(series_panel(
+            "Errors / s by category",
+            "What kind of failure: auth and quota need someone now (alerts "
+            "ErrorlensApiAuthFailing, ErrorlensApiQuotaExhausted), rate_limit needs backoff "
+            "(ErrorlensApiRateLimited), validation and not_found need a code or data fix, "
+            "payment is the customer's card.",
+            f"sum by (api_error_category) ({rate(ERRORS)})", "{{api_error_category}}", "reqps",
+        ), 18, 0, 39, 12, 8),
+        at(category_table_panel(
+            "topk(20, sum by (api_error_category, api_error_vendor) "
+            f"(increase({selector(ERRORS)}[$__range])))"
+        ), 19, 12, 39, 12, 8),
     ]  # fmt: skip
     dashboard = (
         base(
@@ -362,6 +374,10 @@ def api_errors() -> d.Dashboard:
             "vendor", "Vendor", PROMETHEUS,
             f'label_values({ERRORS}{{job=~"$job"}}, api_error_vendor)', ".*",
         ))
+        .with_variable(query_variable(
+            "category", "Category", PROMETHEUS,
+            f'label_values({ERRORS}{{job=~"$job"}}, api_error_category)', ".*",
+        ))
         .annotation(
             d.AnnotationQuery()
             .name("errorlens alerts")
@@ -376,32 +392,48 @@ def api_errors() -> d.Dashboard:
         [
             ("Overview", 1, 0, panels[:9]),
             ("Alert signals", 14, 20, panels[9:11]),
-            ("Retry-after", 11, 29, panels[11:]),
+            ("Retry-after", 11, 29, panels[11:13]),
+            ("Categories", 17, 38, panels[13:]),
         ],
     )
 
 
-def top_codes_panel(expr: str) -> table.Panel:
+def ranked_table_panel(
+    title: str, description: str, expr: str, columns: dict[str, str]
+) -> table.Panel:
+    """An instant table of counts, most first, its label columns renamed and ordered."""
     return (
         table.Panel()
-        .title("Top error codes in range")
-        .description("vendor · code · status, most frequent first, over the selected range.")
+        .title(title)
+        .description(description)
         .datasource(PROMETHEUS)
         .with_target(promql(expr, instant=True))
         .decimals(0)
         .show_header(True)
         .sort_by([c.TableSortByFieldState().display_name("errors").desc(True)])
-        .with_transformation(
-            organize(
-                {
-                    "api_error_vendor": "vendor",
-                    "api_error_code": "code",
-                    "http_response_status_code": "status",
-                    "Value": "errors",
-                },
-                ordered=True,
-            )
-        )
+        .with_transformation(organize({**columns, "Value": "errors"}, ordered=True))
+    )
+
+
+def category_table_panel(expr: str) -> table.Panel:
+    return ranked_table_panel(
+        "Errors in range by category and vendor",
+        "category · vendor, most frequent first, over the selected range.",
+        expr,
+        {"api_error_category": "category", "api_error_vendor": "vendor"},
+    )
+
+
+def top_codes_panel(expr: str) -> table.Panel:
+    return ranked_table_panel(
+        "Top error codes in range",
+        "vendor · code · status, most frequent first, over the selected range.",
+        expr,
+        {
+            "api_error_vendor": "vendor",
+            "api_error_code": "code",
+            "http_response_status_code": "status",
+        },
     )
 
 

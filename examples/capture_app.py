@@ -20,6 +20,7 @@ import structlog
 from _vendor import FakeVendor
 
 import errorlens
+from errorlens import capture
 
 log = structlog.get_logger("shop.checkout")
 CACHED_PRICE = 1999
@@ -43,7 +44,12 @@ def main() -> None:
     errorlens.configure(service="shop", level="INFO")
     errorlens.instrument_httpx(correlation_header="x-correlation-id")
     try:
-        with FakeVendor() as vendor, httpx.Client(base_url=vendor.url, timeout=5) as client:
+        # One checkout: both calls carry one correlation id.
+        with (
+            FakeVendor() as vendor,
+            httpx.Client(base_url=vendor.url, timeout=5) as client,
+            capture.operation(),
+        ):
             charge(client, price(client))
     finally:
         errorlens.uninstrument()

@@ -56,6 +56,7 @@ def _facts(record: errorlens.ErrorRecord) -> dict[str, Any]:
         "status": record.status,
         "retryable": record.retryable,
         "retry_after": record.retry_after,
+        "category": record.category,
     }
 
 

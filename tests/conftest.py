@@ -112,6 +112,25 @@ def _internal_errors_policy(
         monkeypatch.delenv("ERRORLENS_RAISE_INTERNAL", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_storm_windows() -> None:
+    """Each test starts with no storm window open: errors of earlier tests (the same
+    vendor and code, seconds ago) must not make this test's lines a storm."""
+    from errorlens._internal import storm
+
+    storm.forget()
+
+
+@pytest.fixture
+def no_storms() -> Iterator[None]:
+    """Every line written, however many of the same error: for tests that count them."""
+    from errorlens._internal import storm
+
+    storm.set_current(None)
+    yield
+    storm.set_current(storm.StormPolicy())
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for mark in item.iter_markers("requires_python"):
         major, minor = mark.args[:2]
@@ -192,3 +211,38 @@ class KeepRecords(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
+
+
+def stripe_decline(request_id: str = "req_1", code: str = "card_declined") -> Any:
+    """A real ``requests.HTTPError`` of Stripe's documented 402 decline, raised and caught."""
+    import json
+
+    import requests
+
+    response = requests.Response()
+    response.status_code = 402
+    response.headers["Request-Id"] = request_id
+    response._content = json.dumps({"error": {"type": "card_error", "code": code}}).encode()
+    response.url = "https://api.stripe.com/v1/charges"
+    try:
+        response.raise_for_status()
+    except requests.HTTPError as error:
+        return error
+    raise AssertionError("402 raises")
+
+
+def standalone_structlog(out: io.StringIO) -> Any:
+    """A structlog chain of the application's own, errorlens's processor in it, no stdlib."""
+    import structlog
+
+    from errorlens import processors as el
+
+    return structlog.wrap_logger(
+        structlog.PrintLogger(out),
+        processors=[
+            structlog.processors.add_log_level,
+            el.add_api_error,
+            el.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+    )

@@ -15,11 +15,13 @@ applications get request ids from :mod:`errorlens.asgi`, :mod:`errorlens.wsgi` a
 
 from __future__ import annotations
 
+from errorlens._internal.categories import CodeInfo, register_codes, unregister_codes
 from errorlens._internal.config import configure, unconfigure
 from errorlens._internal.events import ErrorEvent, record_error
 from errorlens._internal.reader.extract import extract, from_http
 from errorlens._internal.reader.vendors import VendorRule, register_vendor, unregister_vendor
 from errorlens._internal.scrub import add_pattern as add_redaction_pattern
+from errorlens._internal.storm import StormPolicy
 from errorlens._internal.version import VERSION as __version__
 from errorlens.capture import (
     Instrumentation,
@@ -37,10 +39,12 @@ from errorlens.stdlib import attach, detach
 from errorlens import otel as otel  # isort: skip
 
 __all__ = [
+    "CodeInfo",
     "ErrorEvent",
     "ErrorRecord",
     "FieldError",
     "Instrumentation",
+    "StormPolicy",
     "VendorRule",
     "__version__",
     "add_redaction_pattern",
@@ -53,9 +57,11 @@ __all__ = [
     "instrument_httpx",
     "instrument_requests",
     "record_error",
+    "register_codes",
     "register_vendor",
     "structlog_processor",
     "unconfigure",
     "uninstrument",
+    "unregister_codes",
     "unregister_vendor",
 ]

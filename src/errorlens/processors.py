@@ -41,19 +41,24 @@ import sys
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
+import structlog
+
 from errorlens._internal.events import exc_info_of, format_traceback
 from errorlens._internal.guard import in_errorlens, report_internal
 from errorlens._internal.observe import (
     API_ERROR_KEY,
+    given_record,
     is_error_source,
     last_clean,
     observe,
     put_trace_ids,
     short_error_text,
 )
+from errorlens._internal.policy import DROP, level_name
 from errorlens._internal.scrub import (
+    PLAIN,
     REDACTED,
-    is_secret_name,
+    key_kind,
     might_hold_secret,
     redact_structure,
     redact_values_in,
@@ -103,7 +108,7 @@ def add_trace_context(logger: Any, method_name: str, event_dict: EventDict) -> E
 def add_api_error(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     """Add ``api_error`` (the nested record) to events that carry an API error.
 
-    >>> structlog.configure(processors=[..., add_api_error, ..., JSONRenderer()])
+        structlog.configure(processors=[..., add_api_error, ..., JSONRenderer()])
 
     Put it anywhere before the renderer: it reads ``exc_info`` without popping it, so
     ``format_exc_info``, Sentry's processors and the renderer still see the exception;
@@ -117,14 +122,31 @@ def add_api_error(logger: Any, method_name: str, event_dict: EventDict) -> Event
 
     .. versionadded:: 0.1.0
     """
-    if ("exc_info" in event_dict or "error" in event_dict or "exception" in event_dict) and (
-        API_ERROR_KEY not in event_dict and not in_errorlens()
-    ):
+    if (
+        "exc_info" in event_dict
+        or "error" in event_dict
+        or "exception" in event_dict
+        or API_ERROR_KEY in event_dict
+    ) and not in_errorlens():
         try:
             _annotate(logger, method_name, event_dict)
         except Exception:
             report_internal("adding api_error to a structlog event")
     return event_dict
+
+
+_NOTHING = object()
+
+
+def _source_of(event_dict: EventDict) -> Any:
+    """What the line names as its API error: a record it was given as ``api_error`` (the
+    aiohttp pattern, recorded as it stands), else an ``error`` field; ``_NOTHING`` when
+    its ``api_error`` is errorlens's own (recorded already)."""
+    if API_ERROR_KEY in event_dict:
+        given = given_record(event_dict[API_ERROR_KEY])
+        return _NOTHING if given is None else given
+    error = event_dict.get("error")
+    return error if is_error_source(error) else None
 
 
 def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
@@ -135,9 +157,8 @@ def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
         current = sys.exc_info()
         if current[1] is not None:
             exc_info = current
-    error = event_dict.get("error")
-    source = error if is_error_source(error) else None
-    if source is None and exc_info is None:
+    source = _source_of(event_dict)
+    if source is _NOTHING or (source is None and exc_info is None):
         return
     name = event_dict.get("logger")
     if not isinstance(name, str):
@@ -154,8 +175,9 @@ def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
     )
     if observed is None:
         return
+    _apply_level(event_dict, observed.level)
     event_dict.update(observed.fields)
-    if source is not None:
+    if source is not None and source is event_dict.get("error"):
         # The facts are in api_error now: no repr of the response or record beside it.
         short = short_error_text(source)
         if short is None:
@@ -167,10 +189,18 @@ def _annotate(logger: Any, method_name: str, event_dict: EventDict) -> None:
     put_trace_ids(event_dict)
 
 
+def _apply_level(event_dict: EventDict, level: int | None) -> None:
+    if level == DROP:
+        # The policy drops the line: the metrics counted it, Sentry gets nothing.
+        raise structlog.DropEvent
+    if level is not None and "level" in event_dict:
+        event_dict["level"] = level_name(level)
+
+
 class ApiErrorProcessor:
     """:func:`add_api_error` as a class, for chains built from processor instances.
 
-    >>> structlog.configure(processors=[..., ApiErrorProcessor(), ..., JSONRenderer()])
+        structlog.configure(processors=[..., ApiErrorProcessor(), ..., JSONRenderer()])
 
     .. versionadded:: 0.1.0
     """
@@ -187,7 +217,7 @@ class ApiErrorProcessor:
 def structlog_processor() -> Processor:
     """The processor that adds ``api_error`` to your own structlog chain.
 
-    >>> structlog.configure(processors=[..., errorlens.structlog_processor(), renderer])
+        structlog.configure(processors=[..., errorlens.structlog_processor(), renderer])
 
     The same as :func:`add_api_error`, under the name the docs use.
 
@@ -274,7 +304,7 @@ _PLAIN_KEYS_MAX = 4096
 
 
 def _plain_key(key: str) -> bool:
-    if is_secret_name(key):
+    if key_kind(key) != PLAIN:
         return False
     plain_keys = STATE.plain_keys
     if len(plain_keys) < _PLAIN_KEYS_MAX:

@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from errorlens._internal.categories import category_of, reads_message
 from errorlens._internal.locks import Stripes
 from errorlens._internal.scrub import redact_text, redact_values
 from errorlens._internal.text import cap
@@ -264,6 +265,24 @@ class ErrorRecord:
         return self._retryable
 
     @property
+    def category(self) -> str:
+        """What kind of failure this is: ``"auth"``, ``"rate_limit"``, ... never None.
+
+        One of ``auth``, ``permission``, ``not_found``, ``validation``, ``conflict``,
+        ``payment``, ``quota``, ``rate_limit``, ``timeout``, ``unavailable``, ``server``,
+        ``unknown``: from the generic rules (the code's words, the type, the status, the
+        retry hints), refined by the catalogue of vendor codes
+        (:func:`errorlens.register_codes`).
+
+        .. versionadded:: 0.1.0
+        """
+        # The message is read (and the record resolved) only where its words may count.
+        message = self.message if reads_message(self._status) else None
+        return category_of(
+            self._vendor, self._status, self._code, self._type, self._retryable, message
+        )
+
+    @property
     def method(self) -> str | None:
         """HTTP method of the request, when known."""
         return self._method
@@ -283,6 +302,7 @@ class ErrorRecord:
             out["fields"] = [_field_dict(f) for f in self._fields]
         self._put(out, _ID_SLOTS)
         out["retryable"] = self._retryable
+        out["category"] = self.category
         self._put(out, _REQUEST_SLOTS)
         return out
 

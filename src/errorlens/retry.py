@@ -13,7 +13,8 @@ With tenacity (``pip install 'errorlens[retry]'``)::
     )
     def charge(): ...
 
-Each retry logs one line (structlog, logger ``errorlens.retry``)::
+Each retry logs one line (logger ``errorlens.retry``: structlog's once structlog is
+configured, by ``errorlens.configure()`` or the application, else stdlib logging's)::
 
     {"event": "api call failed, retrying", "level": "warning", "attempt": 1, "wait": 2.0,
      "function": "charge", "api_error": {"vendor": "openai", "status": 429, ...}}
@@ -40,7 +41,11 @@ from typing import Any
 
 import structlog
 
-from errorlens import ErrorRecord, extract, record_error
+from errorlens import ErrorRecord, extract
+from errorlens._internal.events import ErrorEvent, emit
+from errorlens._internal.guard import report_internal
+from errorlens._internal.observe import own_api_error, short_error_text
+from errorlens._internal.policy import current as current_policy
 
 __all__ = [
     "after",
@@ -78,6 +83,7 @@ def _record(exc: BaseException | None) -> ErrorRecord | None:
 def is_retryable(exc: BaseException) -> bool:
     """True when ``exc`` holds an API error that the vendor (or its status) says to retry.
 
+    >>> from errorlens.retry import is_retryable
     >>> is_retryable(ValueError("not an API error"))
     False
     """
@@ -125,11 +131,26 @@ def _emit(logger: Any, level: int, event: str, fields: dict[str, Any]) -> None:
 def _log(logger: Any, level: int, event: str, exc: BaseException | None, **fields: Any) -> None:
     record = _record(exc)
     if record is not None:
-        fields["api_error"] = record.as_dict()
-        record_error(exc)  # spans and metrics, once per exception however often logged
+        fields["api_error"] = own_api_error(record)  # the line's readers record it not again
+        _record_attempt(record, exc, level)
     elif exc is not None:
-        fields["error"] = f"{type(exc).__name__}: {exc}"
+        # Redacted here: the line may go to a logger errorlens does not clean.
+        fields["error"] = short_error_text(exc)
     _emit(logger, level, event, fields)
+
+
+def _record_attempt(record: ErrorRecord, exc: BaseException | None, level: int) -> None:
+    """Spans and metrics for a failed attempt, once per exception however often logged.
+
+    A retry in progress is a warning at most, whatever the policy says of the error: a
+    breadcrumb in Sentry, not an event. The policy may still lower or drop it.
+    """
+    try:
+        level = min(current_policy().level_for(record, level), level)
+        exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
+        emit(ErrorEvent(record, exc_info, level=level))
+    except Exception:
+        report_internal("recording a failed attempt")
 
 
 def _fn_name(retry_state: Any) -> str | None:
@@ -137,19 +158,29 @@ def _fn_name(retry_state: Any) -> str | None:
     return getattr(fn, "__qualname__", None) if fn is not None else None
 
 
+def _default_logger() -> Any:
+    """``errorlens.retry`` of structlog once it is configured (by ``configure()`` or the
+    application), else of stdlib logging: never structlog's default printer to stdout,
+    past the application's handlers. Asked at each line: configure() may come later."""
+    if structlog.is_configured():
+        return structlog.get_logger(_LOGGER)
+    return logging.getLogger(_LOGGER)
+
+
 def log_before_sleep(logger: Any = None, level: int = logging.WARNING) -> Hook:
     """tenacity ``before_sleep=``: one line per retry, with the attempt and the wait.
 
-    ``logger`` is a structlog logger (default ``errorlens.retry``) or a
-    :class:`logging.Logger`.
+    ``logger`` is a structlog logger or a :class:`logging.Logger`; by default
+    ``errorlens.retry``, of structlog when structlog is configured, else of stdlib
+    logging.
     """
-    log = logger if logger is not None else structlog.get_logger(_LOGGER)
+    in_progress = min(level, logging.WARNING)  # another attempt follows: a warning
 
     def hook(retry_state: Any) -> None:
         action = getattr(retry_state, "next_action", None)
         _log(
-            log,
-            level,
+            logger if logger is not None else _default_logger(),
+            in_progress,
             _RETRYING,
             _failure(retry_state),
             attempt=retry_state.attempt_number,
@@ -160,20 +191,33 @@ def log_before_sleep(logger: Any = None, level: int = logging.WARNING) -> Hook:
     return hook
 
 
+def _runs_out(retry_state: Any) -> bool:
+    """Whether tenacity stops after this attempt (its ``stop`` is asked the same way)."""
+    stop = getattr(getattr(retry_state, "retry_object", None), "stop", None)
+    if stop is None:
+        return False
+    try:
+        return bool(stop(retry_state))
+    except Exception:
+        return False
+
+
 def log_after(logger: Any = None, level: int = logging.WARNING) -> Hook:
     """tenacity ``after=``: one line per failed attempt that tenacity retries or stops on.
 
+    An attempt that another follows is a warning (at most ``level``); the attempt on
+    which tenacity stops is an error (at least ``ERROR``): only that one reaches Sentry.
     tenacity calls no hook for an error its ``retry=`` declines: the caller logs that one.
     """
-    log = logger if logger is not None else structlog.get_logger(_LOGGER)
 
     def hook(retry_state: Any) -> None:
         exc = _failure(retry_state)
         if exc is None:
             return
+        last = _runs_out(retry_state)
         _log(
-            log,
-            level,
+            logger if logger is not None else _default_logger(),
+            max(level, logging.ERROR) if last else min(level, logging.WARNING),
             _FAILED,
             exc,
             attempt=retry_state.attempt_number,
@@ -199,7 +243,7 @@ def stamina_on(exc: Exception) -> bool | float:
 def stamina_hook(details: Any) -> None:
     """A stamina on-retry hook: one line per retry, as :data:`before_sleep` logs it."""
     _log(
-        structlog.get_logger(_LOGGER),
+        _default_logger(),
         logging.WARNING,
         _RETRYING,
         getattr(details, "caused_by", None),

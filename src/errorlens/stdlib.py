@@ -37,7 +37,9 @@ annotates the record for the handlers after it, those added later included:
   OpenTelemetry's).
 
 Records with any exception (a connection error whose message holds a url with a key,
-say) get the redacted message and traceback too.
+say) get the redacted message and traceback too. Every other record of an attached
+logger is cleaned as well, message, arguments and ``extra=`` fields, unless
+``attach(..., redact="fields")`` keeps errorlens to its own fields.
 
 .. versionadded:: 0.1.0
 """
@@ -46,8 +48,8 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal
 
 from errorlens._internal.context import current_request_ids
 from errorlens._internal.events import format_traceback
@@ -60,12 +62,26 @@ from errorlens._internal.observe import (
     SUMMARY_ATTR,
     Observation,
     current_trace_ids,
+    given_record,
     is_error_source,
     observe,
     put_trace_ids,
     short_error_text,
 )
-from errorlens._internal.scrub import redact_text
+from errorlens._internal.policy import Policy, stdlib_name
+from errorlens._internal.policy import set_current as set_policy
+from errorlens._internal.scrub import (
+    PLAIN,
+    REDACTED,
+    hides,
+    judged,
+    key_kind,
+    might_hold_secret,
+    redact_structure,
+    redact_text,
+)
+from errorlens._internal.storm import StormPolicy
+from errorlens._internal.storm import set_current as set_storm
 
 __all__ = ["ApiErrorFilter", "attach", "detach"]
 
@@ -157,7 +173,7 @@ def _read(
     values[OBSERVED_KEY] = None
     if trace_context:
         put_trace_ids(values)
-    if API_ERROR_KEY in values or in_errorlens():
+    if in_errorlens():
         return None
     observed = _observe_record(record, values)
     if observed is not None and summary:
@@ -167,8 +183,13 @@ def _read(
 
 def _observe_record(record: logging.LogRecord, values: dict[str, Any]) -> Observation | None:
     exc_info = record.exc_info if record.exc_info and record.exc_info[1] is not None else None
-    error = values.get("error")
-    source = error if is_error_source(error) else None
+    if API_ERROR_KEY in values:  # a record the line was given (extra=), unless errorlens's
+        source: Any = given_record(values[API_ERROR_KEY])
+        if source is None:
+            return None
+    else:
+        error = values.get("error")
+        source = error if is_error_source(error) else None
     if source is None and exc_info is None:
         return None
     message = _message_of(record)
@@ -187,11 +208,21 @@ def _observe_record(record: logging.LogRecord, values: dict[str, Any]) -> Observ
     if observed is None:
         return None
     values[OBSERVED_KEY] = observed
+    _apply_level(record, observed.level)
     values.update(observed.fields)
-    if source is not None:
+    if source is not None and source is values.get("error"):
         _shorten_error_field(values, source)
     put_trace_ids(values)  # records with an API error carry them regardless
     return observed
+
+
+def _apply_level(record: logging.LogRecord, level: int | None) -> None:
+    # The handlers after this one, Sentry's logging integration included, compare the
+    # record's own level: a dropped line (DROP, -1) is below every one of them.
+    if level is None or level == record.levelno:
+        return
+    record.levelno = level
+    record.levelname = stdlib_name(level)
 
 
 def _shorten_error_field(values: dict[str, Any], source: Any) -> None:
@@ -208,6 +239,72 @@ def _message_of(record: logging.LogRecord) -> str:
         return record.getMessage()
     except Exception:  # a bad format string: the handler reports it, not us
         return str(record.msg)
+
+
+# -- the whole line: message, arguments and extra= fields, for attach() ------------------
+
+# What every record has; anything more came by ``extra=`` or a filter.
+_RECORD_SIZE = len(logging.makeLogRecord({}).__dict__)
+_RECORD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# errorlens's own fields are clean already (``error`` was shortened and redacted).
+_CLEAN_FIELDS = frozenset({API_ERROR_KEY, "api_errors", SUMMARY_ATTR, "trace_id", "span_id"})
+_SKIPPED_FIELDS = _RECORD_ATTRS | _CLEAN_FIELDS
+
+
+def redact_line(record: logging.LogRecord) -> None:
+    """Clean what a formatter prints of ``record``: the message (arguments merged) and
+    the ``extra=`` fields, as configure()'s pipeline cleans its lines.
+
+    Runs on every record of an attached logger: a message judged clean before and
+    scalar fields under plain names cost a lookup each.
+    """
+    msg = record.msg
+    if record.args or type(msg) is not str:
+        message = _message_of(record)
+        if judged.get(message) is not False and might_hold_secret(message):
+            record.msg, record.args = redact_text(message), None
+    elif judged.get(msg) is not False and might_hold_secret(msg):
+        record.msg = redact_text(msg)
+    values = record.__dict__
+    if len(values) > _RECORD_SIZE:
+        # extra= fields come after the attributes every record has (insertion order):
+        # read from the end back to the first of those. Only values change meanwhile.
+        for key in reversed(values):
+            if key in _RECORD_ATTRS:
+                break
+            value = values[key]
+            if key in _plain_keys and (type(value) in _SCALARS or value is None):
+                continue
+            if type(key) is str and key[:1] != "_" and key not in _SKIPPED_FIELDS:
+                cleaned = _clean_field(key, value)
+                if cleaned is not value:
+                    values[key] = cleaned
+
+
+_SCALARS = frozenset({int, float, bool})
+# Field names judged plain (key_kind), remembered: lines repeat their fields.
+_plain_keys: set[str] = set()
+
+
+def _clean_field(key: str, value: Any) -> Any:
+    if key_kind(key) != PLAIN:
+        return REDACTED if hides(key, value) else _clean_value(value)
+    if len(_plain_keys) < 4096:
+        _plain_keys.add(key)
+    return _clean_value(value)
+
+
+def _clean_value(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return (
+            redact_text(value)
+            if judged.get(value) is not False and might_hold_secret(value)
+            else value
+        )
+    if value is None or kind in _SCALARS:
+        return value
+    return redact_structure(value, [])
 
 
 # -- tracebacks: formatted once, redacted, for every formatter -----------------------------
@@ -306,11 +403,15 @@ class ReadingHandler(logging.Handler):
     What :func:`attach` (and ``configure()``, on the root logger) puts in place.
     """
 
-    def __init__(self, logger: logging.Logger, trace_context: bool) -> None:
+    def __init__(
+        self, logger: logging.Logger, trace_context: bool, whole_line: bool = False
+    ) -> None:
         super().__init__()
         self.name = "errorlens"
         self.logger = logger
         self.trace_context = trace_context
+        # attach()'s default: the message and extra= fields of every record are cleaned.
+        self.whole_line = whole_line
         # Formatters this handler gave the redacting formatException or the field
         # defaults (undone by detach).
         self.wrapped: weakref.WeakSet[logging.Formatter] = weakref.WeakSet()
@@ -333,6 +434,7 @@ class ReadingHandler(logging.Handler):
             if (
                 record.exc_info
                 or "error" in record.__dict__
+                or API_ERROR_KEY in record.__dict__
                 or self.trace_context
                 or own is not self._own
                 or inherited is not self._inherited
@@ -340,6 +442,8 @@ class ReadingHandler(logging.Handler):
                 or len(inherited) != seen[1]
             ):
                 self._read_fully(record)
+            if self.whole_line:
+                redact_line(record)
         except Exception:
             report_internal("reading a log record")
         return True
@@ -356,7 +460,7 @@ class ReadingHandler(logging.Handler):
         if self._handlers_changed():
             # A handler was added (or removed) on this logger or the root logger since.
             self._cover_formatters()
-        if record.exc_info or "error" in record.__dict__:
+        if record.exc_info or "error" in record.__dict__ or API_ERROR_KEY in record.__dict__:
             _read(record, self.trace_context, self.summary)
             _prepare_traceback(record, self.logger, self.wrapped)
         elif self.trace_context:
@@ -440,7 +544,7 @@ class ApiErrorFilter(logging.Filter):
                 self._checked = formatter
                 if formatter is not None and _give_defaults(formatter):
                     self.wrapped.add(formatter)
-            if record.exc_info or "error" in record.__dict__:
+            if record.exc_info or "error" in record.__dict__ or API_ERROR_KEY in record.__dict__:
                 _read(record, self.trace_context, formatter in _given_defaults)
             elif self.trace_context:
                 put_trace_ids(record.__dict__)
@@ -493,7 +597,13 @@ def _attached(logger: logging.Logger) -> _AttachHandler | None:
 
 
 def attach(
-    logger: logging.Logger | str | None = None, *, trace_context: bool = False
+    logger: logging.Logger | str | None = None,
+    *,
+    trace_context: bool = False,
+    redact: Literal["line", "fields"] = "line",
+    levels: Mapping[str, int | str | None] | None = None,
+    sentry_level: int | str | None = None,
+    storm: StormPolicy | Literal["unchanged"] | None = "unchanged",
 ) -> list[logging.Handler]:
     """Read the API errors of ``logger`` and its children, before any handler does.
 
@@ -517,21 +627,44 @@ def attach(
     is active, so JSON formatters write them on every line (records with an API error
     always carry them).
 
+    ``redact="line"`` (the default) cleans every record of ``logger`` and its children
+    the way ``configure()`` cleans its lines: the message with its arguments merged
+    (an httpx ``HTTP Request: GET https://...?api_key=...`` line included) and every
+    ``extra=`` field; values under secret-named keys become ``[REDACTED]``.
+    ``redact="fields"`` keeps the scope of earlier versions: only what errorlens adds
+    (``api_error``, the summary) and the message and traceback of records that carry
+    an exception.
+
     Returns the handlers the records reach besides errorlens's, nearest first (an
     empty list means they reach none yet). Calling it again for the same logger
     updates the setting. :func:`detach` undoes it. Never raises.
 
+    ``levels`` and ``sentry_level``: the policy, as :func:`errorlens.configure` takes
+    it (one policy for the process: the last one given wins). A record the policy
+    lowers reaches the handlers after errorlens's (and Sentry's logging integration)
+    at its new level; a dropped one reaches none of them. ``storm``: a
+    :class:`errorlens.StormPolicy`, or None to write every line (storms are summarised
+    by default).
+
     .. versionadded:: 0.1.0
+    .. versionchanged:: Unreleased
+       ``redact``: the whole line is cleaned by default.
     """
     try:
+        if levels or sentry_level is not None:
+            set_policy(Policy(levels, sentry_level))
+        if storm != "unchanged":
+            set_storm(storm)
         target = _resolve(logger)
         with _lock:
             existing = _attached(target)
+            whole_line = redact != "fields"  # anything else fails closed: the whole line
             if existing is not None:
                 existing.trace_context = trace_context
+                existing.whole_line = whole_line
                 existing._cover_formatters()  # formatters set since, included
             else:
-                target.handlers.insert(0, _AttachHandler(target, trace_context))
+                target.handlers.insert(0, _AttachHandler(target, trace_context, whole_line))
             return [h for h in _handlers_from(target) if not isinstance(h, ReadingHandler)]
     except Exception:
         report_internal("attaching to a logger")

@@ -1,8 +1,10 @@
 """Helpers for testing code that logs API errors.
 
+>>> import errorlens
 >>> from errorlens.testing import capture_api_errors
+>>> body = b'{"error": {"code": "slow_down"}}'
 >>> with capture_api_errors() as seen:
-...     errorlens.record_error(errorlens.from_http(429, {}, b'{"error": {"code": "slow_down"}}'))
+...     _ = errorlens.record_error(errorlens.from_http(429, {}, body))
 >>> seen[0].record.code
 'slow_down'
 
@@ -32,10 +34,9 @@ def capture_api_errors() -> Iterator[list[ErrorEvent]]:
     :class:`~errorlens.ErrorRecord`), ``.level``, ``.logger_name``, ``.message`` and
     ``.traceback`` (redacted). Events from every thread are collected.
 
-    >>> with capture_api_errors() as seen:
-    ...     log.exception("charge failed")  # inside an ``except``
-    >>> [event.record.code for event in seen]
-    ['card_declined']
+        with capture_api_errors() as seen:
+            log.exception("charge failed")  # inside an ``except``
+        assert [event.record.code for event in seen] == ["card_declined"]
 
     .. versionadded:: 0.1.0
     """

@@ -221,6 +221,33 @@ def test_correlation_header_goes_out_and_is_recorded(server) -> None:
     assert seen[0].record.correlation_id == sent
 
 
+def test_correlation_ids_outside_a_request_are_per_call_and_bind_nothing(server) -> None:
+    from errorlens._internal.context import current_request_ids
+
+    url = server.route("/x", 200, b"ok")
+    errorlens.instrument_httpx(correlation_header="x-correlation-id")
+    httpx.get(url)
+    httpx.get(url)
+    first, second = (headers["x-correlation-id"] for _, headers in server.seen[-2:])
+    assert first and second and first != second
+    assert current_request_ids() is None
+
+
+def test_calls_of_one_operation_share_its_correlation_id(server) -> None:
+    from errorlens._internal.context import current_request_ids
+
+    url = server.route("/x", 200, b"ok")
+    errorlens.instrument_httpx(correlation_header="x-correlation-id")
+    with errorlens.capture.operation() as chosen:
+        httpx.get(url)
+        httpx.get(url)
+    with errorlens.capture.operation("job-7"):
+        httpx.get(url)
+    sent = [headers["x-correlation-id"] for _, headers in server.seen[-3:]]
+    assert sent == [chosen, chosen, "job-7"]
+    assert current_request_ids() is None
+
+
 def test_correlation_header_off_by_default(server) -> None:
     url = server.route("/x", 200, b"ok")
     errorlens.instrument_httpx()

@@ -144,3 +144,24 @@ def test_parse_raw_response_splits_parts() -> None:
     assert headers == [("Retry-After", "9")]
     assert body == b"busy"
     assert parse_raw_response(b'{"a": 1}') == (None, [], b'{"a": 1}')
+
+
+def test_explain_prints_category_meaning_and_docs() -> None:
+    # OpenAI's error-codes page: a 429 rate_limit_exceeded is a rate limit, pace the
+    # requests; the link goes to its rate-limit guide.
+    text = _run(str(RESPONSES / "openai_429.txt"), "--url", "https://api.openai.com/v1/x")
+    rows = dict(line.split(None, 1) for line in text.splitlines() if line and line[0] != " ")
+    assert rows["category"] == "rate_limit"
+    assert "rate limit" in rows["meaning"]
+    assert rows["docs"].startswith("https://platform.openai.com/docs/")
+    as_json = json.loads(
+        _run(str(RESPONSES / "openai_429.txt"), "--json", "--url", "https://api.openai.com/v1/x")
+    )
+    assert as_json["category"] == "rate_limit"
+    assert as_json["docs"] == rows["docs"]
+
+
+def test_explain_unknown_vendor_has_a_category_and_no_meaning() -> None:
+    text = _run(str(RESPONSES / "nginx_502.txt"))
+    assert "category    unavailable" in text
+    assert "meaning" not in text and "docs" not in text

@@ -54,7 +54,7 @@ def _table_rows(out: str) -> list[list[str]]:
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("VENDOR  "))
     header = lines[start]
-    titles = ["VENDOR", "STATUS", "CODE", "RETRY", "REQUEST ID", "MESSAGE"]
+    titles = ["VENDOR", "STATUS", "CODE", "RETRY", "REQUEST ID", "CATEGORY", "MESSAGE"]
     edges = [header.index(title) for title in titles] + [None]
     rows = []
     for line in lines[start + 1 :]:
@@ -127,6 +127,9 @@ def test_demo_record_reads_as_the_vendor_documents(demo_run: dict[str, Any], rou
         assert row[3] == ("yes" if route.retryable else "no")
     assert row[4] == (route.request_id or "-")
     api_error = demo_run["lines"][index]["api_error"]
+    # The category the line carries, shown; every demo route is an error that says what
+    # kind it is (its status at least).
+    assert row[5] == api_error["category"] != "unknown"
     assert api_error.get("vendor") == route.vendor
     assert api_error.get("code") == route.code
     assert api_error.get("request_id") == route.request_id

@@ -365,3 +365,48 @@ def test_run_report_to_stdout_and_missing_file(
 
     assert run_report([str(tmp_path / "missing.jsonl")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_secrets_in_the_input_log_stay_out_of_the_page(tmp_path: Path) -> None:
+    # A log written by another tool (or an older errorlens) may hold keys in clear.
+    openai_key = "sk-proj-InputLogKey0123456789abcdef"
+    bearer = "InputLogBearer0987654321"
+    long_message = "x" * 300 + f" retried with {openai_key}"
+    lines = [
+        _line(
+            1,
+            vendor="openai",
+            status=401,
+            code="invalid_api_key",
+            message=f"Incorrect API key provided: {openai_key}. Header: Bearer {bearer}",
+            request_id=f"Bearer {bearer}",
+            retryable=False,
+        ),
+        _line(2, vendor="openai", status=401, code=openai_key, message=long_message),
+    ]
+    log = tmp_path / "app.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "report.html"
+    assert run_report([str(log), "-o", str(out)]) == 0
+    page = out.read_text()
+    assert "Incorrect API key provided" in page
+    for secret in (openai_key, bearer, openai_key[:16]):
+        assert secret not in page
+    assert "[REDACTED]" in page
+
+
+def test_groups_by_category_and_host() -> None:
+    errors = [
+        {"vendor": "openai", "status": 429, "code": "rate_limit_exceeded",
+         "category": "rate_limit", "url": "https://api.openai.com/v1/chat/completions"},
+        {"vendor": "openai", "status": 401, "code": "invalid_api_key",
+         "category": "auth", "url": "https://API.openai.com/v1/models"},
+        {"vendor": "stripe", "status": 402, "code": "card_declined",
+         "category": "payment", "url": "https://api.stripe.com/v1/charges?key=[REDACTED]"},
+        {"status": 502, "message": "502 Bad Gateway"},  # an older line: no category, no url
+    ]  # fmt: skip
+    page = _parse(render_report([_line(0, i, **e) for i, e in enumerate(errors)]))
+    categories = {row[0]: int(row[1]) for row in page.tables["By category"]}
+    assert categories == {"rate_limit": 1, "auth": 1, "payment": 1, "unknown": 1}
+    hosts = {row[0]: int(row[1]) for row in page.tables["By host"]}
+    assert hosts == {"api.openai.com": 2, "api.stripe.com": 1, "unknown": 1}

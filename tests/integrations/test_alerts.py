@@ -24,6 +24,9 @@ NAMES = {
     "ErrorlensApiRateLimitStorm",
     "ErrorlensApiServerErrorShare",
     "ErrorlensApiNewErrorCode",
+    "ErrorlensApiAuthFailing",
+    "ErrorlensApiQuotaExhausted",
+    "ErrorlensApiRateLimited",
 }
 
 
@@ -105,6 +108,20 @@ def test_every_alert_is_tested_by_promtool_with_a_firing_case() -> None:
     # A firing case lists every alert expected at that instant, so the other vendors
     # of its series must stay silent; these also have an instant where none may fire.
     assert quiet >= NAMES - {"ErrorlensApiServerErrorShare"}
+
+
+def test_auth_and_quota_page_at_once_rate_limits_over_a_threshold() -> None:
+    require("yaml")
+    rules = alert_rules()
+    for name, category in (
+        ("ErrorlensApiAuthFailing", "auth"),
+        ("ErrorlensApiQuotaExhausted", "quota"),
+    ):
+        assert f'api_error_category="{category}"' in rules[name]["expr"], name
+        assert rules[name]["for"] == "0m" and rules[name]["labels"]["severity"] == "critical"
+    limited = rules["ErrorlensApiRateLimited"]
+    assert 'api_error_category="rate_limit"' in limited["expr"]
+    assert re.search(r"\) > 0\.\d+\s*$", limited["expr"]), "a threshold on the rate"
 
 
 def test_the_dashboard_names_only_alerts_that_exist() -> None:

@@ -200,6 +200,7 @@ def test_spans_metrics_and_logs_arrive_over_otlp_http(
             "api_error.code": "rate_limit_exceeded",
             "http.response.status_code": 429,
             "api_error.retryable": True,
+            "api_error.category": "rate_limit",
         }
         (waited,) = points[otel.METRIC_RETRY_AFTER]
         assert waited.sum == 3.0

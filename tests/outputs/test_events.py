@@ -87,6 +87,7 @@ FORK_SAFE = (
     + """
 import os, time
 import errorlens
+import errorlens.otel.metrics
 
 inside = threading.Event()
 release = threading.Event()
@@ -95,7 +96,8 @@ class BlocksWhenHashed(str):
     calls = 0
     def __hash__(self):
         BlocksWhenHashed.calls += 1
-        if BlocksWhenHashed.calls == 2:  # the second look, with the labels' lock held
+        # A look with the labels' lock held.
+        if errorlens.otel.metrics._labels.lock._lock._is_owned() and not inside.is_set():
             inside.set()
             release.wait(10)
         return str.__hash__(self)

@@ -296,6 +296,7 @@ def test_counter_and_histogram_points(sdk: Sdk) -> None:
         otel.ATTR_CODE: "rate_limit_exceeded",
         otel.ATTR_STATUS_CODE: 429,
         otel.ATTR_RETRYABLE: True,
+        otel.ATTR_CATEGORY: "rate_limit",
     }
 
     waits = sdk.metric(otel.METRIC_RETRY_AFTER)
@@ -307,6 +308,7 @@ def test_counter_and_histogram_points(sdk: Sdk) -> None:
     assert dict(hist.attributes) == {
         otel.ATTR_VENDOR: "openai",
         otel.ATTR_CODE: "rate_limit_exceeded",
+        otel.ATTR_CATEGORY: "rate_limit",
     }
 
 
@@ -320,6 +322,8 @@ def test_metric_attributes_never_carry_ids_or_messages(sdk: Sdk) -> None:
             otel.ATTR_CODE,
             otel.ATTR_STATUS_CODE,
             otel.ATTR_RETRYABLE,
+            otel.ATTR_SERVER_ADDRESS,  # an unnamed vendor's upstream, by its host
+            otel.ATTR_CATEGORY,
         }
         assert not any(
             "req_abc" == str(v) or "Rate limit" in str(v) for v in point.attributes.values()
@@ -328,7 +332,9 @@ def test_metric_attributes_never_carry_ids_or_messages(sdk: Sdk) -> None:
 
 def test_codes_past_the_per_vendor_limit_fold_into_other(sdk: Sdk) -> None:
     vendor = "cardinality-test"
-    total = otel.metrics._MAX_CODES_PER_VENDOR + 10
+    # Codes with numbers in them share the smaller part of the vendor's budget.
+    limit = otel.metrics._MAX_OTHER_CODES_PER_VENDOR
+    total = limit + 10
     for n in range(total):
         emit(ErrorEvent(errorlens.ErrorRecord(vendor=vendor, status=400, code=f"code_{n}")))
 
@@ -336,7 +342,7 @@ def test_codes_past_the_per_vendor_limit_fold_into_other(sdk: Sdk) -> None:
         p for p in sdk.points(otel.METRIC_ERRORS) if p.attributes.get(otel.ATTR_VENDOR) == vendor
     ]
     codes = {p.attributes[otel.ATTR_CODE]: p.value for p in points}
-    assert len(codes) == otel.metrics._MAX_CODES_PER_VENDOR + 1
+    assert len(codes) == limit + 1
     assert codes[otel.OTHER] == 10
     assert sum(codes.values()) == total
     # Codes seen before the limit keep their own series.
@@ -767,3 +773,26 @@ def test_a_signal_handler_logging_while_the_metrics_lock_is_held_goes_through(
         signal.signal(signal.SIGALRM, previous)
     codes = [point.attributes.get(otel.ATTR_CODE) for point in sdk.points(otel.METRIC_ERRORS)]
     assert "sig_busy" in codes
+
+
+def test_metrics_count_every_error_whatever_the_policy(sdk: Sdk) -> None:
+    from errorlens._internal.policy import set_current
+
+    out = io.StringIO()
+    logger = logging.getLogger("shop.metrics")
+    logger.addHandler(logging.StreamHandler(out))
+    errorlens.stdlib.attach("shop.metrics", levels={"openai": "drop", "status:404": "debug"})
+    try:
+        for _ in range(3):
+            try:
+                raise rate_limited()
+            except httpx.HTTPStatusError:
+                logger.exception("call failed")
+    finally:
+        errorlens.stdlib.detach("shop.metrics")
+        logger.handlers.clear()
+        set_current(None)
+    assert out.getvalue() == ""  # dropped: no line
+    (point,) = sdk.metric(otel.METRIC_ERRORS).data.data_points
+    assert point.value == 3
+    assert point.attributes[otel.ATTR_CATEGORY] == "rate_limit"

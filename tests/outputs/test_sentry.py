@@ -717,6 +717,7 @@ def test_sentry_down_or_slow_never_slows_the_app(
     vendor: VendorStub,
     target: str,
     capsys: pytest.CaptureFixture[str],
+    no_storms: None,
 ) -> None:
     # The same log calls against a healthy Sentry first: the cost of capturing at all.
     init_sentry(receiver.dsn, logging_integration=True)
@@ -964,3 +965,150 @@ def test_pairing_uses_sentrys_public_api_only() -> None:
         assert private not in source
     assert "threading.local" not in source
     assert not (package / "pairing.py").exists()
+
+
+# --- policies: the levels decide what Sentry gets ---------------------------------------
+
+
+@pytest.fixture
+def policy() -> Iterator[Any]:
+    """Sets the process's policy as attach() does; the default policy afterwards."""
+    from errorlens._internal.policy import set_current
+
+    def use(**kwargs: Any) -> None:
+        errorlens_stdlib.attach("shop.payments", **kwargs)
+
+    yield use
+    set_current(None)
+
+
+def _crumbs(event: dict[str, Any], message: str) -> list[dict[str, Any]]:
+    """Breadcrumbs of the line logged with ``message`` (a rendered JSON line's event)."""
+    return [
+        c
+        for c in event["breadcrumbs"]["values"]
+        if c.get("message") == message or f'"event": "{message}"' in str(c.get("message"))
+    ]
+
+
+@pytest.mark.parametrize("logging_integration", [False, True])
+@pytest.mark.parametrize("path", PATHS)
+def test_a_lowered_api_error_is_a_breadcrumb_not_an_event(
+    receiver: SentryReceiver, vendor: VendorStub, path: str, logging_integration: bool, policy: Any
+) -> None:
+    init_sentry(receiver.dsn, logging_integration=logging_integration)
+    errorlens_sentry.setup()
+    policy(levels={"stripe:card_declined": "info"})
+    log_api_error(path, vendor_error(vendor))  # logged at ERROR: a declined card
+    assert received(receiver, 0) == []
+
+    sentry_sdk.capture_message("checkout done")
+    (event,) = received(receiver, 1)
+    crumbs = _crumbs(event, "charge failed")
+    assert len(crumbs) == 1
+    # Sentry's logging integration makes its breadcrumb at the stdlib record's level:
+    # a structlog line rendered to text keeps its method's level there.
+    native = logging_integration and path == "structlog-stdlib"
+    assert crumbs[0]["level"] == ("error" if native else "info")
+
+
+@pytest.mark.parametrize("logging_integration", [False, True])
+@pytest.mark.parametrize("path", PATHS)
+def test_a_dropped_api_error_sends_nothing(
+    receiver: SentryReceiver, vendor: VendorStub, path: str, logging_integration: bool, policy: Any
+) -> None:
+    init_sentry(receiver.dsn, logging_integration=logging_integration)
+    errorlens_sentry.setup()
+    policy(levels={"category:payment": "drop"})
+    log_api_error(path, vendor_error(vendor))
+    sentry_sdk.capture_message("checkout done")
+    (event,) = received(receiver, 1)
+    assert _crumbs(event, "charge failed") == []
+    assert "api_error" not in event.get("contexts", {})
+
+
+@pytest.mark.parametrize("logging_integration", [False, True])
+def test_sentry_level_decides_events_and_breadcrumbs(
+    receiver: SentryReceiver, vendor: VendorStub, logging_integration: bool, policy: Any
+) -> None:
+    init_sentry(receiver.dsn, logging_integration=logging_integration)
+    errorlens_sentry.setup()
+    policy(sentry_level="critical")
+    log_api_error("stdlib", vendor_error(vendor))  # ERROR, below the Sentry level
+    assert received(receiver, 0) == []
+    policy(levels={"stripe": "warning"}, sentry_level="warning")
+    log_api_error("stdlib", vendor_error(vendor, customer="cus_2"))  # WARNING: an event
+    (event,) = received(receiver, 1)
+    assert event["level"] == "warning"
+    assert event["tags"]["api_error.code"] == "card_declined"
+
+
+@pytest.mark.parametrize("logging_integration", [False, True])
+def test_a_line_the_application_drops_sends_no_event(
+    receiver: SentryReceiver, vendor: VendorStub, logging_integration: bool
+) -> None:
+    init_sentry(receiver.dsn, logging_integration=logging_integration)
+    errorlens_sentry.setup()
+
+    def drop_declines(logger: Any, method: str, event_dict: Any) -> Any:
+        raise structlog.DropEvent
+
+    dropping = structlog.wrap_logger(
+        structlog.PrintLogger(io.StringIO()),
+        processors=[drop_declines, *structlog_chain()],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+    )
+    filtered = logging.getLogger("shop.refunds")
+    filtered.addFilter(lambda record: False)
+    try:
+        for log in (dropping, filtered):
+            try:
+                raise vendor_error(vendor)
+            except requests.HTTPError:
+                log.exception("charge failed")
+    finally:
+        filtered.filters.clear()
+    assert received(receiver, 0) == []
+
+
+def test_retried_then_succeeded_sends_no_error_event(receiver: SentryReceiver) -> None:
+    tenacity = require("tenacity")
+    from errorlens import retry
+
+    init_sentry(receiver.dsn, logging_integration=True)
+    errorlens_sentry.setup()
+    stub = VendorStub(
+        429,
+        {"Content-Type": "application/json", "Retry-After": "0"},
+        json.dumps({"error": {"code": "rate_limit_exceeded", "message": "Slow down"}}).encode(),
+    )
+    calls: list[int] = []
+
+    def recover(seconds: float) -> None:
+        calls.append(1)
+        stub.status = 200  # the vendor recovers before the next attempt
+
+    try:
+        retrying = tenacity.Retrying(
+            retry=retry.retry_if_retryable,
+            before_sleep=retry.log_before_sleep(logging.getLogger("shop.payments")),
+            after=retry.log_after(logging.getLogger("shop.payments")),
+            stop=tenacity.stop_after_attempt(3),
+            sleep=recover,
+        )
+
+        def call() -> requests.Response:
+            response = requests.get(stub.url + "/v1/x", timeout=5)
+            response.raise_for_status()
+            return response
+
+        assert retrying(call).status_code == 200
+    finally:
+        stub.close()
+    assert calls == [1]
+    sentry_sdk.capture_message("request done")
+    (event,) = received(receiver, 1)  # only the message: no error event for the retry
+    levels = {
+        c["level"] for c in event["breadcrumbs"]["values"] if "api_error" in c.get("data", {})
+    }
+    assert levels == {"warning"}

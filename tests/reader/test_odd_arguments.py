@@ -330,4 +330,7 @@ def test_the_record_upholds_the_contract_types_itself() -> None:
     )
     assert (record.retry_after, record.request_id) == (None, None)
     assert errorlens.ErrorRecord(status=http.HTTPStatus.NOT_FOUND).status.__class__ is int
-    assert errorlens.ErrorRecord(status=1000, retry_after=86_401).as_dict() == {"retryable": False}
+    assert errorlens.ErrorRecord(status=1000, retry_after=86_401).as_dict() == {
+        "retryable": False,
+        "category": "unknown",
+    }

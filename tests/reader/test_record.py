@@ -192,7 +192,13 @@ def test_record_is_immutable_comparable_and_picklable() -> None:
 
 def test_as_dict_leaves_out_none_and_keeps_retryable() -> None:
     record = ErrorRecord(status=500, fields=(FieldError("a"),))
-    assert record.as_dict() == {"status": 500, "fields": [{"field": "a"}], "retryable": False}
+    # ``category`` is never None: always there, like ``retryable``.
+    assert record.as_dict() == {
+        "status": 500,
+        "fields": [{"field": "a"}],
+        "retryable": False,
+        "category": "server",
+    }
 
 
 def test_summary_is_one_line() -> None:

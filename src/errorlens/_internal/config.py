@@ -28,14 +28,19 @@ from errorlens._internal.guard import guarded, internal_logger, report_internal
 from errorlens._internal.incoming import log_fields
 from errorlens._internal.locks import SafeLock
 from errorlens._internal.observe import API_ERRORS_KEY, API_ERRORS_OMITTED_KEY, SUMMARY_ATTR
+from errorlens._internal.policy import Policy
+from errorlens._internal.policy import set_current as set_policy
 from errorlens._internal.shutdown import (
     ENV_SHUTDOWN_TIMEOUT,
     Step,
     budget_from,
     prepare,
+    redact_last_resort,
     run_within,
 )
 from errorlens._internal.state import reset as reset_state
+from errorlens._internal.storm import StormPolicy
+from errorlens._internal.storm import set_current as set_storm
 from errorlens.processors import format_exc_info, redact
 from errorlens.stdlib import ReadingHandler
 
@@ -217,6 +222,8 @@ def _to_stdlib(logger: Any, method_name: str, event_dict: MutableMapping[str, An
     extra: dict[str, Any] = {_FIELDS_ATTR: event_dict}
     if "error" in event_dict:
         extra["error"] = event_dict.pop("error")
+    if "api_error" in event_dict:  # a record the line was given: the reader records it
+        extra["api_error"] = event_dict.pop("api_error")
     kwargs["extra"] = extra
     return kwargs
 
@@ -234,6 +241,7 @@ class _Installed:
 
 
 _installed = _Installed()
+_DEFAULT_STORM = StormPolicy()
 # Reentrant: the stop-signal handler runs on the thread it interrupts, which may hold it.
 _lock = SafeLock()
 
@@ -253,13 +261,16 @@ def configure(
     shutdown_timeout: float | None = None,
     server_loggers: bool = True,
     stop_signals: bool = True,
+    levels: Mapping[str, int | str | None] | None = None,
+    sentry_level: int | str | None = None,
+    storm: StormPolicy | None = _DEFAULT_STORM,
 ) -> None:
     """Set up structlog and stdlib logging for an application, API errors included.
 
-    >>> errorlens.configure(service="checkout")
-    >>> log = structlog.get_logger()
-    >>> log.info("started", port=8000)
-    {"timestamp": "...", "level": "info", "logger": "...", "service": "checkout", ...}
+        errorlens.configure(service="checkout")
+        log = structlog.get_logger()
+        log.info("started", port=8000)
+        {"timestamp": "...", "level": "info", "logger": "...", "service": "checkout", ...}
 
     One handler on the root logger renders every line, from structlog or from
     ``logging.getLogger(...)``: JSON lines when ``stream`` (default ``sys.stderr``) is
@@ -292,6 +303,15 @@ def configure(
     the same budget, and then to the handler that was in place (a server's, or the
     default action); installed from the main thread only.
 
+    ``levels`` is the policy of what deserves attention: keys ``"vendor:code"``,
+    ``"status:N"``, ``"category:name"``, ``"vendor"`` (most specific first) map to a
+    level, or to ``"drop"``; ``sentry_level`` is the least level that becomes a
+    Sentry event (ERROR unless given), lower ones are breadcrumbs. Every output
+    applies it; metrics count every error whatever its level. ``storm``: per vendor
+    and code, the first lines of each window are written in full and the rest
+    summarised by one line (``StormPolicy(lines=10, window=60.0)`` by default; None
+    writes every line). See ``docs/how-to/policies.md``.
+
     Calling it again replaces the previous setup (never adds a second handler); other
     handlers on the root logger are left alone. :func:`unconfigure` undoes it. Never
     raises.
@@ -299,6 +319,8 @@ def configure(
     .. versionadded:: 0.1.0
     """
     try:
+        set_policy(Policy(levels, sentry_level) if levels or sentry_level is not None else None)
+        set_storm(storm)
         _configure(
             service=service,
             level=level,
@@ -429,6 +451,8 @@ def unconfigure(shutdown_timeout: float | None = None) -> None:
     .. versionadded:: 0.1.0
     """
     try:
+        set_policy(None)
+        set_storm(_DEFAULT_STORM)  # writes the summaries still pending
         with _lock:
             root = logging.getLogger()
             _remove_installed(root)
@@ -506,3 +530,6 @@ def _exit_last() -> None:
 
 def _at_exit() -> None:
     unconfigure()
+    # What is logged after this hook (daemon threads, earlier exit hooks, __del__) finds
+    # no handler and goes to logging's last resort: redacted too.
+    redact_last_resort()

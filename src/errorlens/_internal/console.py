@@ -12,13 +12,12 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import structlog
 
-from errorlens._internal.text import cap
+from errorlens._internal.text import cap, escape_controls, escape_controls_in_lines
 
 __all__ = ["ConsoleRenderer", "facts_text"]
 
@@ -42,21 +41,9 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False) if " " in text else text
 
 
-# Control characters (C0, DEL, C1, bidi overrides) from a vendor must not drive the terminal.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_LINE_BREAKS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return {10: "\\n", 13: "\\r", 9: "\\t"}.get(code) or (
-        f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-    )
-
-
-def _safe(value: object, pattern: re.Pattern[str] = _CONTROL) -> str:
-    """``value`` as text with its control characters written as escapes (``\\x1b``)."""
-    return pattern.sub(_escape, str(value))
+def _safe(value: object) -> str:
+    """``value`` as one line of text: its control characters written as escapes."""
+    return escape_controls(str(value))
 
 
 def facts_text(api_error: Mapping[str, Any], *, colors: bool = False) -> str:
@@ -124,7 +111,7 @@ def _second_line(api_error: Mapping[str, Any]) -> list[str]:
         method = api_error.get("method")
         second.append("url: " + _safe(f"{method} {url}" if method else url))
     details = api_error.get("details")
-    if details is not None and not fields:
+    if details is not None:
         text = json.dumps(details, ensure_ascii=False, default=str, separators=(",", ":"))
         second.append("details: " + _safe(cap(text, _DETAILS_WIDTH)))
     return second
@@ -147,11 +134,13 @@ class ConsoleRenderer:
         api_error = event_dict.pop("api_error", None)
         exception = event_dict.pop("exception", None)
         for key, value in event_dict.items():
-            if isinstance(value, str):  # the app's own line breaks and tabs stay
-                event_dict[key] = _safe(value, _LINE_BREAKS)
+            if isinstance(value, str):  # one line: vendor text interpolated cannot forge more
+                event_dict[key] = escape_controls(value)
         out = self._line(logger, method_name, event_dict)
         if isinstance(api_error, Mapping):
             out += "\n" + facts_text(api_error, colors=self._colors)
         if exception:
-            out += "\n" + (exception if isinstance(exception, str) else str(exception))
+            # Many lines by nature; a reason phrase's ESC or BEL inside is shown, not obeyed.
+            text = exception if isinstance(exception, str) else str(exception)
+            out += "\n" + escape_controls_in_lines(text)
         return out

@@ -8,6 +8,8 @@ ContextVar, so threads and asyncio tasks each see their own request.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import NamedTuple
 
@@ -16,6 +18,7 @@ __all__ = [
     "bind_request_ids",
     "correlation_id_for_outgoing",
     "current_request_ids",
+    "operation",
     "reset_request_ids",
 ]
 
@@ -47,13 +50,25 @@ def reset_request_ids(token: Token[RequestIds | None]) -> None:
 
 def correlation_id_for_outgoing() -> str:
     """The id an outgoing call carries: the bound correlation id, else the request id,
-    else a new one, bound for the rest of this context so that every call of one logical
-    operation carries the same id."""
+    else a new one for this call alone (nothing is bound: outside a request, every call
+    is its own operation, and no id leaks into later log lines of this context)."""
     ids = _CURRENT.get()
     if ids is not None:
         chosen = ids.correlation_id or ids.request_id
         if chosen:
             return chosen
-    fresh = uuid.uuid4().hex
-    _CURRENT.set(RequestIds(ids.request_id if ids else None, fresh))
-    return fresh
+    return uuid.uuid4().hex
+
+
+@contextmanager
+def operation(correlation_id: str | None = None) -> Iterator[str]:
+    """One logical operation (a job, a task, a script's unit of work): every outgoing
+    call inside the block carries the same correlation id, ``correlation_id`` or a new
+    one. Inside a request a middleware bound, the request's ids stay as they are."""
+    ids = _CURRENT.get()
+    chosen = correlation_id or (ids.correlation_id if ids else None) or uuid.uuid4().hex
+    token = _CURRENT.set(RequestIds(ids.request_id if ids else None, chosen))
+    try:
+        yield chosen
+    finally:
+        _CURRENT.reset(token)

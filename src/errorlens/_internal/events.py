@@ -14,6 +14,7 @@ again): the first event marks it, and later events of the same exception reach n
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import sys
 import threading
@@ -25,6 +26,7 @@ from typing import Any
 
 from errorlens._internal.guard import busy, in_errorlens, interrupted, report_internal
 from errorlens._internal.locks import SafeLock
+from errorlens._internal.policy import current as current_policy
 from errorlens._internal.scrub import redact_repeated, redact_text, redact_values
 from errorlens._internal.state import STATE
 from errorlens.record import ErrorRecord, secret_values
@@ -139,10 +141,18 @@ def exc_info_of(value: Any) -> ExcInfo | None:
 class ExceptionFacts:
     """What errorlens knows of one exception, kept in the state table, not on it."""
 
-    __slots__ = ("exception", "not_api_error", "record", "tb", "traceback")
+    __slots__ = ("_held", "_ref", "not_api_error", "record", "tb", "traceback")
 
     def __init__(self, exception: BaseException) -> None:
-        self.exception = exception
+        # Weakly where the exception's class allows it (every SDK's does), so the table
+        # keeps nothing alive; builtin exceptions take no weak reference and are held.
+        self._ref: weakref.ref[BaseException] | None
+        self._held: BaseException | None
+        try:
+            self._ref = weakref.ref(exception, functools.partial(_forget, id(exception)))
+            self._held = None
+        except TypeError:
+            self._ref, self._held = None, exception
         # The record it was sent to the sinks with (recorded once, however often logged).
         self.record: ErrorRecord | None = None
         # Read once and found to hold no API error.
@@ -153,10 +163,21 @@ class ExceptionFacts:
         self.tb: TracebackType | None = None
         self.traceback: str | None = None
 
+    @property
+    def exception(self) -> BaseException | None:
+        return self._held if self._ref is None else self._ref()
 
-# Facts of at most this many exceptions are kept. The table holds them (an exception
-# takes no weak reference): each insertion looks at the oldest entries and lets go of
-# those nobody else holds, so an exception outlives its last use by one error at most.
+
+def _forget(key: int, ref: weakref.ref[BaseException]) -> None:
+    # The exception died: its facts go, unless the entry is already another's.
+    facts = STATE.exceptions.get(key)
+    if facts is not None and facts._ref is ref:
+        STATE.exceptions.pop(key, None)
+
+
+# Facts of at most this many exceptions are kept. Held exceptions (builtin classes):
+# each insertion looks at the oldest entries and lets go of those nobody else holds, so
+# such an exception outlives its last use by one error at most.
 _MAX_FACTS = 64
 _SWEEP = 2
 
@@ -165,7 +186,7 @@ def _table_only_refcount() -> int:
     # What sys.getrefcount reports for an exception only the table holds (it varies
     # between Python versions).
     facts = ExceptionFacts(Exception())
-    return sys.getrefcount(facts.exception)
+    return sys.getrefcount(facts._held)
 
 
 _getrefcount = getattr(sys, "getrefcount", None)
@@ -200,15 +221,21 @@ def _prune(table: dict[int, Any]) -> None:
         if oldest is None:
             return
         facts = table.pop(oldest, None)
-        if facts is None:
+        if facts is None or facts.exception is None:
             continue
-        if _getrefcount is not None and _getrefcount(facts.exception) > _ONLY_OURS:
+        if _in_use(facts):
             table.setdefault(oldest, facts)  # still in use: to the back of the line
     while len(table) >= _MAX_FACTS:
         oldest = _oldest(table)
         if oldest is None:
             return
         table.pop(oldest, None)
+
+
+def _in_use(facts: ExceptionFacts) -> bool:
+    if facts._held is None:
+        return True  # weakly held: it leaves the table when it dies
+    return _getrefcount is None or _getrefcount(facts._held) > _ONLY_OURS
 
 
 def format_traceback(exc_info: ExcInfo) -> str:
@@ -465,9 +492,13 @@ def record_error(
 
     .. versionadded:: 0.1.0
     """
-    from errorlens._internal.reader.extract import extract
-
+    if sys.meta_path is None:
+        # The interpreter is finalising (a __del__ at exit): nothing can be imported,
+        # and the outputs are shut down.
+        return None
     try:
+        from errorlens._internal.reader.extract import extract
+
         record = extract(error)
         if record is None:
             return None
@@ -476,6 +507,7 @@ def record_error(
         exc_info = exc_info_of(error) if isinstance(error, BaseException) else None
         if message is not None:
             message = clean_message(message, record)
+        level = current_policy().level_for(record, level)
         event = ErrorEvent(record, exc_info, level=level, message=message)
         if exc_info is None and _responses:
             # A response client capture recorded already: the same error.

@@ -167,7 +167,9 @@ def echo_headers(ids: RequestIds, settings: IdSettings) -> list[tuple[str, str]]
 
 def log_fields(ids: RequestIds) -> dict[str, str]:
     """The log fields of ``ids``."""
-    fields = {REQUEST_ID_KEY: ids.request_id or ""}
+    fields = {}
+    if ids.request_id:
+        fields[REQUEST_ID_KEY] = ids.request_id
     if ids.correlation_id:
         fields[CORRELATION_ID_KEY] = ids.correlation_id
     return fields

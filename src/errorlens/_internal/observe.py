@@ -11,9 +11,10 @@ redacted.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
+from errorlens._internal import storm
 from errorlens._internal.events import (
     ErrorEvent,
     ExcInfo,
@@ -25,10 +26,13 @@ from errorlens._internal.events import (
     store_traceback,
 )
 from errorlens._internal.guard import report_internal
+from errorlens._internal.policy import DROP
+from errorlens._internal.policy import current as current_policy
 from errorlens._internal.reader.extract import extract
+from errorlens._internal.records import record_from_mapping
 from errorlens._internal.scrub import redact_text, redact_values
 from errorlens._internal.state import STATE
-from errorlens._internal.text import cap
+from errorlens._internal.text import cap, escape_controls
 from errorlens.record import ErrorRecord, secret_values
 
 __all__ = [
@@ -40,9 +44,11 @@ __all__ = [
     "Observation",
     "clean_summary",
     "current_trace_ids",
+    "given_record",
     "is_error_source",
     "last_clean",
     "observe",
+    "own_api_error",
     "put_trace_ids",
     "short_error_text",
 ]
@@ -69,7 +75,7 @@ class Observation:
     Holds no exception: :mod:`errorlens.stdlib` keeps it until the thread's next record.
     """
 
-    __slots__ = ("_summary", "api_error", "api_errors", "message", "omitted", "record")
+    __slots__ = ("_summary", "api_error", "api_errors", "level", "message", "omitted", "record")
 
     def __init__(
         self,
@@ -78,8 +84,11 @@ class Observation:
         message: str | None,
         api_errors: list[dict[str, Any]] | None = None,
         omitted: int = 0,
+        level: int | None = None,
     ) -> None:
         self.record = record
+        # The level the policy gives the line (DROP: not written), None: as logged.
+        self.level = level
         self.api_error = api_error
         self.message = message
         # Every member's facts when a group of several API errors was logged, and how
@@ -110,7 +119,8 @@ def clean_summary(record: ErrorRecord) -> str:
     """``record.summary()``, redacted, the record's secret values out."""
     summary = redact_text(record.summary())
     secrets = secret_values(record)
-    return redact_values(summary, secrets) if secrets else summary
+    # One line by contract (``%(api_error_summary)s``): a vendor's id cannot forge more.
+    return escape_controls(redact_values(summary, secrets) if secrets else summary)
 
 
 _PLAIN_TYPES = (str, bytes, bytearray, int, float, bool, dict, list, tuple, set)
@@ -145,6 +155,25 @@ class _Clean(threading.local):
 
 
 last_clean = _Clean()
+
+
+def own_api_error(record: ErrorRecord) -> dict[str, Any]:
+    """``record.as_dict()``, known as errorlens's own (recorded already) to the readers
+    of the line it is put on."""
+    api_error = record.as_dict()
+    last_clean.api_error = api_error
+    return api_error
+
+
+def given_record(value: Any) -> ErrorRecord | None:
+    """The record a line's own ``api_error`` holds, to be recorded like a logged
+    exception (``log.error("...", api_error=record.as_dict())``, the record itself);
+    None for what errorlens put there and for anything that is not a record."""
+    if value is last_clean.api_error or value is None:
+        return None
+    if isinstance(value, ErrorRecord):
+        return value
+    return record_from_mapping(value) if isinstance(value, Mapping) else None
 
 
 def _record_of(source: Any, exc_info: ExcInfo | None) -> ErrorRecord | None:
@@ -219,6 +248,7 @@ def observe(
         if source is None and exc_info is not None and _is_group(exc_info[1]):
             return _observe_group(exc_info, level, logger_name, message, via_stdlib)
         return None
+    level = _line_level(record, level, logger_name, via_stdlib)
     api_error = record.as_dict()
     last_clean.api_error = api_error
     text = clean_message(message, record) if message is not None else None
@@ -235,7 +265,15 @@ def observe(
             traceback=traceback,
         )
     )
-    return Observation(record, api_error, text)
+    return Observation(record, api_error, text, level=level)
+
+
+def _line_level(record: ErrorRecord, level: int, logger_name: str | None, via_stdlib: bool) -> int:
+    """The policy's level for the line, DROP when a storm's summary stands for it."""
+    level = current_policy().level_for(record, level)
+    if level != DROP and not storm.admit(record, logger_name, via_structlog=not via_stdlib):
+        return DROP
+    return level
 
 
 def _observe_group(
@@ -251,7 +289,14 @@ def _observe_group(
     if not found:
         return None
     first = found[0][1]
+    # The line's level: the most pressing the policy gives any member.
+    level = max(current_policy().level_for(record, level) for _, record in found)
     text = clean_message(message, first) if message is not None else None
+    # Every member's secrets leave the group's traceback, as a lone exception's do.
+    secrets = tuple(value for _, record in found for value in secret_values(record))
+    if secrets:
+        _traceback_without(exc_info, secrets)
+        text = redact_values(text, secrets) if text is not None else None
     for member, record in found:
         member_info: ExcInfo = (type(member), member, member.__traceback__)
         emit(
@@ -262,13 +307,14 @@ def _observe_group(
                 logger_name=logger_name,
                 message=text,
                 via_stdlib=via_stdlib,
+                traceback=_traceback_without(member_info, secrets) if secrets else None,
             )
         )
     api_error = first.as_dict()
     last_clean.api_error = api_error
     several = len(found) > 1 or omitted
     api_errors = [record.as_dict() for _, record in found] if several else None
-    return Observation(first, api_error, text, api_errors, omitted)
+    return Observation(first, api_error, text, api_errors, omitted, level=level)
 
 
 # -- trace context -------------------------------------------------------------------

@@ -15,15 +15,23 @@ their own text patterns with :func:`add_pattern`.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 __all__ = [
+    "BY_SHAPE",
+    "PLAIN",
     "REDACTED",
+    "SECRET",
     "add_pattern",
+    "credential_shaped",
+    "hides",
     "is_secret_name",
+    "judged",
+    "key_kind",
     "redact_repeated",
     "redact_structure",
     "redact_text",
@@ -393,6 +401,73 @@ def is_secret_name(name: str) -> bool:
     return folded in _SECRET_NAMES or folded.endswith(_SECRET_SUFFIXES)
 
 
+# How a key of a JSON-like value names what it holds: a credential whatever the value
+# (``password``, ``SignatureProvided``), a credential only when the value has the
+# shape of one (``key``: an API key, or S3's object key ``photos/puppy.jpg``;
+# ``StringToSign``: what was signed, not the signature), or nothing secret.
+PLAIN, BY_SHAPE, SECRET = 0, 1, 2
+_BY_SHAPE_NAMES = frozenset({"key", "sig"})
+_BY_SHAPE_WORDS = frozenset({"sign"})
+_SECRET_WORDS = frozenset({"signature", "password", "passwd", "secret", "credential"})
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def key_kind(name: str) -> int:
+    """:data:`SECRET`, :data:`BY_SHAPE` or :data:`PLAIN`, from the words of ``name``."""
+    folded = name.lower().translate(_SEPARATORS)
+    words = {word.lower() for word in _WORDS.findall(name)}
+    if folded in _BY_SHAPE_NAMES:
+        return BY_SHAPE
+    if is_secret_name(name) or not words.isdisjoint(_SECRET_WORDS):
+        return SECRET
+    return BY_SHAPE if not words.isdisjoint(_BY_SHAPE_WORDS) else PLAIN
+
+
+_CLASS_OF = {**dict.fromkeys("0123456789", 1), **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 2)}
+
+
+def credential_shaped(value: str) -> bool:
+    """Whether ``value`` looks like a key, token or signature rather than a name or a path.
+
+    One opaque run (no space, no dot of a file name or a host), at least 16 characters,
+    whose letters and digits change class (digit, upper, lower) often, as random
+    strings do and words, dates and paths do not: ``wJalrXUtnFEMI/K7MDENG/...`` is
+    one, ``photos/2006/February/sample.jpg`` and ``invoices/2024/03/INV-000123`` are not.
+    """
+    if len(value) < 16 or "." in value or any(c.isspace() for c in value[:4096]):
+        return False
+    classes = [_CLASS_OF.get(c, 3) for c in value[:256] if c.isalnum()]
+    changes = sum(1 for a, b in itertools.pairwise(classes) if a != b)
+    return len(classes) >= 12 and changes >= 0.2 * len(classes)
+
+
+def hides(name: Any, value: Any) -> bool:
+    """Whether the value under the key ``name`` is a secret (see :func:`key_kind`)."""
+    if type(name) is not str:
+        if not isinstance(name, str):
+            return False
+        name = str(name)
+    kind = key_kind(name)
+    if kind == PLAIN or _left_as_is(value):
+        return False
+    if kind == BY_SHAPE:
+        return type(value) is str and credential_shaped(value)
+    return True
+
+
+# Bytes written out as hex pairs ("47 45 54 0a ..."), as S3 echoes what it signed: the
+# text they spell is judged like any other.
+_HEX_BYTES = re.compile(r"[0-9a-fA-F]{2}(?: [0-9a-fA-F]{2}){7,}")
+
+
+def _hex_hides_secret(text: str) -> bool:
+    if text[2:3] != " " or _HEX_BYTES.fullmatch(text) is None:
+        return False
+    spelled = bytes.fromhex(text).decode("utf-8", "replace")
+    return redact_text(spelled) != spelled
+
+
 # Texts that come back again and again (the frames of a traceback raised on the same
 # path, a vendor's fixed message) and what redact_text made of them. Bounded (texts up
 # to the longest message the reader keeps: at most about 2 MiB); made anew by
@@ -498,6 +573,9 @@ def _remember(text: str, verdict: bool) -> None:
 _scanned: dict[str, bool] = {}
 _SCANNED_MAX = 2048
 _SCANNED_TEXT_MAX = 256
+# The same verdicts, for the hot paths that read them without a call: False means
+# "nothing to redact" (a text absent, or True, needs :func:`might_hold_secret`).
+judged = _scanned
 
 
 # -- the walker: one bounded pass over JSON-like values ---------------------------------
@@ -536,7 +614,10 @@ class _Walk:
     def value(self, value: Any, depth: int) -> Any:
         if type(value) is str:
             cleaned = self.clean_text(value)
-            return value if cleaned == value else cleaned
+            if cleaned == value:
+                hex_pairs = len(value) >= 23 and value[2:3] == " "
+                return REDACTED if hex_pairs and _hex_hides_secret(value) else value
+            return cleaned
         if value is None or isinstance(value, _SCALARS):
             return value
         self.budget -= 1
@@ -560,7 +641,7 @@ class _Walk:
         out: dict[Any, Any] = {}
         changed = False
         for key, item in items:
-            if isinstance(key, str) and is_secret_name(key) and not _left_as_is(item):
+            if hides(key, item):
                 if type(item) is str and item != REDACTED and len(self.secrets) < _MAX_SECRETS:
                     self.secrets.append(item)
                 cleaned: Any = REDACTED
@@ -618,6 +699,7 @@ def redact_structure(value: Any, secrets: list[str]) -> Any:
     cannot be made. The walk is bounded (depth 12, a few thousand containers): what lies
     beyond is elided. Returns ``value`` itself when nothing changed.
 
+    >>> from errorlens._internal.scrub import redact_structure
     >>> redact_structure({"password": "hunter2hunter2", "event": "hunter2hunter2 rejected"}, [])
     {'password': '[REDACTED]', 'event': '[REDACTED] rejected'}
     """

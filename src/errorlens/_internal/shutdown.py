@@ -9,16 +9,27 @@ and named in one warning.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 
 from errorlens._internal.guard import internal_logger
+from errorlens._internal.scrub import redact_text
 from errorlens._internal.state import after_fork
+from errorlens._internal.text import escape_controls_in_lines
 
-__all__ = ["DEFAULT_BUDGET", "ENV_SHUTDOWN_TIMEOUT", "budget_from", "prepare", "run_within"]
+__all__ = [
+    "DEFAULT_BUDGET",
+    "ENV_SHUTDOWN_TIMEOUT",
+    "budget_from",
+    "prepare",
+    "redact_last_resort",
+    "run_within",
+]
 
 ENV_SHUTDOWN_TIMEOUT = "ERRORLENS_SHUTDOWN_TIMEOUT"
 DEFAULT_BUDGET = 2.0
@@ -146,3 +157,34 @@ def run_within(budget: float, steps: Mapping[str, Step]) -> list[str]:
             ", ".join(left),
         )
     return left
+
+
+class _RedactingLastResort(logging.Handler):
+    """logging's last resort (warnings and worse to stderr when no handler is left),
+    redacted: what daemon threads, later exit hooks and ``__del__`` log after
+    errorlens's exit hook took its handlers away.
+
+    It holds no lock: a daemon thread frozen by the interpreter's finalisation while
+    writing must not block a ``__del__`` that logs after it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def createLock(self) -> None:
+        self.lock = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = escape_controls_in_lines(redact_text(self.format(record)))
+            stream = sys.stderr
+            if stream is not None:
+                stream.write(text + "\n")
+        except Exception:
+            pass
+
+
+def redact_last_resort() -> None:
+    """Make logging's last resort redact what it prints (run by the exit hook)."""
+    if not isinstance(logging.lastResort, _RedactingLastResort):
+        logging.lastResort = _RedactingLastResort()

@@ -23,7 +23,8 @@ streamed body is read from the bytes your code reads (a bounded prefix), or not 
 Each ``instrument_*`` returns an :class:`Instrumentation` whose ``uninstrument()``
 undoes it; :func:`uninstrument` undoes them all. With ``correlation_header`` set, each
 outgoing request carries the current correlation id (the incoming request's, when a
-middleware bound one, else a new one) and the record keeps it.
+middleware bound one, else the one of the :func:`operation` in progress, else a new one
+per call) and the record keeps it.
 
 .. versionadded:: 0.1.0
 """
@@ -35,12 +36,14 @@ from types import ModuleType
 from typing import Any
 
 from errorlens._internal.capture.handles import Instrumentation, instrument, uninstrument_all
+from errorlens._internal.context import operation
 
 __all__ = [
     "Instrumentation",
     "instrument_aiohttp",
     "instrument_httpx",
     "instrument_requests",
+    "operation",
     "uninstrument",
 ]
 

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 import errorlens
 from errorlens import ErrorRecord
+from errorlens._internal.categories import code_info
 from errorlens.cli.text import json_text, printable
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FOUND", "EXIT_NOT_FOUND", "main", "parse_raw_response"]
@@ -87,8 +88,18 @@ def _header_option(text: str) -> tuple[str, str]:
     return pair
 
 
+def _explanation(record: ErrorRecord) -> dict[str, Any]:
+    """What the vendor's documentation says about the record's code, when errorlens knows."""
+    info = code_info(record.vendor, record.code)
+    if info is None:
+        return {}
+    found = {"meaning": info.meaning, "docs": info.doc_url}
+    return {key: value for key, value in found.items() if value}
+
+
 def _render_table(record: ErrorRecord, out: TextIO) -> None:
     data = record.as_dict()
+    data.update(_explanation(record))
     fields = data.pop("fields", None)
     details = data.pop("details", None)
     width = max((len(k) for k in data), default=8)
@@ -141,7 +152,7 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
         )
         return EXIT_NOT_FOUND
     if args.json:
-        out.write(json_text(record.as_dict()) + "\n")
+        out.write(json_text({**record.as_dict(), **_explanation(record)}) + "\n")
     else:
         _render_table(record, out)
     return EXIT_FOUND

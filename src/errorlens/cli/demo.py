@@ -377,11 +377,11 @@ class _JsonLineFormatter(logging.Formatter):
 
 
 def _table(rows: Sequence[tuple[Route, ErrorRecord | None]]) -> str:
-    header = ("VENDOR", "STATUS", "CODE", "RETRY", "REQUEST ID", "MESSAGE")
+    header = ("VENDOR", "STATUS", "CODE", "RETRY", "REQUEST ID", "CATEGORY", "MESSAGE")
     body: list[tuple[str, ...]] = []
     for route, record in rows:
         if record is None:
-            body.append((route.name, "-", "-", "-", "-", "(no API error read)"))
+            body.append((route.name, "-", "-", "-", "-", "-", "(no API error read)"))
             continue
         retry = "no"
         if record.retryable:
@@ -393,6 +393,7 @@ def _table(rows: Sequence[tuple[Route, ErrorRecord | None]]) -> str:
                 printable(record.code or "-"),
                 retry,
                 printable(record.request_id or "-"),
+                record.category,
                 printable(record.message or "-"),
             )
         )

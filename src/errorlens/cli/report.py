@@ -20,7 +20,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+from errorlens._internal.scrub import redact_text
 from errorlens.cli.text import cap, printable
 
 __all__ = ["render_report", "run_report"]
@@ -71,6 +73,8 @@ class _Summary:
     retryable_by_code: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     message_by_code: dict[tuple[str, str, str], str] = field(default_factory=dict)
     by_status: Counter[str] = field(default_factory=Counter)
+    by_category: Counter[str] = field(default_factory=Counter)
+    by_host: Counter[str] = field(default_factory=Counter)
     by_minute: Counter[int] = field(default_factory=Counter)
     retryable_by_minute: Counter[int] = field(default_factory=Counter)
     by_second: Counter[int] = field(default_factory=Counter)
@@ -84,6 +88,7 @@ def render_report(
 ) -> str:
     """The HTML page summarising the ``api_error`` lines among ``lines``.
 
+    >>> from errorlens.cli.report import render_report
     >>> page = render_report(['{"api_error": {"vendor": "openai", "status": 429}}'])
     >>> "openai" in page
     True
@@ -195,6 +200,8 @@ def _count(summary: _Summary, obj: dict[str, Any], error: dict[str, Any], order:
         if message:
             summary.message_by_code[key] = message
     _add(summary, summary.by_status, status)
+    _add(summary, summary.by_category, _text(error.get("category")) or "unknown")
+    _add(summary, summary.by_host, _host(error.get("url")) or "unknown")
 
     request_id = _text(error.get("request_id"))
     if request_id:
@@ -228,6 +235,16 @@ def _count_time(summary: _Summary, when: _dt.datetime, retryable: bool) -> None:
         summary.seconds_complete = False
 
 
+def _host(url: Any) -> str:
+    """The host of the request's url (already redacted in the line), lowercase."""
+    if not isinstance(url, str) or not url:
+        return ""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
 def _add(summary: _Summary, counter: Counter[Any], key: Any) -> None:
     if key in counter or len(counter) < _MAX_GROUPS:
         counter[key] += 1
@@ -239,7 +256,9 @@ def _text(value: Any) -> str:
     if value is None or isinstance(value, dict | list):
         return ""
     text = value if isinstance(value, str) else str(value)
-    return cap(" ".join(text.split()), _TEXT_CAP)
+    # The log may come from elsewhere, with keys in clear: redacted before the cut, so
+    # no cut-off token slips past the patterns.
+    return cap(redact_text(" ".join(text.split())), _TEXT_CAP)
 
 
 def _status(value: Any) -> str:
@@ -370,6 +389,8 @@ def _page(summary: _Summary, *, title: str, source: str | None) -> str:
                 retryable=summary.retryable_by_vendor,
             ),
             _count_table("By HTTP status", "status", summary.by_status, _ident, tone=_status_tone),
+            _count_table("By category", "category", summary.by_category, _ident),
+            _count_table("By host", "host", summary.by_host, _name),
             "</div>",
             _code_table(summary),
             _request_table(summary),

@@ -49,6 +49,7 @@ from errorlens._internal.capture.otel_hooks import async_response_hook, response
 from errorlens._internal.events import ErrorEvent, add_sink
 from errorlens._internal.guard import report_internal
 from errorlens.otel.attributes import (
+    ATTR_CATEGORY,
     ATTR_CODE,
     ATTR_CORRELATION_ID,
     ATTR_CORRELATION_ID_HEADER,
@@ -91,6 +92,7 @@ __all__ = [
     "ATTR_REQUEST_ID_HEADER",
     "ATTR_RETRY_AFTER",
     "ATTR_RETRYABLE",
+    "ATTR_CATEGORY",
     "ATTR_SERVER_ADDRESS",
     "ATTR_STATUS_CODE",
     "ATTR_TYPE",

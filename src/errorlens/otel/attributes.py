@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from opentelemetry.util.types import AttributeValue
 
 __all__ = [
+    "ATTR_CATEGORY",
     "ATTR_CODE",
     "ATTR_CORRELATION_ID",
     "ATTR_CORRELATION_ID_HEADER",
@@ -65,6 +66,7 @@ ATTR_CORRELATION_ID = "api_error.correlation_id"
 ATTR_RETRY_AFTER = "api_error.retry_after"
 ATTR_RETRYABLE = "api_error.retryable"
 ATTR_FIELDS = "api_error.fields"
+ATTR_CATEGORY = "api_error.category"
 # OpenTelemetry semantic conventions.
 ATTR_EXCEPTION_TYPE = exception_attributes.EXCEPTION_TYPE
 ATTR_EXCEPTION_MESSAGE = exception_attributes.EXCEPTION_MESSAGE
@@ -155,6 +157,7 @@ def record_attributes(record: ErrorRecord, out: dict[str, AttributeValue]) -> No
         ),
     )
     out[ATTR_RETRYABLE] = record.retryable
+    out[ATTR_CATEGORY] = record.category
     fields = record.fields
     if fields:
         out[ATTR_FIELDS] = [

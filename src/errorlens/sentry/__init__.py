@@ -95,7 +95,7 @@ def setup(
     client and :func:`teardown` closes it. An application's own client is kept as it
     is: its events are enriched with these settings. Idempotent; never raises.
 
-    >>> errorlens.sentry.setup("https://key@o1.ingest.sentry.io/1", environment="prod")
+        errorlens.sentry.setup("https://key@o1.ingest.sentry.io/1", environment="prod")
 
     .. versionadded:: 0.1.0
     """
@@ -183,7 +183,7 @@ def make_before_send(app_before_send: BeforeSend | None = None) -> BeforeSend:
     For applications that neither add :class:`ErrorlensIntegration` nor call
     :func:`setup`:
 
-    >>> sentry_sdk.init(dsn=..., before_send=errorlens.sentry.make_before_send(mine))
+        sentry_sdk.init(dsn=..., before_send=errorlens.sentry.make_before_send(mine))
 
     .. versionadded:: 0.1.0
     """

@@ -16,6 +16,7 @@ from errorlens._internal.observe import (
     Observation,
     current_trace_ids,
 )
+from errorlens._internal.policy import current as current_policy
 from errorlens._internal.records import code_or_status, record_from_mapping
 from errorlens._internal.scrub import redact_structure
 from errorlens._internal.text import cap
@@ -24,6 +25,7 @@ from errorlens.sentry.options import FingerprintRule, Options
 from errorlens.sentry.scrub import Event, scrub_event, scrub_request
 
 __all__ = [
+    "below_policy",
     "CALL_SITE_KEY",
     "HINT_KEY",
     "INTERNAL_MODULES",
@@ -90,6 +92,19 @@ def enrich_event(event: Event, hint: Hint, options: Options | None = None) -> bo
         # Whatever failed above, the event leaves without secrets.
         scrub_event(event, secret_values(record))
     return True
+
+
+def below_policy(hint: Hint, integration_level: int) -> bool:
+    """Whether an event Sentry's logging integration made is of an API error line the
+    policy puts below the Sentry level (lowered, or dropped)."""
+    log_record = hint.get("log_record")
+    if not isinstance(log_record, logging.LogRecord):
+        return False
+    found = _record_for(hint)
+    if found is None:
+        return False  # not an API error: the policy does not apply
+    level = current_policy().level_for(found[0], log_record.levelno)
+    return level < current_policy().sentry_threshold(integration_level)
 
 
 def link_trace(event: Event) -> None:

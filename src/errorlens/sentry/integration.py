@@ -10,7 +10,7 @@ from sentry_sdk.integrations import Integration
 
 from errorlens._internal.events import add_sink
 from errorlens._internal.guard import report_internal
-from errorlens.sentry.enrich import enrich_event
+from errorlens.sentry.enrich import below_policy, enrich_event
 from errorlens.sentry.options import IDENTIFIER, FingerprintRule, Options, active_options, settings
 from errorlens.sentry.sink import sentry_sink
 
@@ -25,7 +25,7 @@ _install_lock = threading.Lock()
 class ErrorlensIntegration(Integration):
     """API errors in Sentry: tags, an ``api_error`` context, grouping, no secrets.
 
-    >>> sentry_sdk.init(dsn=..., integrations=[ErrorlensIntegration()])
+        sentry_sdk.init(dsn=..., integrations=[ErrorlensIntegration()])
 
     Every event of the client is scrubbed (messages, exception values, frame
     variables, request data, breadcrumbs). Events that carry an API error get the tags
@@ -74,6 +74,10 @@ def _event_processor(event: Event, hint: Hint) -> Event | None:
     options = active_options()
     if options is None:
         return event
+    if below_policy(hint, options.event_level):
+        # Sentry's logging integration made an event of a line the policy put below
+        # the Sentry level: its breadcrumb stays, the event goes.
+        return None
     try:
         enrich_event(event, hint, options)
     except Exception:

@@ -13,6 +13,7 @@ from typing import Any
 
 from errorlens._internal.scrub import (
     REDACTED,
+    hides,
     is_secret_name,
     pattern_count,
     redact_query,
@@ -145,8 +146,10 @@ def _scrub_variables(frame: dict[str, Any]) -> None:
     if isinstance(module, str) and module.split(".", 1)[0] in _CLIENT_PACKAGES:
         del frame["vars"]
         return
+    # A variable's name is judged as a key is (``signature_provided`` by its words);
+    # an ambiguous name (``key``) loses its value here whatever it holds.
     frame["vars"] = {
-        name: REDACTED if is_secret_name(str(name)) else _clean(value)
+        name: REDACTED if is_secret_name(str(name)) or hides(str(name), value) else _clean(value)
         for name, value in variables.items()
     }
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from errorlens._internal.events import ErrorEvent
 from errorlens._internal.observe import clean_summary
+from errorlens._internal.policy import DROP
+from errorlens._internal.policy import current as current_policy
 from errorlens._internal.records import code_or_status
 from errorlens.sentry.enrich import CALL_SITE_KEY, HINT_KEY, call_site
 from errorlens.sentry.options import active_options
@@ -34,24 +36,39 @@ def sentry_sink(event: ErrorEvent) -> None:
     options = active_options(client)
     if options is None:
         return
-    if event.via_stdlib and _logs_reach_sentry(client):
-        # Sentry's LoggingIntegration turns this very log record into an event or a
-        # breadcrumb, as its levels say; the enrichment finds the record through the
-        # event's hint.
+    if event.level == DROP:
+        return  # a line the policy drops sends nothing to Sentry
+    threshold = current_policy().sentry_threshold(options.event_level)
+    logging_level = _logging_event_level(client) if event.via_stdlib else None
+    if logging_level is not None:
+        # Sentry's LoggingIntegration turns this very log record into an event (at its
+        # level and above; errorlens's event processor removes those the policy put
+        # below the Sentry level) or a breadcrumb; the enrichment finds the record
+        # through the event's hint. Only a level the policy sends to Sentry but the
+        # integration would not is captured here.
+        if threshold <= event.level < logging_level:
+            _capture(event, client)
         return
     captured = event.captured
-    if captured is not None and captured.level >= options.event_level:
+    if captured is not None and captured.level >= threshold:
         return  # client capture sent this error as an event already
-    if event.level >= options.event_level:
+    if event.level >= threshold:
         _capture(event, client)
     else:
         _add_breadcrumb(event)
 
 
-def _logs_reach_sentry(client: BaseClient) -> bool:
+def _logging_event_level(client: BaseClient) -> int | None:
+    """The least level Sentry's LoggingIntegration makes events of; None without it."""
     from sentry_sdk.integrations.logging import LoggingIntegration
 
-    return client.get_integration(LoggingIntegration) is not None
+    integration = client.get_integration(LoggingIntegration)
+    if integration is None:
+        return None
+    handler = getattr(integration, "_handler", None)
+    level = getattr(handler, "level", None)
+    # Without an event handler it makes breadcrumbs only: no event at any level.
+    return level if isinstance(level, int) else logging.CRITICAL + 1
 
 
 def _level_name(level: int) -> str:

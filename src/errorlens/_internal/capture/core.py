@@ -33,6 +33,7 @@ from errorlens._internal.observe import (
     clean_summary,
     put_trace_ids,
 )
+from errorlens._internal.policy import current as current_policy
 from errorlens._internal.reader.build import build_record
 from errorlens._internal.reader.document import READ_CAP
 from errorlens._internal.reader.extract import errors_in_success, extract, from_http
@@ -61,9 +62,10 @@ _ERROR_MARK = b'"error'
 def capture_level(record: ErrorRecord) -> int:
     """The level a captured error is logged at.
 
-    WARNING: the application may still retry or handle it, and logs it itself if not.
+    WARNING: the application may still retry or handle it, and logs it itself if not;
+    the policy (``configure(levels=...)``) may give it another level, or drop the line.
     """
-    return logging.WARNING
+    return current_policy().level_for(record, logging.WARNING)
 
 
 def is_error(status: Any, body: Any) -> bool:

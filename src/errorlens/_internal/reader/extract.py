@@ -33,6 +33,7 @@ def from_http(
     raises: odd input gives a record with what could be read (a status that is no
     HTTP status is dropped, the other facts are kept).
 
+    >>> from errorlens import from_http
     >>> from_http(429, {"Retry-After": "2"}, b'{"error": {"code": "rate_limited"}}').code
     'rate_limited'
 
