@@ -681,9 +681,12 @@ def _outputs_by_hand(vendor: str) -> Callable[[Any, str, Any], Any]:
         wait = response.headers.get("retry-after-ms")
         retry_after = int(wait) / 1000 if wait else None
         retryable = status in _RETRYABLE or status >= 500
+        # This vendor's codes, sorted by hand into the categories the dashboards use.
+        category = "rate_limit" if status == 429 else "server" if status >= 500 else "client"
         url = str(response.url)
         facts = {
             "api_error.vendor": vendor,
+            "api_error.category": category,
             "api_error.code": code,
             "api_error.type": error.get("type"),
             "http.response.status_code": status,
@@ -730,6 +733,7 @@ def _outputs_by_hand(vendor: str) -> Callable[[Any, str, Any], Any]:
             "request_id": request_id,
             "retry_after": retry_after,
             "retryable": retryable,
+            "category": category,
             "method": response.request.method,
             "url": url,
         }
