@@ -259,7 +259,8 @@ def redact(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     .. versionadded:: 0.1.0
     """
     try:
-        if _nothing_to_redact(event_dict, last_clean.exception):
+        clean = last_clean
+        if _nothing_to_redact(event_dict, clean.exception, clean.api_error):
             return event_dict
         return _redacted(event_dict)
     except Exception:
@@ -273,16 +274,22 @@ def redact(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     }
 
 
-def _nothing_to_redact(event_dict: EventDict, clean_text: object = None) -> bool:
+def _nothing_to_redact(
+    event_dict: EventDict, clean_text: object = None, clean_api_error: object = None
+) -> bool:
     """True for events of scalars and plain text, no secret-named key and no trigger.
 
-    ``clean_text`` (the traceback errorlens formatted) is not scanned. Runs on every
-    line: keys judged plain once are remembered, texts are judged by a cached scan.
+    ``clean_text`` (the traceback errorlens formatted) and ``clean_api_error`` (the
+    ``api_error`` it built for this line) are not scanned: a line that holds nothing
+    else to redact is judged in one pass. Runs on every line: keys judged plain once
+    are remembered, texts are judged by a cached scan.
     """
     plain_keys = STATE.plain_keys
     for key, value in event_dict.items():
         if key not in plain_keys and not _plain_key(key):
             return False
+        if value is clean_api_error and key == API_ERROR_KEY:
+            continue
         kind = type(value)
         if kind is str:
             if value is not clean_text and key not in _PLAIN_KEYS and might_hold_secret(value):

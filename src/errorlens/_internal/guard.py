@@ -156,14 +156,22 @@ def _code_of(handler: object) -> CodeType | None:
     return code if isinstance(code, CodeType) else None
 
 
-@contextmanager
-def busy() -> Iterator[None]:
+class _Busy:
+    """The context of :func:`busy`: a class, not a generator (it runs for every error)."""
+
+    __slots__ = ("entered", "previous")
+
+    def __enter__(self) -> None:
+        local = _local
+        self.previous, self.entered = local.busy, local.entered
+        local.busy = True
+        if not self.previous:
+            local.entered = sys._getframe(1)  # the caller's frame
+
+    def __exit__(self, *exc: object) -> None:
+        _local.busy, _local.entered = self.previous, self.entered
+
+
+def busy() -> _Busy:
     """Mark this thread as inside errorlens's output path, from the caller's frame."""
-    previous, entered = _local.busy, _local.entered
-    _local.busy = True
-    if not previous:
-        _local.entered = sys._getframe(2)  # past contextmanager's __enter__
-    try:
-        yield
-    finally:
-        _local.busy, _local.entered = previous, entered
+    return _Busy()

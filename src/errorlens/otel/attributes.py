@@ -19,7 +19,7 @@ from opentelemetry.semconv.attributes import (
 from errorlens._internal.events import ErrorEvent
 from errorlens._internal.reader.vendors import host_of
 from errorlens._internal.records import code_or_status
-from errorlens._internal.scrub import redact_text, redact_values
+from errorlens._internal.scrub import redact_repeated, redact_values
 from errorlens._internal.text import cap
 from errorlens.record import ErrorRecord, secret_values
 
@@ -121,7 +121,9 @@ def exception_text(exc: BaseException, secrets: tuple[str, ...]) -> str | None:
         return None
     if not text:
         return None
-    return cap(redact_values(redact_text(text), secrets), _MAX_EXCEPTION_MESSAGE, "...")
+    # A client's exception text repeats with its endpoint (requests': the status and
+    # the url): redacted once per distinct text, as the traceback's lines are.
+    return cap(redact_values(redact_repeated(text), secrets), _MAX_EXCEPTION_MESSAGE, "...")
 
 
 def error_type(record: ErrorRecord, exc: BaseException | None) -> str:
