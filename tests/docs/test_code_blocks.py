@@ -35,6 +35,7 @@ for number, (language, source) in enumerate(blocks, 1):
     test = doctest.DocTestParser().get_doctest(source, namespace, name, name, 0)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     runner.run(test, out=sys.stderr.write, clear_globs=False)
+    namespace.update(test.globs)  # a DocTest runs in a copy of the names it is given
     if runner.failures:
         sys.exit(f"{name}: {runner.failures} doctest failure(s)")
 """
