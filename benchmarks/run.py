@@ -407,7 +407,7 @@ def api_failure() -> ApiFailure:
 def bench_from_http(timing: Timing) -> list[Row]:
     row = pair_row(
         "from_http / json.loads (300 B body)",
-        3.0,
+        5.0,
         Side("json.loads", lambda: json.loads(TYPICAL_BODY)),
         Side("from_http", lambda: errorlens.from_http(429, TYPICAL_HEADERS, TYPICAL_BODY)),
         timing,
