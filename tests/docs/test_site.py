@@ -26,6 +26,10 @@ from conftest import require
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The site is built with one Python, the main one (scripts/test.sh runs the integration
+# tests there): the docs toolchain is a build tool, not part of what each Python runs.
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -192,7 +196,6 @@ def _header_share(png: Path) -> float:
     return len(indigo) / len(band)
 
 
-@pytest.mark.integration
 @pytest.mark.parametrize("path", ["", "reference/api/", "how-to/stdlib/"])
 def test_page_renders_with_its_styles(
     served: tuple[str, list[str]], path: str, tmp_path: Path
