@@ -159,6 +159,26 @@ def run_within(budget: float, steps: Mapping[str, Step]) -> list[str]:
     return left
 
 
+class _NoLock:
+    """A lock that never blocks: ``Handler.handle`` takes it with ``with`` (3.13) or
+    ``acquire()`` (before)."""
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        return True
+
+    def release(self) -> None:
+        return None
+
+    def __enter__(self) -> bool:
+        return True
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
+
+
 class _RedactingLastResort(logging.Handler):
     """logging's last resort (warnings and worse to stderr when no handler is left),
     redacted: what daemon threads, later exit hooks and ``__del__`` log after
@@ -172,7 +192,7 @@ class _RedactingLastResort(logging.Handler):
         super().__init__(logging.WARNING)
 
     def createLock(self) -> None:
-        self.lock = None
+        self.lock = _NO_LOCK  # type: ignore[assignment]
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
