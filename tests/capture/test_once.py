@@ -228,3 +228,16 @@ def test_record_error_of_a_captured_response_counts_once(server, sdk) -> None:
     assert record is not None and record.code == "card_declined"
     assert sdk.error_count() == 1
     assert len(sdk.exception_events()) == 1
+
+
+def test_unconfigure_forgets_the_captured_responses(server) -> None:
+    # Module state lives in one place, reset by unconfigure() (and after fork).
+    from errorlens._internal import events
+
+    url = server.route("/charge", 402, DECLINED)
+    errorlens.instrument_httpx()
+    response = httpx.post(url)
+    error = httpx.HTTPStatusError("x", request=response.request, response=response)
+    assert events.captured_record(error) is not None
+    errorlens.unconfigure()
+    assert events._responses == {}

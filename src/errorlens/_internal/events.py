@@ -28,7 +28,7 @@ from errorlens._internal.guard import busy, in_errorlens, interrupted, report_in
 from errorlens._internal.locks import SafeLock
 from errorlens._internal.policy import current as current_policy
 from errorlens._internal.scrub import redact_repeated, redact_text, redact_values
-from errorlens._internal.state import STATE
+from errorlens._internal.state import STATE, on_reset
 from errorlens.record import ErrorRecord, secret_values
 
 __all__ = [
@@ -339,6 +339,8 @@ _deferred = _Deferred()
 # event that recorded it, or None while its record waits for the body.
 _responses: dict[int, tuple[weakref.ref[Any], ErrorEvent | None]] = {}
 _responses_lock = SafeLock()
+# Forgotten with the rest of errorlens's memory: by unconfigure() and in a forked child.
+on_reset(_responses.clear)
 
 
 def _entry(obj: Any) -> tuple[weakref.ref[Any], ErrorEvent | None] | None:
