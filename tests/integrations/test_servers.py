@@ -146,11 +146,13 @@ def _hypercorn(port: int) -> list[str]:
 
 
 def _gunicorn(port: int, *, preload: bool) -> list[str]:
-    # --preload: the master imports the app, so configure() runs before its first line.
+    # --preload: the master imports the app, so configure() runs before its first line;
+    # without it, the configuration file's on_starting hook configures the master.
+    conf = ROOT / "tests" / "_gunicorn_conf.py"
     return [
         sys.executable, "-m", "gunicorn", "--chdir", str(EXAMPLES), "--workers", "1",
         "--bind", f"127.0.0.1:{port}", "--access-logfile", "-",
-        *(["--preload"] if preload else []), "flask_app:app",
+        *(["--preload"] if preload else ["--config", str(conf)]), "flask_app:app",
     ]  # fmt: skip
 
 
@@ -289,6 +291,22 @@ def test_server_lines_come_out_once_in_the_same_json_stream(
     assert len(events) == len(set(zip(events, (r["timestamp"] for r in records))))
     # No terminal colour codes (uvicorn's color_message) inside the JSON.
     assert not any("\x1b" in line or "\\u001b" in line for line in run.lines)
+
+
+def test_a_gunicorn_master_without_preload_writes_json_from_its_on_starting_hook(
+    gunicorn_lazy_run: Scenario,
+) -> None:
+    lines = gunicorn_lazy_run.run.lines
+    # gunicorn logs "Starting gunicorn" just before it calls on_starting: that one
+    # line stays in its own format; every later one is JSON.
+    assert "Starting gunicorn" in lines[0] and not lines[0].startswith("{")
+    records = [json.loads(line) for line in lines[1:]]  # raises on a line that is not JSON
+    master = [r["event"] for r in records if r["logger"] == "gunicorn.error"]
+    assert any(event.startswith("Booting worker") for event in master), master
+    assert any(event.startswith("Listening at") for event in master), master
+    assert "Shutting down: Master" in master
+    # The worker's own configure() (the application's) still names its lines.
+    assert any(r.get("service") == "shop-web" for r in records if r["logger"] == "shop.web")
 
 
 # -- the stop: SIGTERM flushes -----------------------------------------------------------
