@@ -137,6 +137,12 @@ def _uvicorn(port: int, *, workers: int = 1) -> list[str]:
     ]  # fmt: skip
 
 
+def _uvicorn_from_python(port: int) -> list[str]:
+    # A launcher that configures errorlens, then runs uvicorn with two workers.
+    launcher = ROOT / "tests" / "_uvicorn_serve.py"
+    return [sys.executable, str(launcher), str(port), str(EXAMPLES)]
+
+
 def _hypercorn(port: int) -> list[str]:
     conf = ROOT / "tests" / "_hypercorn_conf.py"
     return [
@@ -174,7 +180,9 @@ def _scenario(vendor: FakeVendor, server: str) -> Iterator[Scenario]:
     from test_otel_export import Collector
 
     port = _free_port()
-    if server.startswith("uvicorn"):
+    if server == "uvicorn-launcher":
+        command, path, method = _uvicorn_from_python(port), "/checkout", "GET"
+    elif server.startswith("uvicorn"):
         workers = 2 if server == "uvicorn-workers" else 1
         command, path, method = _uvicorn(port, workers=workers), "/checkout", "GET"
     elif server == "hypercorn":
@@ -206,6 +214,14 @@ def uvicorn_workers_run(vendor: FakeVendor) -> Iterator[Scenario]:
     require("uvicorn")
     require("fastapi")
     yield from _scenario(vendor, "uvicorn-workers")
+
+
+@pytest.fixture(scope="module")
+def uvicorn_launcher_run(vendor: FakeVendor) -> Iterator[Scenario]:
+    """uvicorn with two workers, run by a script that configured errorlens first."""
+    require("uvicorn")
+    require("fastapi")
+    yield from _scenario(vendor, "uvicorn-launcher")
 
 
 @pytest.fixture(scope="module")
@@ -309,11 +325,25 @@ def test_a_gunicorn_master_without_preload_writes_json_from_its_on_starting_hook
     assert any(r.get("service") == "shop-web" for r in records if r["logger"] == "shop.web")
 
 
+def test_uvicorn_workers_started_from_python_write_the_supervisors_lines_as_json(
+    uvicorn_launcher_run: Scenario,
+) -> None:
+    records = uvicorn_launcher_run.run.records()  # raises on any line that is not JSON
+    supervisor = [r["event"] for r in records if r["logger"] == "uvicorn.error"]
+    for said in ("Started parent process", "Waiting for child process", "Stopping parent"):
+        assert any(event.startswith(said) for event in supervisor), (said, supervisor)
+    # Both workers served under the application's own configure().
+    started = [event for event in supervisor if event.startswith("Started server process")]
+    assert len(started) == 2, supervisor
+    assert sum("api_error" in r for r in records) == len(uvicorn_launcher_run.run.replies)
+
+
 # -- the stop: SIGTERM flushes -----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "server", [*SERVERS, "uvicorn_workers_run", "gunicorn_lazy_run", "hypercorn_run"]
+    "server",
+    [*SERVERS, "uvicorn_workers_run", "uvicorn_launcher_run", "gunicorn_lazy_run", "hypercorn_run"],
 )
 def test_sigterm_flushes_the_spans_and_log_records(
     server: str, request: pytest.FixtureRequest
