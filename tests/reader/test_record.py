@@ -150,6 +150,22 @@ def test_vendor_from_host_and_headers() -> None:
     assert errorlens.from_http(500, {"x-amzn-RequestId": "1"}, b"").vendor == "aws"
 
 
+@pytest.mark.parametrize(
+    ("host", "vendor"),
+    [
+        ("api.example.com", None),
+        ("billing.internal", None),
+        ("printer.local", None),
+        # Reserved names count whole, at a dot: these are registrable names of their own.
+        ("api.myexample.net", "myexample"),
+        ("pay.internal-example.com", "internal-example"),
+        ("api.latest.io", "latest"),
+    ],
+)
+def test_reserved_names_match_whole_labels(host: str, vendor: str | None) -> None:
+    assert errorlens.from_http(500, {}, b"", url=f"https://{host}/v1").vendor == vendor
+
+
 def test_url_credentials_and_secret_query_values_are_redacted() -> None:
     record = errorlens.from_http(
         401,

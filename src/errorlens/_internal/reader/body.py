@@ -10,6 +10,7 @@ asks for them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from errorlens._internal.reader.keys import (
@@ -30,6 +31,7 @@ from errorlens._internal.reader.keys import (
 )
 from errorlens._internal.reader.node import MAX_ENTRIES, NodeScan
 from errorlens._internal.reader.values import seconds
+from errorlens._internal.state import on_reset
 
 __all__ = ["Body", "read_body"]
 
@@ -210,20 +212,19 @@ def _merged(scans: list[NodeScan]) -> list[Any]:
             if merged is scans[-1].values:
                 merged = list(merged)
             values = scan.values
-            for role in _role_sets.get(missing) or _roles(missing):
+            for role in _roles(missing):
                 merged[role] = values[role]
             have |= missing
     return merged
 
 
-_role_sets: dict[int, tuple[int, ...]] = {}
-
-
+@lru_cache(maxsize=1024)
 def _roles(bits: int) -> tuple[int, ...]:
-    roles = _role_sets.get(bits)
-    if roles is None:
-        roles = _role_sets[bits] = tuple(r for r in range(ROLE_COUNT) if bits >> r & 1)
-    return roles
+    """The roles whose bits are set in ``bits``: few sets recur."""
+    return tuple(r for r in range(ROLE_COUNT) if bits >> r & 1)
+
+
+on_reset(_roles.cache_clear)
 
 
 def _lead_scan(entries: Any, xml: bool) -> NodeScan | None:

@@ -7,6 +7,7 @@ from that evidence. Details and fields are built only when asked for.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from errorlens._internal.reader.body import Body, read_body
@@ -28,8 +29,9 @@ from errorlens._internal.reader.rules.retry import (
     retryable_by_words,
     soap_fault_class,
 )
-from errorlens._internal.reader.vendors import rule_for, vendor_for_url
+from errorlens._internal.reader.vendors import depends_on_rules, rule_for, vendor_for_url
 from errorlens._internal.scrub import pattern_count, redact_repeated, redact_url
+from errorlens._internal.state import on_reset
 from errorlens._internal.text import cap
 from errorlens.record import ErrorRecord, FieldError
 
@@ -145,22 +147,20 @@ def _later(ev: Evidence, type_: str | None, message: str | None) -> LazyParts:
 # Applications call the same few endpoints: the redacted urls and their vendors are
 # worth keeping. Bounded, and dropped whole when a user adds a redaction pattern
 # (which changes what redaction gives). Messages go through redact_repeated's memo.
-_URL_CACHE_LIMIT = 1024
-_url_cache: dict[str, tuple[str, str | None]] = {}
-_cached_with_patterns = [0]
-
-
 def _url_facts(url: str) -> tuple[str, str | None]:
-    patterns = pattern_count()
-    if patterns != _cached_with_patterns[0] or len(_url_cache) >= _URL_CACHE_LIMIT:
-        _url_cache.clear()
-        _cached_with_patterns[0] = patterns
-    known = _url_cache.get(url)
-    if known is None:
-        known = (redact_url(url), vendor_for_url(url))
-        if len(url) <= 2048:
-            _url_cache[url] = known
-    return known
+    if len(url) > 2048:
+        return _read_url(url, 0)
+    return _kept_url(url, pattern_count())
+
+
+def _read_url(url: str, patterns: int) -> tuple[str, str | None]:
+    # ``patterns``: the count of redaction patterns, so that adding one reads anew.
+    return redact_url(url), vendor_for_url(url)
+
+
+_kept_url = lru_cache(maxsize=1024)(_read_url)
+on_reset(_kept_url.cache_clear)
+depends_on_rules(_kept_url.cache_clear)
 
 
 def _with_extras(lazy: Any, fields: tuple[FieldError, ...], details: Any) -> Any:

@@ -8,6 +8,7 @@ rules to run are worked out once per set of present facts and kept.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from errorlens._internal.reader.body import Body
@@ -80,7 +81,6 @@ _NO_PAGE = Document("empty")
 
 
 Rule = Callable[[Evidence], T | None]
-_PLAN_LIMIT = 512
 
 
 class Chain:
@@ -90,12 +90,13 @@ class Chain:
     the rule worth running; ``ALWAYS`` (0) runs it whatever is present.
     """
 
-    __slots__ = ("_plans", "needs", "rules")
+    __slots__ = ("needs", "plan", "rules")
 
     def __init__(self, *rules: tuple[Callable[[Evidence], Any], int]) -> None:
         self.rules = tuple(rule for rule, _ in rules)
         self.needs = tuple(needs for _, needs in rules)
-        self._plans: dict[int, tuple[Callable[[Evidence], Any], ...]] = {}
+        # Responses of one API present the same few sets of facts: each is planned once.
+        self.plan = lru_cache(maxsize=512)(self._plan)
 
     def __iter__(self) -> Iterator[Callable[[Evidence], Any]]:
         return iter(self.rules)
@@ -103,27 +104,18 @@ class Chain:
     def __len__(self) -> int:
         return len(self.rules)
 
-    def plan(self, present: int) -> tuple[Callable[[Evidence], Any], ...]:
+    def _plan(self, present: int) -> tuple[Callable[[Evidence], Any], ...]:
         """The rules that can yield when the facts in ``present`` are there."""
-        plan = self._plans.get(present)
-        if plan is None:
-            plan = tuple(
-                rule
-                for rule, needs in zip(self.rules, self.needs, strict=True)
-                if not needs or needs & present
-            )
-            if len(self._plans) >= _PLAN_LIMIT:
-                self._plans.clear()
-            self._plans[present] = plan
-        return plan
+        return tuple(
+            rule
+            for rule, needs in zip(self.rules, self.needs, strict=True)
+            if not needs or needs & present
+        )
 
 
 def first(rules: Chain, evidence: Evidence) -> Any:
     """The first rule's answer that is not None: the rules are in precedence order."""
-    plan = rules._plans.get(evidence.present)
-    if plan is None:
-        plan = rules.plan(evidence.present)
-    for rule in plan:
+    for rule in rules.plan(evidence.present):
         found = rule(evidence)
         if found is not None:
             return found

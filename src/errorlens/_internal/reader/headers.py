@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -28,6 +29,7 @@ from errorlens._internal.reader.keys import (
     H_SHOULD_RETRY,
 )
 from errorlens._internal.reader.parts import HeaderPairs
+from errorlens._internal.state import on_reset
 
 __all__ = [
     "HeaderFacts",
@@ -197,11 +199,9 @@ def _read_pairs(facts: HeaderFacts, pairs: Iterable[tuple[Any, Any]]) -> None:
     for count, (raw_name, raw_value) in enumerate(pairs):
         if count >= _MAX_HEADERS:
             break
-        known = _names.get(raw_name) if type(raw_name) is str else None
+        known = _classify(raw_name) if type(raw_name) is str else _known(raw_name)
         if known is None:
-            known = _known(raw_name)
-            if known is None:
-                continue
+            continue
         role = known[1]
         if role == _IGNORED and (known[2] is None or facts.vendor is not None):
             continue
@@ -350,10 +350,11 @@ _GENERIC_HINTS = (
     "exception-code",
     "errorcode",
 )
-# Raw header name -> (lowercase name, role or None or _IGNORED, vendor hint).
-_names: dict[str, tuple[str, int | None, str | None]] = {}
 
 
+# Raw header name -> (lowercase name, role or None or _IGNORED, vendor hint): servers
+# send the same few names, each classified once.
+@lru_cache(maxsize=2048)
 def _classify(raw: str) -> tuple[str, int | None, str | None]:
     name = raw.lower()
     role: int | None = _NAMED.get(name)
@@ -362,10 +363,10 @@ def _classify(raw: str) -> tuple[str, int | None, str | None]:
     head, _, rest = name.partition("-")
     if head == "x":
         head = "x-" + rest.partition("-")[0]
-    known = (name, role, _VENDOR_PREFIXES.get(head))
-    if len(_names) < 2048:
-        _names[raw] = known
-    return known
+    return name, role, _VENDOR_PREFIXES.get(head)
+
+
+on_reset(_classify.cache_clear)
 
 
 def parse_retry_after(value: str | None, date: str | None = None) -> float | None:

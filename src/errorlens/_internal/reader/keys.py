@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from errorlens._internal.reader.vocabulary import Vocabulary, load_table, words_of
+from errorlens._internal.state import on_reset
 
 __all__ = [
     "ALWAYS",
@@ -59,7 +61,6 @@ __all__ = [
     "UNKNOWN",
     "add_alias",
     "depends_on_table",
-    "json_roles",
     "normalise",
     "role_of",
     "use_vocabulary",
@@ -196,9 +197,6 @@ _XML_CONTAINERS = {"envelope": (CONTAINER, SHAPED), "body": (CONTAINER, LISTED)}
 
 NORMALISE = str.maketrans("", "", "_-@$ ")
 UNKNOWN = (-1, NONE_YET)
-_CACHE_LIMIT = 8192
-# Raw JSON key -> (role, rank). XML keys are not cached (their table differs).
-_json_roles: dict[str, tuple[int, int]] = {}
 
 
 def normalise(key: str) -> str:
@@ -208,19 +206,14 @@ def normalise(key: str) -> str:
 
 def role_of(key: str, xml: bool) -> tuple[int, int]:
     """(role, rank) of a raw key; ``UNKNOWN`` for keys that play no role."""
-    if not xml:
-        known = _json_roles.get(key)
-        if known is not None:
-            return known
-    found = _classify(key, xml)
-    if not xml and len(_json_roles) < _CACHE_LIMIT:
-        _json_roles[key] = found
-    return found
+    return _classify(key, True) if xml else _json_role(key)
 
 
-def json_roles() -> dict[str, tuple[int, int]]:
-    """The cache of raw JSON keys already classified (read it before calling role_of)."""
-    return _json_roles
+# APIs repeat their keys: each raw JSON key is classified once (XML keys, read with a
+# table of their own, are rarer and not kept).
+@lru_cache(maxsize=8192)
+def _json_role(key: str) -> tuple[int, int]:
+    return _classify(key, False)
 
 
 def _classify(key: str, xml: bool) -> tuple[int, int]:
@@ -330,23 +323,27 @@ def _learned(key: str) -> tuple[int, int]:
 def use_vocabulary(table: dict[str, Any] | None) -> None:
     """Read unknown keys with ``table`` (None: no learned words): for measuring it."""
     _vocabulary[0] = Vocabulary(table if table is not None else {})
-    _json_roles.clear()
-    for cache in _dependents:
-        cache.clear()
+    _table_changed()
 
 
 # Caches of what the table said (the node plans): emptied when the table changes.
-_dependents: list[dict[Any, Any]] = []
+_dependents: list[Callable[[], None]] = [_json_role.cache_clear]
 
 
-def depends_on_table(cache: dict[Any, Any]) -> None:
-    """Empty ``cache`` whenever the key table changes (``add_alias``)."""
-    _dependents.append(cache)
+def depends_on_table(clear: Callable[[], None]) -> None:
+    """Call ``clear`` whenever the key table changes (``add_alias``) or state is reset."""
+    _dependents.append(clear)
+
+
+def _table_changed() -> None:
+    for clear in _dependents:
+        clear()
+
+
+on_reset(_table_changed)
 
 
 def add_alias(key: str, role: int) -> None:
     """Teach the table a user's key for ``role``, ranked just after the standard names."""
     KEYS[normalise(key)] = (role, VARIANT)
-    _json_roles.clear()
-    for cache in _dependents:
-        cache.clear()
+    _table_changed()

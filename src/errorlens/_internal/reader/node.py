@@ -8,8 +8,10 @@ chosen by the role the table gave.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from errorlens._internal.reader.keys import (
@@ -76,8 +78,7 @@ class NodeScan:
         self.present = 0
         values, ranks = self.values, self.ranks
         present = 0
-        plan = _plans[xml].get(tuple(node)) if len(node) <= _PLANNED_KEYS else None
-        for key, role, rank, plain in plan or plan_of(node, xml):
+        for key, role, rank, plain in plan_of(node, xml):
             value = node.get(key)
             if value is None or value == "":
                 continue
@@ -108,32 +109,18 @@ class NodeScan:
 # once per set of keys (in order) and kept.
 Plan = tuple[tuple[str, int, int, frozenset[type]], ...]
 _PLANNED_KEYS = 32  # larger nodes are planned each time, not kept
-_PLAN_LIMIT = 2048
-_plans: tuple[dict[tuple[Any, ...], Plan], dict[tuple[Any, ...], Plan]] = ({}, {})
-depends_on_table(_plans[0])
-depends_on_table(_plans[1])
 
 
 def plan_of(node: dict[Any, Any], xml: bool) -> Plan:
     """The keys of ``node`` that may play a role, in order, with how to take each."""
     if len(node) > _PLANNED_KEYS:
-        return _make_plan(node, xml)
-    keys = tuple(node)
-    plans = _plans[xml]
-    plan = plans.get(keys)
-    if plan is None:
-        plan = _make_plan(node, xml)
-        if len(plans) >= _PLAN_LIMIT:
-            plans.clear()
-        plans[keys] = plan
-    return plan
+        return _make_plan(tuple(itertools.islice(node, MAX_KEYS)), xml)
+    return _kept_plan(tuple(node), xml)
 
 
-def _make_plan(node: dict[Any, Any], xml: bool) -> Plan:
+def _make_plan(keys: tuple[Any, ...], xml: bool) -> Plan:
     plan = []
-    for count, key in enumerate(node):
-        if count >= MAX_KEYS:
-            break
+    for key in keys[:MAX_KEYS]:
         if type(key) is not str:
             continue
         role, rank = role_of(key, xml)
@@ -141,6 +128,10 @@ def _make_plan(node: dict[Any, Any], xml: bool) -> Plan:
             role = _UNKNOWN_KEY  # a list of objects under it may hold errors
         plan.append((key, role, rank, _PLAIN[role, rank]))
     return tuple(plan)
+
+
+_kept_plan = lru_cache(maxsize=2048)(_make_plan)
+depends_on_table(_kept_plan.cache_clear)
 
 
 def _container(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:

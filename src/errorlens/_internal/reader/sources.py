@@ -16,10 +16,12 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from errorlens._internal.guard import report_internal
 from errorlens._internal.reader.parts import HttpParts, text_of
+from errorlens._internal.state import on_reset
 from errorlens.record import FieldError
 
 __all__ = ["parts_of"]
@@ -524,14 +526,11 @@ _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 # Per class: its adapter, whether it is the standard library's, and the duck-typing
 # names its class defines (None when ``__getattr__`` makes them unknowable).
 _Kind = tuple[Adapter | None, bool, frozenset[str] | None]
-_dispatch: dict[type, _Kind] = {}
-_DISPATCH_LIMIT = 4096
 _DYNAMIC = ("__getattr__", "__getattribute__")
 
 
+@lru_cache(maxsize=4096)
 def _kind_of(cls: type) -> _Kind:
-    if len(_dispatch) >= _DISPATCH_LIMIT:
-        _dispatch.clear()
     kind: _Kind = (None, False, None)
     try:
         mro = cls.__mro__
@@ -547,19 +546,19 @@ def _kind_of(cls: type) -> _Kind:
         kind = (adapter, stdlib, names)
     except Exception:
         kind = (None, False, None)
-    _dispatch[cls] = kind
     return kind
+
+
+on_reset(_kind_of.cache_clear)
 
 
 def parts_of(obj: Any, _depth: int = 0) -> HttpParts | None:
     """The HTTP facts of one object (no chain walking), or None."""
     if _depth > _MAX_DEPTH:
         return None
-    cls = type(obj)
-    kind = _dispatch.get(cls)
-    if kind is None:
-        kind = _kind_of(cls)
-    adapter, stdlib, names = kind
+    # type(), not __class__: an object may claim to be another class. (mypy does not
+    # see type[Any] as Hashable.)
+    adapter, stdlib, names = _kind_of(type(obj))  # type: ignore[arg-type]
     if adapter is not None:
         parts = _adapted(adapter, obj, _depth)
         if parts is NOT_AN_ERROR:

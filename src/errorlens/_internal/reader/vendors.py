@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
+
+from errorlens._internal.state import on_reset
 
 __all__ = ["VendorRule", "register_vendor", "unregister_vendor", "vendor_for_host"]
 
@@ -31,18 +34,13 @@ _ALIASES = {
     # Platforms whose customers' API hosts sit under a domain not named after them.
     "myshopify": "shopify",
 }
-# Hosts that never name a vendor: loopback, private zones and RFC 2606 names.
-_RESERVED_SUFFIXES = (
-    ".local",
-    ".localhost",
-    ".internal",
-    ".test",
-    ".example",
-    ".invalid",
-    "example.com",
-    "example.org",
-    "example.net",
+# Hosts that never name a vendor: loopback, private zones and RFC 2606 names (matched
+# whole or as a parent domain: "myexample.net" is a registrable name of its own).
+_RESERVED_NAMES = frozenset(
+    {"local", "localhost", "internal", "test", "example", "invalid"}
+    | {"example.com", "example.org", "example.net"}
 )
+_RESERVED_SUFFIXES = tuple("." + name for name in _RESERVED_NAMES)
 # Second-level suffixes under which the registrable name is one label further left.
 _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or"})
 
@@ -69,6 +67,18 @@ class VendorRule:
 
 _rules: dict[str, VendorRule] = {}
 _lock = threading.Lock()
+# Caches of what the rules said (vendors of urls): emptied when a rule comes or goes.
+_dependents: list[Callable[[], None]] = []
+
+
+def depends_on_rules(clear: Callable[[], None]) -> None:
+    """Call ``clear`` whenever a vendor rule is registered or removed."""
+    _dependents.append(clear)
+
+
+def _rules_changed() -> None:
+    for clear in _dependents:
+        clear()
 
 
 def register_vendor(
@@ -112,6 +122,7 @@ def register_vendor(
             _keys.add_alias(alias, role_names[role_name])
     with _lock:
         _rules[rule.name] = rule
+    _rules_changed()
     return rule
 
 
@@ -119,15 +130,13 @@ def unregister_vendor(name: str) -> None:
     """Forget a rule added by :func:`register_vendor` (its key aliases stay known)."""
     with _lock:
         _rules.pop(name.lower(), None)
+    _rules_changed()
 
 
 def rule_for(vendor: str | None) -> VendorRule | None:
     if vendor is None or not _rules:
         return None
     return _rules.get(vendor)
-
-
-_host_cache: dict[str, str | None] = {}
 
 
 def host_of(url: str | None) -> str | None:
@@ -152,17 +161,13 @@ def vendor_for_host(host: str) -> str | None:
         for pattern in rule.hosts:
             if host == pattern.lstrip(".") or (pattern.startswith(".") and host.endswith(pattern)):
                 return rule.name
-    cached = _host_cache.get(host, False)
-    if cached is not False:
-        return cached  # type: ignore[return-value]
-    vendor = _registrable_name(host)
-    if len(_host_cache) < 1024:
-        _host_cache[host] = vendor
-    return vendor
+    return _registrable_name(host)
 
 
+# An application calls a few hosts: each one's name is worked out once.
+@lru_cache(maxsize=1024)
 def _registrable_name(host: str) -> str | None:
-    if not host or host == "localhost" or host.endswith(_RESERVED_SUFFIXES):
+    if not host or host in _RESERVED_NAMES or host.endswith(_RESERVED_SUFFIXES):
         return None
     try:
         ipaddress.ip_address(host.strip("[]"))
@@ -181,3 +186,6 @@ def _registrable_name(host: str) -> str | None:
         index -= 1
     name = labels[index]
     return _ALIASES.get(name, name) or None
+
+
+on_reset(_registrable_name.cache_clear)

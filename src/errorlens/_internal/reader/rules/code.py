@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from errorlens._internal.reader.body import Body
 from errorlens._internal.reader.evidence import Chain, Evidence
@@ -41,6 +42,7 @@ from errorlens._internal.reader.values import (
     problem_slug,
     strip_prefix,
 )
+from errorlens._internal.state import on_reset
 
 __all__ = ["CODE_RULES", "normalised"]
 
@@ -69,8 +71,6 @@ def error_type_header(ev: Evidence) -> str | None:
     return normalised(value.strip()) if value else None
 
 
-_known_codes: dict[str, str] = {}  # a JSON body's code as found -> as kept
-_KNOWN_CODES_LIMIT = 4096
 _NUMERIC_HEADS = frozenset("-0123456789")
 
 
@@ -78,14 +78,16 @@ def _body_code(body: Body) -> str | None:
     raw = body.merged[CODE]
     if type(raw) is not str or body.xml:
         return normalised(as_code(raw), body.xml)
-    # Vendors send the same few codes: each is normalised once ("" when it is none).
-    code = _known_codes.get(raw)
-    if code is None:
-        code = normalised(as_code(raw)) or ""
-        if len(_known_codes) >= _KNOWN_CODES_LIMIT:
-            _known_codes.clear()
-        _known_codes[raw] = code
-    return code or None
+    return _kept_code(raw)
+
+
+# Vendors send the same few codes: each JSON code string is normalised once.
+@lru_cache(maxsize=4096)
+def _kept_code(raw: str) -> str | None:
+    return normalised(as_code(raw)) or None
+
+
+on_reset(_kept_code.cache_clear)
 
 
 def _identifier_beside(ev: Evidence) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from errorlens._internal.reader.evidence import Chain, Evidence
 from errorlens._internal.reader.headers import parse_rate_reset, parse_retry_after
@@ -19,6 +20,7 @@ from errorlens._internal.reader.keys import (
     RETRYABLE,
 )
 from errorlens._internal.reader.values import seconds, soap_class, strip_prefix
+from errorlens._internal.state import on_reset
 
 __all__ = ["RETRYABLE_RULES", "RETRY_AFTER_RULES", "retryable_by_words", "retryable_by_status"]
 
@@ -83,22 +85,23 @@ _TRANSIENT = re.compile(
     r"overload|rate[ _-]?limit|throttl|too_?many_?requests|slow_?down|unavailable|"
     r"time_?out|timed_out|try_?again|throughputexceeded|limitexceeded|internal_server_error"
 )
-_word_cache: dict[tuple[str | None, str | None], bool | None] = {}
-_WORD_CACHE_LIMIT = 4096
 
 
 def retryable_by_words(code: str | None, type_: str | None) -> bool | None:
     """Quota or billing exhaustion never; overload, throttling or timeouts yes; else None."""
     if code is None and type_ is None:
         return None
-    key = (code, type_)
-    if key in _word_cache:
-        return _word_cache[key]
+    return _verdict_of_words(code, type_)
+
+
+# A vendor's few (code, type) pairs come back on every error: each is judged once.
+@lru_cache(maxsize=4096)
+def _verdict_of_words(code: str | None, type_: str | None) -> bool | None:
     words = f"{code or ''} {type_ or ''}".lower()
-    verdict = False if _PERMANENT.search(words) else True if _TRANSIENT.search(words) else None
-    if len(_word_cache) < _WORD_CACHE_LIMIT:
-        _word_cache[key] = verdict
-    return verdict
+    return False if _PERMANENT.search(words) else True if _TRANSIENT.search(words) else None
+
+
+on_reset(_verdict_of_words.cache_clear)
 
 
 def retryable_by_status(status: int | None) -> bool:
