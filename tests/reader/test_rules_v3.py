@@ -365,6 +365,18 @@ def test_request_ids_under_the_words_of_a_support_id(
     assert errorlens.from_http(400, headers, body).request_id == request_id
 
 
+def test_a_request_id_is_one_token_never_a_text_under_an_ids_name() -> None:
+    # Spring Boot with include-stacktrace: "trace" holds the stack trace, not an id.
+    body = (
+        b'{"message": "Order 42 is closed", "trace": "java.lang.IllegalStateException:'
+        b' Order 42 is closed\\n\\tat com.example.OrderService.cancel(OrderService.java:88)"}'
+    )
+    assert errorlens.from_http(500, {"X-Request-Id": "r-7"}, body).request_id == "r-7"
+    assert errorlens.from_http(500, {}, body).request_id is None
+    token = b'{"message": "Order 42 is closed", "trace": "c0a8012e-1b2c"}'
+    assert errorlens.from_http(500, {}, token).request_id == "c0a8012e-1b2c"
+
+
 @pytest.mark.parametrize(
     ("body", "fields"),
     [

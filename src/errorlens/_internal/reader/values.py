@@ -31,6 +31,7 @@ _STATUS_TYPE_HOSTS = ("tools.ietf.org", "rfc-editor.org", "datatracker.ietf.org"
 _GENERIC_SEGMENTS = frozenset({"error", "errors", "problem", "problems", "types", "type"})
 _HEX = frozenset("0123456789abcdefABCDEF-")
 _ID_CAP = 256
+_has_space = re.compile(r"\s").search
 _SMALL_NUMBER = 1_000_000
 _CODE_CAP = 200
 # Python refuses int -> str beyond 4300 digits (about 14,000 bits).
@@ -63,10 +64,16 @@ def as_code(value: Any) -> str | None:
 
 
 def as_id(value: Any) -> str | None:
-    """A request or correlation id as text; numbers count, other values do not."""
+    """A request or correlation id as text; numbers count, other values do not.
+
+    An id is one token: a text with whitespace inside (a stack trace under ``trace``,
+    a sentence) is something else under an id's name.
+    """
     if isinstance(value, str):
         value = value.strip()
-        return cap(value, _ID_CAP) if value else None
+        if not value or _has_space(value):
+            return None
+        return cap(value, _ID_CAP)
     if isinstance(value, int) and not isinstance(value, bool) and value >= _SMALL_NUMBER:
         return as_code(value)  # a small number is an error number, not an id
     return None
