@@ -22,12 +22,13 @@ RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\
 
 
 def _vendor_error(request_id: str, reason: bytes = b"Bad Request") -> httpx.HTTPStatusError:
+    # The id in a header: the body's ids are single tokens (a text with a line break
+    # under an id's name is no id), a header's value is kept as sent.
     request = httpx.Request("POST", "https://api.example.com/v1/charges")
     response = httpx.Response(
         400,
-        json={
-            "error": {"code": "invalid_request", "message": "Bad amount", "request_id": request_id}
-        },
+        headers=[(b"x-request-id", request_id.encode())],
+        json={"error": {"code": "invalid_request", "message": "Bad amount"}},
         extensions={"reason_phrase": reason},
         request=request,
     )
@@ -66,6 +67,11 @@ def test_summary_of_a_request_id_with_a_line_break_stays_one_line(
     assert "invalid_request" in first and "request_id=req_1" in first
     assert not RAW_CONTROL.search(first)
     assert not any(line.startswith(FORGED) for line in out.getvalue().splitlines())
+
+
+def test_a_body_id_with_a_line_break_is_no_id() -> None:
+    body = json.dumps({"error": {"code": "invalid_request", "request_id": f"req_1\n{FORGED}"}})
+    assert errorlens.from_http(400, {}, body.encode()).request_id is None
 
 
 def _console(**configure: object) -> io.StringIO:
