@@ -9,7 +9,9 @@ time is up, keeps what it read, and calls into the application no more.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -210,6 +212,25 @@ def test_an_exception_chain_with_many_slow_attributes() -> None:
     record, seconds = _timed(errorlens.extract, _slow_chain(11))
     assert seconds < LIMIT
     assert record is None
+
+
+@pytest.mark.requires_python(3, 11, "ExceptionGroup is builtin from Python 3.11")
+def test_a_group_of_slow_members_is_one_read() -> None:
+    # 40 members, each a read's time or more: the group's line is one read, not 40.
+    members = [_SlowAttributes(f"member {n}") for n in range(40)]
+    out = io.StringIO()
+    errorlens.configure(service="shop", json=True, stream=out)
+    try:
+        start = time.monotonic()
+        try:
+            raise ExceptionGroup("batch failed", members)  # noqa: F821 - builtin from 3.11
+        except ExceptionGroup:  # noqa: F821
+            logging.getLogger("app.batch").exception("batch failed")
+        seconds = time.monotonic() - start
+    finally:
+        errorlens.unconfigure()
+    assert seconds < LIMIT
+    assert "batch failed" in out.getvalue()
 
 
 class _SlowResponse(Exception):
