@@ -27,6 +27,7 @@ from typing import Any
 from errorlens._internal.guard import busy, in_errorlens, interrupted, report_internal
 from errorlens._internal.locks import SafeLock
 from errorlens._internal.policy import current as current_policy
+from errorlens._internal.reader.deadline import attribute, timed_read
 from errorlens._internal.scrub import redact_repeated, redact_text, redact_values
 from errorlens._internal.state import STATE, on_reset
 from errorlens.record import ErrorRecord, secret_values
@@ -379,6 +380,7 @@ def claim_response(objs: tuple[Any, ...], event: ErrorEvent) -> bool:
         return True
 
 
+@timed_read
 def _captured_before(source: Any, event: ErrorEvent) -> ErrorEvent | None:
     """The capture event of the response ``source`` is or holds (an exception, or its
     cause). A response still waiting for its body is claimed by ``event``: its capture
@@ -390,6 +392,7 @@ def _captured_before(source: Any, event: ErrorEvent) -> ErrorEvent | None:
     return None
 
 
+@timed_read
 def captured_record(exc: BaseException) -> ErrorRecord | None:
     """The record client capture sent for the response ``exc`` holds, if it did: the
     application's own line of that error shows the same facts (the correlation id
@@ -423,12 +426,9 @@ def _responses_of(source: Any) -> Iterator[Any]:
         current = current.__cause__ or current.__context__
 
 
-def _plain_attr(obj: Any, name: str) -> Any:
-    # Properties of the application's objects may raise; reading one must not.
-    try:
-        return getattr(obj, name, None)
-    except Exception:
-        return None
+# Properties of the application's objects may raise or take their time: one read
+# (the walk along a chain) reads none once its time is up.
+_plain_attr = attribute
 
 
 def _claim_known(obj: Any, event: ErrorEvent) -> ErrorEvent | bool | None:

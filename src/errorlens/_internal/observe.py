@@ -28,6 +28,7 @@ from errorlens._internal.events import (
 from errorlens._internal.guard import report_internal
 from errorlens._internal.policy import DROP
 from errorlens._internal.policy import current as current_policy
+from errorlens._internal.reader.deadline import attribute, timed_read
 from errorlens._internal.reader.extract import extract
 from errorlens._internal.records import record_from_mapping
 from errorlens._internal.scrub import redact_text, redact_values
@@ -214,9 +215,10 @@ def group_members(group: BaseException) -> tuple[list[BaseException], int]:
 
 def _is_group(exc: BaseException) -> bool:
     # The builtin group (3.11+), or the ``exceptiongroup`` backport's on 3.10: same names.
-    return isinstance(getattr(exc, "exceptions", None), tuple) and any(
+    # The class first: a member's own ``__getattr__`` is not asked for ``exceptions``.
+    return any(
         cls.__name__ in ("BaseExceptionGroup", "ExceptionGroup") for cls in type(exc).__mro__
-    )
+    ) and isinstance(attribute(exc, "exceptions"), tuple)
 
 
 def _traceback_without(exc_info: ExcInfo, secrets: tuple[str, ...]) -> str:
@@ -276,16 +278,23 @@ def _line_level(record: ErrorRecord, level: int, logger_name: str | None, via_st
     return level
 
 
-def _observe_group(
-    exc_info: ExcInfo, level: int, logger_name: str | None, message: Any, via_stdlib: bool
-) -> Observation | None:
-    """A group of exceptions (a TaskGroup, anyio): one event per member API error."""
+@timed_read
+def _member_records(members: list[BaseException]) -> list[tuple[BaseException, ErrorRecord]]:
+    # One read for the whole group: slow members cannot take a read's time each.
     found: list[tuple[BaseException, ErrorRecord]] = []
-    members, omitted = group_members(exc_info[1])
     for member in members:
         record = recorded(member) or extract(member)
         if record is not None:
             found.append((member, record))
+    return found
+
+
+def _observe_group(
+    exc_info: ExcInfo, level: int, logger_name: str | None, message: Any, via_stdlib: bool
+) -> Observation | None:
+    """A group of exceptions (a TaskGroup, anyio): one event per member API error."""
+    members, omitted = group_members(exc_info[1])
+    found = _member_records(members)
     if not found:
         return None
     first = found[0][1]

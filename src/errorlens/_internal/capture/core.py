@@ -35,6 +35,7 @@ from errorlens._internal.observe import (
 )
 from errorlens._internal.policy import current as current_policy
 from errorlens._internal.reader.build import build_record
+from errorlens._internal.reader.deadline import timed_read
 from errorlens._internal.reader.document import READ_CAP
 from errorlens._internal.reader.extract import errors_in_success, extract, from_http
 from errorlens._internal.reader.parts import normalised
@@ -104,6 +105,7 @@ def record_error_response(
         report_internal("recording an error response at the client")
 
 
+@timed_read
 def record_with_body(response: Any, body: bytes | None) -> ErrorRecord | None:
     """The record of an error ``response`` whose body the caller read (a prefix of it)."""
     parts = parts_of(response)

@@ -7,6 +7,7 @@ field took (Stripe's ``decline_code`` and ``doc_url``, Twilio's ``more_info``).
 from __future__ import annotations
 
 import math
+from itertools import islice
 from typing import Any
 
 from errorlens._internal.reader.body import Body
@@ -102,7 +103,7 @@ def _container(
 ) -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] = {}
-        for key, item in list(value.items())[:_MAX_ITEMS]:
+        for key, item in islice(value.items(), _MAX_ITEMS):
             if budget[0] <= 0:
                 out[_MORE] = "truncated"
                 break

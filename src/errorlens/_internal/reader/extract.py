@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import islice
 from typing import Any
 
 from errorlens._internal.guard import report_internal
 from errorlens._internal.reader.build import build_record
+from errorlens._internal.reader.deadline import over, timed_read
 from errorlens._internal.reader.document import decode
 from errorlens._internal.reader.parts import HttpParts, normalised, status_of
 from errorlens._internal.reader.sources import parts_of
@@ -40,7 +42,9 @@ def from_http(
     .. versionadded:: 0.1.0
     """
     try:
-        return build_record(normalised(HttpParts(status, headers, body, url, method)))
+        # Not timed as a whole: the parts were handed over, and ``normalised`` times
+        # the walk of those that are the application's objects.
+        return _build(HttpParts(status, headers, body, url, method))
     except Exception:
         report_internal("reading an HTTP response")
         return ErrorRecord(status=status_of(status))
@@ -67,6 +71,7 @@ def _build(parts: HttpParts) -> ErrorRecord:
     return build_record(normalised(parts))
 
 
+@timed_read
 def _extract(obj: Any) -> ErrorRecord | None:
     if obj is None:
         return None
@@ -86,6 +91,8 @@ def _from_chain(error: BaseException) -> ErrorRecord | None:
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen and len(seen) < _CHAIN_LIMIT:
+        if over():
+            return None  # each link is the application's object: none read after the time
         seen.add(id(current))
         record = _from_object(current)
         if record is not None:
@@ -171,7 +178,7 @@ _LOOKED_AT = 16
 
 def _enveloped(data: Mapping[str, Any]) -> bool:
     # {"Response": {"Error": {...}, "RequestId": ...}} (Tencent Cloud), {"odata.error": ...}.
-    for key, value in list(data.items())[:_LOOKED_AT]:
+    for key, value in islice(data.items(), _LOOKED_AT):
         if not isinstance(key, str) or not isinstance(value, Mapping) or not value:
             continue
         name = key.lower()
@@ -179,7 +186,7 @@ def _enveloped(data: Mapping[str, Any]) -> bool:
             return True
         if name in _ENVELOPES and any(
             isinstance(k, str) and k.lower() in _ERROR_KEYS and v
-            for k, v in list(value.items())[:_LOOKED_AT]
+            for k, v in islice(value.items(), _LOOKED_AT)
         ):
             return True
     return False
@@ -190,7 +197,7 @@ def _content_type(headers: Any) -> str | None:
         pairs: Any = headers.items()
     else:
         pairs = headers if isinstance(headers, list) else ()
-    for name, value in pairs:
+    for name, value in islice(pairs, 200):
         if isinstance(name, str) and name.lower() == "content-type":
             return value if isinstance(value, str) else None
     return None

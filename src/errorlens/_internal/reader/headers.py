@@ -15,6 +15,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
+from errorlens._internal.reader.deadline import ends, over
 from errorlens._internal.reader.keys import (
     H_AUTH_ERROR,
     H_CORRELATION,
@@ -132,8 +133,9 @@ def _text(value: Any) -> str | None:
 
 
 def iter_headers(headers: Any) -> Iterable[tuple[Any, Any]]:
-    """(name, value) pairs of any header container, at most a few hundred."""
-    if headers is None:
+    """(name, value) pairs of any header container, at most a few hundred, fewer
+    when the read's time is up (each pair may cost a call into the application)."""
+    if headers is None or over():
         return ()
     items: Any
     if isinstance(headers, Mapping) or hasattr(headers, "items"):
@@ -143,10 +145,13 @@ def iter_headers(headers: Any) -> Iterable[tuple[Any, Any]]:
     else:
         return ()
     out: list[tuple[Any, Any]] = []
+    end = ends()
     # Bounded by the items visited, not the pairs kept: a container may never end.
     for pair in islice(items, _MAX_HEADERS):
         if isinstance(pair, tuple | list) and len(pair) == 2:
             out.append((pair[0], pair[1]))
+        if time.monotonic() > end:
+            break
     return out
 
 
@@ -181,7 +186,7 @@ def read_headers(headers: Any) -> HeaderFacts:
     facts = HeaderFacts()
     try:
         pairs: Iterable[tuple[Any, Any]]
-        if isinstance(headers, dict):
+        if type(headers) is dict:
             pairs = headers.items()
         elif type(headers) is HeaderPairs:
             pairs = headers  # already checked pairs, a few hundred at most

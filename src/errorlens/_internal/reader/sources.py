@@ -17,10 +17,12 @@ import io
 import sys
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from errorlens._internal.guard import report_internal
-from errorlens._internal.reader.parts import HttpParts, text_of
+from errorlens._internal.reader.deadline import attribute
+from errorlens._internal.reader.parts import HttpParts, mapping_copy, text_of
 from errorlens._internal.state import on_reset
 from errorlens.record import FieldError
 
@@ -35,12 +37,9 @@ NOT_AN_ERROR = HttpParts()
 _MAX_DEPTH = 3
 
 
-def _attr(obj: Any, name: str, default: Any = None) -> Any:
-    # Properties of foreign objects may raise; reading one must not.
-    try:
-        return getattr(obj, name, default)
-    except Exception:
-        return default
+# Properties of foreign objects may raise, or take their time: reading one never
+# raises, and once the read's time is up no property is read.
+_attr = attribute
 
 
 # A non-empty str of a value (bytes decoded, a URL object, an enum...), or None.
@@ -267,7 +266,7 @@ def _from_botocore(obj: Any, depth: int) -> HttpParts | None:
     status = _status(meta.get("HTTPStatusCode"))
     code = _ident(error.get("Code"))
     message = _string(error.get("Message"))
-    body: Any = {str(k): v for k, v in list(response.items())[:64] if k != "ResponseMetadata"}
+    body: Any = {str(k): v for k, v in islice(response.items(), 64) if k != "ResponseMetadata"}
     if status is not None and code == str(status):
         # botocore found no code: it wrote the status there, and kept an unparsable
         # body (a proxy's XML or JSON page) as the message. Neither is the vendor's.
@@ -275,7 +274,7 @@ def _from_botocore(obj: Any, depth: int) -> HttpParts | None:
         if message is not None and message.lstrip()[:1] in ("<", "{", "["):
             body, message = message, None
         else:
-            body["Error"] = {k: v for k, v in error.items() if k != "Code"}
+            body["Error"] = {k: v for k, v in islice(error.items(), 64) if k != "Code"}
     return HttpParts(
         status=status,
         headers=meta.get("HTTPHeaders"),
@@ -307,8 +306,9 @@ def _from_google(obj: Any, depth: int) -> HttpParts | None:
         body: dict[str, Any] = {"message": message} if message else {}
         for name in ("errors", "details"):
             items = _attr(obj, name)
-            if isinstance(items, list) and items and all(isinstance(i, Mapping) for i in items):
-                body[name] = items[:50]
+            items = items[:50] if isinstance(items, list) else None
+            if items and all(isinstance(i, Mapping) for i in items):
+                body[name] = items
         parts.body = body or None
     return parts
 
@@ -440,8 +440,8 @@ def _duck(obj: Any, depth: int, present: frozenset[str] | None) -> HttpParts | N
     nested = None if response is obj else _response_parts(response, depth)
     parts = nested if nested is not None else HttpParts()
     text_code = _fill_from_attrs(parts, obj, present)
-    if parts.body is None and isinstance(response, Mapping) and response:
-        parts.body = dict(response)
+    if parts.body is None and isinstance(response, Mapping):
+        parts.body = mapping_copy(response) or None
     if nested is not None:
         return parts
     # A code alone is evidence only as an identifier string: integer codes on exceptions
