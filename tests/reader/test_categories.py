@@ -245,3 +245,19 @@ def test_register_codes_and_undo() -> None:
 def test_register_codes_refuses_an_unknown_category() -> None:
     with pytest.raises(ValueError, match="unknown category"):
         errorlens.register_codes("inhouse", {"X": "catastrophe"})
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Request failed. Pay all past due invoices to lift restrictions on your account.",
+        "Your account has unpaid invoices.",
+        "Your subscription payment is overdue.",
+    ],
+)
+def test_an_account_held_for_its_invoices_is_out_of_quota(message: str) -> None:
+    # A 402 whose code only repeats the status: the words say the account, not a card.
+    assert generic_category(402, "PAYMENT_REQUIRED", None, False, message) == "quota"
+    assert generic_category(402, "PAYMENT_REQUIRED", None, False, "Your card was declined.") == (
+        "payment"
+    )

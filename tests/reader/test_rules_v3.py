@@ -445,3 +445,59 @@ def test_texts_under_unusual_keys(body: bytes, message: str) -> None:
 def test_a_map_named_by_its_fault_names_the_fields(body: bytes, fields: list[str]) -> None:
     record = errorlens.from_http(400, {}, body)
     assert [f.field for f in record.fields] == fields
+
+
+def test_an_operation_id_is_a_support_id() -> None:
+    body = b'{"status": {"error_code": "ERROR_X", "message": "No.", "operation_id": "op-5"}}'
+    assert errorlens.from_http(400, {}, body).request_id == "op-5"
+
+
+def test_a_request_id_in_the_wrappers_meta_beside_an_error_with_details() -> None:
+    body = (
+        b'{"error": {"code": "bad_input", "message": "No.", "details": {"hint": "x"}},'
+        b' "meta": {"request_id": "req_77"}}'
+    )
+    assert errorlens.from_http(400, {}, body).request_id == "req_77"
+
+
+@pytest.mark.parametrize(
+    ("details", "request_id", "correlation_id"),
+    [
+        ('[{"code": "correlation_id", "message": "c-1"}]', None, "c-1"),
+        ('[{"name": "RequestId", "value": "r-2"}, {"name": "Region", "value": "eu"}]', "r-2", None),
+        # A pair whose name plays no role is a detail, nothing more.
+        ('[{"code": "limit", "message": "10"}]', None, None),
+    ],
+)
+def test_ids_in_name_value_pairs_of_the_details(
+    details: str, request_id: str | None, correlation_id: str | None
+) -> None:
+    body = f'{{"code": "denied", "message": "No.", "details": {details}}}'.encode()
+    record = errorlens.from_http(403, {}, body)
+    assert (record.request_id, record.correlation_id) == (request_id, correlation_id)
+
+
+def test_a_key_headed_by_message_is_the_text() -> None:
+    body = b'{"status_code": "E12", "status_message": "Quota of widgets exceeded"}'
+    assert errorlens.from_http(400, {}, body).message == "Quota of widgets exceeded"
+    assert errorlens.from_http(400, {}, b'{"message_id": "m-1", "message": "x"}').message == "x"
+
+
+def test_a_map_of_fields_named_as_the_errors() -> None:
+    body = b'{"status_message": "Validation error", "status_fields": {"name": ["too short"]}}'
+    record = errorlens.from_http(422, {}, body)
+    assert [f.field for f in record.fields] == ["name"]
+    assert record.message is not None and record.message.startswith("Validation error")
+
+
+@pytest.mark.parametrize(
+    ("code", "fields"),
+    [
+        ("validation_error", ["amount"]),
+        ("invalid_argument", ["amount"]),
+        ("account_not_authorized", []),  # "source" names the resource, not an input
+    ],
+)
+def test_a_source_names_the_field_when_an_input_was_wrong(code: str, fields: list[str]) -> None:
+    body = f'{{"code": "{code}", "message": "No.", "source": "amount"}}'.encode()
+    assert [f.field for f in errorlens.from_http(400, {}, body).fields] == fields

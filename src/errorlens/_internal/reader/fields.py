@@ -12,6 +12,7 @@ from errorlens._internal.reader.keys import (
     FIELD,
     FIELD_MAP,
     HEADLINE,
+    INCIDENTAL,
     SHAPED,
     STANDARD,
 )
@@ -24,6 +25,7 @@ __all__ = ["FieldCollector", "read_fields"]
 _MAX_FIELDS = 100
 _VALIDATION_STATUSES = frozenset({400, 422})
 _VALIDATION_WORDS = ("validat", "required", "unprocessable", "missing", "constraint")
+_INPUT_FAULT_WORDS = (*_VALIDATION_WORDS, "invalid", "malformed")
 
 
 class FieldCollector:
@@ -86,7 +88,7 @@ def read_fields(
     # A top-level array of errors: its first entry is one of them too.
     found.add_entries(body.top_entries if body.top_entries else body.entries)
     if not found.out:
-        _node_field(body, words[-1], found)
+        _node_field(body, words, found)
     for scan in reversed(body.scans):
         # A map under "errors" is field errors; under another key ("params") only when
         # the status says validation failed (a 401's params are the request's own).
@@ -118,11 +120,16 @@ def _details_entries(body: Body) -> bool:
     return inner is not None and inner.ranks[ENTRIES] == HEADLINE
 
 
-def _node_field(body: Body, message: str | None, found: FieldCollector) -> None:
+def _node_field(body: Body, words: tuple[str | None, ...], found: FieldCollector) -> None:
     # The node's own field (Stripe's "param", an OData "target") only when no entry
-    # names a more specific one.
+    # names a more specific one. A key that names a field only sometimes (Airwallex's
+    # "source": the input at fault, or the resource an auth error is about) counts
+    # when the error's words say an input was wrong.
     inner = body.inner
-    value = inner.values[FIELD] if inner is not None else None
+    if inner is None or (inner.ranks[FIELD] == INCIDENTAL and not _input_fault(words)):
+        return
+    message = words[-1]
+    value = inner.values[FIELD]
     names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
     for name in names[:MAX_ENTRIES]:
         if isinstance(name, str):
@@ -149,6 +156,11 @@ def _details_fields(
 def _plain(body: Body) -> bool:
     # Only a key named "details" may hold a bare field map ("metadata" may not).
     return body.scans[-1].ranks[DETAILS] == STANDARD or body.scans[0].ranks[DETAILS] == STANDARD
+
+
+def _input_fault(words: tuple[str | None, ...]) -> bool:
+    text = " ".join(t for t in words if t).lower()
+    return any(w in text for w in _INPUT_FAULT_WORDS)
 
 
 def _validation(status: int | None, words: tuple[str | None, ...]) -> bool:

@@ -174,6 +174,7 @@ KEYS: dict[str, tuple[int, int]] = {
     "field": (FIELD, STANDARD),
     "parameter": (FIELD, VARIANT),
     "target": (FIELD, BROAD),
+    "source": (FIELD, INCIDENTAL),  # a string naming the input; JSON:API's is an object
     "error": (CONTAINER, STANDARD),
     "fault": (CONTAINER, VARIANT),
     "errorresponse": (CONTAINER, BROAD),
@@ -245,8 +246,8 @@ LEARNED = LISTED
 def _support_id(key: str, norm: str) -> bool:
     # "*trace_id" and "*_reference" name a per-request support id (not "pspReference",
     # a payment's reference: only the separated word counts); so do an id, reference
-    # or token of a request, log, trace, response or error instance ("logRef",
-    # "errorInstanceId", "response_id"), and a bare "trace".
+    # or token of a request, log, trace, response, operation or error instance
+    # ("logRef", "errorInstanceId", "response_id", "operation_id"), and a bare "trace".
     if len(norm) >= 32:
         return False
     if norm == "trace" or norm.endswith("traceid") or key.lower().endswith(_REFERENCE_ENDS):
@@ -271,17 +272,26 @@ def _names_fields(key: str) -> bool:
         return False
     words = words_of(key)
     return any(
-        fault in _FIELD_FAULTS and noun in ("field", "parameter", "param")
+        fault in _FIELD_HOLDERS and noun in ("field", "parameter", "param")
         for fault, noun in itertools.pairwise(words)
     )
 
 
+def _headed_by_message(key: str, norm: str) -> bool:
+    # The head word says what the value is, the words before it whose it is:
+    # "status_message", "userMessage" are texts (and "message_id" is not).
+    return norm.endswith("message") and 7 < len(norm) < 32
+
+
 _FIELD_FAULTS = frozenset({"missing", "invalid", "bad", "unknown", "required", "offending"})
+# Words that say a map of fields is the error's (Netify's "status_fields").
+_FIELD_HOLDERS = _FIELD_FAULTS | {"error", "status", "validation", "failed"}
 _REFERENCE_ENDS = ("_reference", "-reference")
 _CONTAINER_ENDS = ("error", "exception", "fault")
 _SUPPORT_HEADS = frozenset({"id", "reference", "token"})
 _SUPPORT_WORDS = frozenset(
     {"trace", "log", "request", "tracking", "incident", "support", "debug", "instance", "response"}
+    | {"operation"}
 )
 
 
@@ -296,6 +306,8 @@ _SHAPES: tuple[tuple[Callable[[str, str], bool], tuple[int, int]], ...] = (
     (lambda key, norm: _names_a_field(key), (FIELD, SHAPED)),
     # "events_with_missing_fields": {field: ...}
     (lambda key, norm: _names_fields(key), (FIELD_MAP, SHAPED)),
+    # "status_message", "displayMessage": a text, ranked after every listed spelling
+    (_headed_by_message, (MESSAGE, LEARNED)),
     # SCIM's "scimType": a category under its own name
     (lambda key, norm: norm.endswith("type") and 4 < len(norm) < 24, (TYPE, INCIDENTAL)),
     # "requestError", "serviceException"
