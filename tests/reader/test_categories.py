@@ -261,3 +261,19 @@ def test_an_account_held_for_its_invoices_is_out_of_quota(message: str) -> None:
     assert generic_category(402, "PAYMENT_REQUIRED", None, False, "Your card was declined.") == (
         "payment"
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "message", "category"),
+    [
+        (400, "MANDATORY_NOT_FOUND", "required field not found", "validation"),
+        (400, "REQUIRED_FIELD_NOT_FOUND", None, "validation"),
+        (404, "NOT_FOUND", "record not found", "not_found"),
+        (403, None, "Subscription has expired.", "quota"),
+        (401, None, "Token has expired.", "auth"),
+    ],
+)
+def test_a_missing_required_input_and_an_expired_plan(
+    status: int, code: str | None, message: str | None, category: str
+) -> None:
+    assert generic_category(status, code, None, False, message) == category

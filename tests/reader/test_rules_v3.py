@@ -501,3 +501,75 @@ def test_a_map_of_fields_named_as_the_errors() -> None:
 def test_a_source_names_the_field_when_an_input_was_wrong(code: str, fields: list[str]) -> None:
     body = f'{{"code": "{code}", "message": "No.", "source": "amount"}}'.encode()
     assert [f.field for f in errorlens.from_http(400, {}, body).fields] == fields
+
+
+def test_a_generated_token_under_a_bare_id_is_the_request_id() -> None:
+    body = b'{"id": "9f86d081884c7d659a2feaa0c55ad015", "name": "bad_request", "errors": ["x"]}'
+    record = errorlens.from_http(400, {}, body)
+    assert (record.code, record.request_id) == ("bad_request", "9f86d081884c7d659a2feaa0c55ad015")
+
+
+def test_the_error_nodes_short_number_under_id_is_its_code() -> None:
+    body = b'{"error": {"id": "1040", "name": "Rate Limit Reached", "message": "Too many."}}'
+    assert errorlens.from_http(429, {}, body).code == "1040"
+    # JSON-RPC's "id" is the call's, beside the error node: not a code.
+    rpc = b'{"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": "7"}'
+    assert errorlens.from_http(200, {}, rpc).code == "-32601"
+
+
+def test_a_code_that_opens_the_message_before_a_colon() -> None:
+    body = b'{"error": {"code": 400, "message": "EMAIL_NOT_FOUND : There is no such user."}}'
+    assert errorlens.from_http(400, {}, body).code == "EMAIL_NOT_FOUND"
+    plain = b'{"error": {"message": "Note: the id is wrong"}}'
+    assert errorlens.from_http(400, {}, plain).code is None
+
+
+@pytest.mark.parametrize(
+    ("code", "retryable"),
+    [
+        ("TOO_MANY_ATTEMPTS_TRY_LATER", True),
+        ("too_many_attempts", False),
+        ("account_locked", False),
+    ],
+)
+def test_a_lockout_that_says_try_later_is_retryable(code: str, retryable: bool) -> None:
+    body = f'{{"error": {{"code": "{code}", "message": "No."}}}}'.encode()
+    assert errorlens.from_http(400, {}, body).retryable is retryable
+
+
+def test_an_entry_name_that_names_the_error_is_no_field() -> None:
+    body = (
+        b'{"error": {"name": "ValidationError", "message": "2 errors", "details": {"errors":'
+        b' [{"path": ["email"], "message": "invalid", "name": "ValidationError"}]}}}'
+    )
+    assert [f.field for f in errorlens.from_http(400, {}, body).fields] == ["email"]
+
+
+def test_a_field_key_holding_a_map_of_messages_names_the_fields() -> None:
+    body = b'{"title": "Invalid", "status": 400, "parameter": {"callback_url": ["is not a url"]}}'
+    record = errorlens.from_http(400, {"content-type": "application/problem+json"}, body)
+    assert [(f.field, f.message) for f in record.fields] == [("callback_url", "is not a url")]
+
+
+def test_a_wrapper_list_of_per_item_results_holds_the_errors() -> None:
+    body = (
+        b'{"data": [{"code": "INVALID_DATA", "details": {"api_name": "Email"},'
+        b' "message": "invalid data", "status": "error"}]}'
+    )
+    record = errorlens.from_http(400, {}, body)
+    assert (record.code, record.message) == ("INVALID_DATA", "invalid data")
+    assert [f.field for f in record.fields] == ["Email"]
+    ok = b'{"data": [{"id": 1, "name": "a"}]}'
+    assert errorlens.from_http(400, {}, ok).code is None
+
+
+def test_an_error_elements_attributes_are_its_facts() -> None:
+    body = (
+        b'<Response><Errors><Error Number="2030280" Lang="en">Domain taken</Error>'
+        b"</Errors></Response>"
+    )
+    record = errorlens.from_http(200, {"content-type": "text/xml"}, body)
+    assert (record.code, record.message) == ("2030280", "Domain taken")
+    # Other elements' attributes are not read: a language tag is no fact of the error.
+    tagged = b'<Error><Code>Throttled</Code><Message xml:lang="en">Slow down</Message></Error>'
+    assert errorlens.from_http(400, {}, tagged).message == "Slow down"

@@ -111,6 +111,10 @@ _PHRASES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
             ("past", "due"),
             ("overdue",),
             ("unpaid",),
+            # the account's plan ran out, not a token: "Subscription has expired."
+            ("subscription", "expired"),
+            ("subscription", "has", "expired"),
+            ("subscription", "is", "inactive"),
             ("sending", "limit"),
             ("limit", "reached"),
         ),
@@ -169,6 +173,9 @@ _PHRASES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
             ("suspended",),
         ),
     ),
+    # A required input that is absent ("MANDATORY_NOT_FOUND", "required field not
+    # found") is the request's fault before it is a missing thing.
+    ("validation", (("mandatory",), ("required", "field"), ("field", "required"))),
     (
         "not_found",
         (
@@ -258,11 +265,12 @@ def word_categories(text: str) -> tuple[str, ...]:
     words = words_of(text)
     if not words:
         return ()
-    return tuple(
+    found = (
         category
         for category, phrases in _PHRASES
         if any(_has(words, p) and not _only_unknown_error(p, words) for p in phrases)
     )
+    return tuple(dict.fromkeys(found))  # a category listed twice counts once, first
 
 
 def category_of_words(text: str) -> str | None:

@@ -155,7 +155,7 @@ def _walk(body: Body, node: dict[Any, Any]) -> None:
     scans = [scan]
     outer = 0  # the roles of the nodes around the innermost one
     if not scan.present & _ERROR_FACTS:
-        wrapped = _enveloped(node, body.xml)
+        wrapped = _enveloped(node, body.xml) or _enveloped_list(body, node)
         if wrapped is not None:
             outer, scan = scan.present, wrapped
             scans.append(scan)
@@ -197,6 +197,21 @@ def _enveloped(node: dict[Any, Any], xml: bool) -> NodeScan | None:
             continue  # {"details": {"code": ...}} stays the node's details
         scan = NodeScan(value, xml)
         if scan.present & (_ERROR_FACTS if wrapper else _OWN_FACTS):
+            return scan
+    return None
+
+
+def _enveloped_list(body: Body, node: dict[Any, Any]) -> NodeScan | None:
+    """Zoho: {"data": [{"code": ..., "message": ..., "status": "error"}]}: a wrapper
+    that holds a list of per-item results, the first of which is an error, holds the
+    errors as a top-level array would (the first is the error node, all are entries)."""
+    for key, value in list(node.items())[:_ENVELOPE_KEYS]:
+        if type(key) is not str or key.lower() not in _ENVELOPES or not isinstance(value, list):
+            continue
+        entries = [e for e in value[:MAX_ENTRIES] if isinstance(e, dict)]
+        scan = NodeScan(entries[0], body.xml) if entries else None
+        if scan is not None and scan.present & _OWN_FACTS:
+            body.top_entries = entries
             return scan
     return None
 

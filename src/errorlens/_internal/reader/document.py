@@ -380,15 +380,38 @@ def _local_name(tag: object) -> str:
 
 def _element_value(element: Any, depth: int) -> Any:
     children = list(element)[:_XML_MAX_CHILDREN]
+    facts = _error_attributes(element)
     if not children or depth >= _XML_MAX_DEPTH:
         text = element.text
-        return text.strip() if isinstance(text, str) and text.strip() else None
+        text = text.strip() if isinstance(text, str) and text.strip() else None
+        if facts and text is not None:
+            facts.setdefault("Text", text)
+        return facts or text
     out: dict[str, Any] = {}
     for child in children:
         name = _local_name(child.tag)
         if name:
             _add_child(out, name, _element_value(child, depth + 1))
+    for name, value in facts.items():
+        out.setdefault(name, value)
     return out
+
+
+def _error_attributes(element: Any) -> dict[str, Any]:
+    """An error element's plain attributes, read as its children would be: Namecheap's
+    ``<Error Number="1011102">Parameter APIKey is missing</Error>``. Other elements'
+    attributes (``xml:lang``, schema hints) say nothing of the error."""
+    if not _local_name(element.tag).lower().endswith(_ERROR_ELEMENTS):
+        return {}
+    attributes = element.attrib
+    return {
+        name: value.strip()
+        for name, value in list(attributes.items())[:_XML_MAX_CHILDREN]
+        if isinstance(name, str) and "}" not in name and isinstance(value, str) and value.strip()
+    }
+
+
+_ERROR_ELEMENTS = ("error", "fault", "exception")
 
 
 def _add_child(out: dict[str, Any], name: str, value: Any) -> None:

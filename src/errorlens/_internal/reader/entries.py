@@ -109,6 +109,8 @@ def entry_field(entry: dict[str, Any], max_rank: int = 99, depth: int = 0) -> st
             continue
         if norm == "path" and "locations" in entry:
             continue  # GraphQL: the response path, not an input field
+        if norm == "name" and isinstance(value, str) and value.lower().endswith(_ERROR_ENDS):
+            continue  # Strapi: {"path": ["title"], "name": "ValidationError"}: the error's
         text = field_name(value, norm)
         if text is not None:
             best, best_rank = text, rank
@@ -123,10 +125,14 @@ def _field_by_words(key: str) -> int | None:
     return None
 
 
+_ERROR_ENDS = ("error", "exception", "fault")
 _HELD_RANK = 4
 _HOLDERS = frozenset({"source", "meta", "extensions", "target", "context"})
 _FIELD_HEADS = frozenset({"name", "path", "pointer", "key"})
-_FIELD_WORDS = frozenset({"field", "parameter", "property", "attribute", "input", "argument"})
+# "api_name": a field's name in the API (Zoho, Salesforce's apiName), not the API's.
+_FIELD_WORDS = frozenset(
+    {"field", "parameter", "property", "attribute", "input", "argument", "api"}
+)
 
 
 def field_name(value: Any, norm: str) -> str | None:

@@ -53,6 +53,16 @@ _USELESS_TYPES = frozenset({"error", "errors", "exception", "fail", "failure", "
 _STATUS_WORDS = frozenset({"error", "fail", "failed", "failure", "fatal", "ok", "success"})
 
 _UNKNOWN_KEY = -1
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def _generated(value: str) -> bool:
+    """A generated token: a UUID, or 16 or more hex digits (no word, no error number)."""
+    return _UUID.fullmatch(value) is not None or (
+        len(value) >= 16 and _HEX_DIGITS.issuperset(value) and not value.isdigit()
+    )
+
+
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HOLDER_KEYS = 32  # keys of an unknown list's first object looked at for its errors
 _PLAIN_ROLES = (REQUEST_ID, CORRELATION, RETRY_AFTER, RETRY_MS, RETRYABLE, FIELD)
@@ -206,8 +216,9 @@ def _name(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candida
         return (MESSAGE, LISTED, text) if text is not None else None
     if not isinstance(value, str):
         return None
-    if rank == NAMING and _UUID.fullmatch(value):
-        return REQUEST_ID, NAMING, value  # LaunchDarkly: "id" is the call's own id
+    if rank == NAMING and _generated(value):
+        # LaunchDarkly, Stability: "id" is the call's own id (quoted to support)
+        return REQUEST_ID, NAMING, value
     if name_like(value) if rank == NAMING else identifier(value):
         return NAME, rank, value
     return (MESSAGE, INCIDENTAL, value) if key.lower() == "reason" else None
@@ -258,6 +269,17 @@ def _status_name(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> 
     if not isinstance(value, str) or value.lower() in _STATUS_WORDS or value.isdigit():
         return None
     return STATUS_NAME, rank, value
+
+
+def _field(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
+    # Rev.ai: {"parameter": {"media_url": ["The media_url field is required"]}}: under a
+    # field's key, a map of names to lists of messages is the fields at fault.
+    if isinstance(value, dict):
+        lists = list(value.values())[:MAX_KEYS]
+        if lists and all(isinstance(v, list) for v in lists):
+            return FIELD_MAP, rank, value
+        return None
+    return FIELD, rank, value
 
 
 def _field_map(key: str, value: Any, rank: int, xml: bool, scan: NodeScan) -> Candidate:
@@ -351,7 +373,7 @@ _SHAPERS: dict[int, Shaper] = {
     RETRY_AFTER: _as_is,
     RETRY_MS: _as_is,
     RETRYABLE: _as_is,
-    FIELD: _as_is,
+    FIELD: _field,
     CONTAINER: _container,
     MESSAGE: _message,
     CODE: _code,
@@ -368,6 +390,7 @@ _SHAPERS: dict[int, Shaper] = {
 _AS_IS = frozenset(
     {(role, rank, kind) for role in _PLAIN_ROLES for rank in range(8) for kind in _JSON_TYPES}
     - {(REQUEST_ID, rank, kind) for rank in range(8) for kind in (dict, list, float, bool)}
+    - {(FIELD, rank, dict) for rank in range(8)}
     | {(CODE, rank, kind) for rank in range(INCIDENTAL) for kind in (str, int)}
     - {(CODE, SHAPED, str)}  # ".tag" follows its union
     | {(MESSAGE, rank, str) for rank in range(8)}

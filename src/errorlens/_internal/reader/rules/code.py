@@ -224,11 +224,19 @@ _CODE_CAP = 120
 
 def message_code(ev: Evidence) -> str | None:
     # Bitly: {"message": "INVALID_ARG_LONG_URL", "description": "..."}: a message in
-    # capitals with underscores and no space is a code.
+    # capitals with underscores and no space is a code; so is such a token that opens
+    # the message before a colon (Firebase: "TOO_MANY_ATTEMPTS_TRY_LATER : We have...").
     value = ev.body.merged[MESSAGE]
-    if isinstance(value, str) and "_" in value and value.isupper() and identifier(value):
-        return value
+    if not isinstance(value, str) or "_" not in value:
+        return None
+    head = _CODE_THEN_TEXT.match(value)
+    token = head.group(1) if head is not None else value
+    if "_" in token and token.isupper() and identifier(token):
+        return token
     return None
+
+
+_CODE_THEN_TEXT = re.compile(r"\s*([A-Z][A-Z0-9_]{3,80})\s*:\s")
 
 
 def typed_node_code(ev: Evidence) -> str | None:
@@ -289,6 +297,22 @@ def id_named_code(ev: Evidence) -> str | None:
         if key.lower().endswith("id") and value.isupper() and value.replace("_", "").isalpha():
             return value
     return None
+
+
+def error_number_id(ev: Evidence) -> str | None:
+    # SurveyMonkey: {"error": {"id": "1011", "name": "Authorization Error", "message":
+    # ...}}: the error node's own short number under "id" is its number (an id beside
+    # the error, like JSON-RPC's call id, is another node's).
+    inner = ev.body.inner
+    if inner is None or len(ev.body.scans) < 2 or inner.values[MESSAGE] is None:
+        return None
+    value = inner.node.get("id")
+    if isinstance(value, str) and value.isdigit() and len(value) <= _ERROR_NUMBER_DIGITS:
+        return value if _says_something(ev, value) else None
+    return None
+
+
+_ERROR_NUMBER_DIGITS = 7
 
 
 def xml_child_name(ev: Evidence) -> str | None:
@@ -425,6 +449,7 @@ CODE_RULES = Chain(
     (numeric_code, 1 << CODE),
     (code_named_key, ALWAYS),
     (id_named_code, ALWAYS),
+    (error_number_id, ALWAYS),
     (lead_entry_type, LEAD),
     (string_body, BODY_TEXT),
     (source_code, P_CODE),

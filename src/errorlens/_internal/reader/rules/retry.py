@@ -81,9 +81,12 @@ RETRY_AFTER_RULES = Chain(
 # Quota, billing and auth exhaustion ("too_many_attempts": an account locked) wait for
 # no retry to pass.
 _PERMANENT = re.compile(r"quota|billing|insufficient|credit|payment_required|attempts|locked")
+# A lockout that says when to come back is a wait, not an end ("TOO_MANY_ATTEMPTS_TRY_LATER").
+_LOCKOUT = re.compile(r"attempts|locked")
+_COME_BACK = re.compile(r"try_?later|try_?again")
 _TRANSIENT = re.compile(
     r"overload|rate[ _-]?limit|throttl|too_?many_?requests|slow_?down|unavailable|"
-    r"time_?out|timed_out|try_?again|throughputexceeded|limitexceeded|internal_server_error"
+    r"time_?out|timed_out|try_?again|try_?later|throughputexceeded|limitexceeded|internal_server_error"
 )
 
 
@@ -98,7 +101,10 @@ def retryable_by_words(code: str | None, type_: str | None) -> bool | None:
 @lru_cache(maxsize=4096)
 def _verdict_of_words(code: str | None, type_: str | None) -> bool | None:
     words = f"{code or ''} {type_ or ''}".lower()
-    return False if _PERMANENT.search(words) else True if _TRANSIENT.search(words) else None
+    permanent = _PERMANENT.search(words)
+    if permanent is not None and _LOCKOUT.fullmatch(permanent.group()) and _COME_BACK.search(words):
+        permanent = _PERMANENT.search(_LOCKOUT.sub("", words))
+    return False if permanent else True if _TRANSIENT.search(words) else None
 
 
 on_reset(_verdict_of_words.cache_clear)
