@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
@@ -191,6 +192,28 @@ def reset_otel_globals() -> None:
     logs_internal._LOGGER_PROVIDER_SET_ONCE = Once()
     logs_internal._LOGGER_PROVIDER = None
     assert type(_logs.get_logger_provider()).__name__ == "ProxyLoggerProvider"
+
+
+@contextlib.contextmanager
+def own_logger(
+    name: str, formatter: logging.Formatter | None = None
+) -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A non-propagating logger with one handler writing to a string; detached from
+    errorlens (should the test attach it) and emptied afterwards."""
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    if formatter is not None:
+        handler.setFormatter(formatter)
+    logger.addHandler(handler)
+    try:
+        yield logger, out
+    finally:
+        errorlens.detach(logger)
+        logger.handlers.clear()
+        logger.propagate = True
 
 
 def in_forked_child(check: Callable[[], Any]) -> Any:
