@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
+import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -189,6 +192,55 @@ def reset_otel_globals() -> None:
     logs_internal._LOGGER_PROVIDER_SET_ONCE = Once()
     logs_internal._LOGGER_PROVIDER = None
     assert type(_logs.get_logger_provider()).__name__ == "ProxyLoggerProvider"
+
+
+@contextlib.contextmanager
+def own_logger(
+    name: str, formatter: logging.Formatter | None = None
+) -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A non-propagating logger with one handler writing to a string; detached from
+    errorlens (should the test attach it) and emptied afterwards."""
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    if formatter is not None:
+        handler.setFormatter(formatter)
+    logger.addHandler(handler)
+    try:
+        yield logger, out
+    finally:
+        errorlens.detach(logger)
+        logger.handlers.clear()
+        logger.propagate = True
+
+
+def in_forked_child(check: Callable[[], Any]) -> Any:
+    """What ``check()`` returns (JSON-able) when run in a forked child of this process.
+
+    The child reports over a pipe and exits at once: what ``check`` changes (a pattern
+    added, a cache filled) stays in the child, so no later test sees it.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.close(read_end)
+        try:
+            report = json.dumps({"result": check()})
+        except BaseException:
+            report = json.dumps({"error": traceback.format_exc()})
+        with os.fdopen(write_end, "w") as pipe:
+            pipe.write(report)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        report = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert status == 0, f"the child exited with {status}"
+    answer = json.loads(report)
+    assert "error" not in answer, answer.get("error")
+    return answer["result"]
 
 
 @pytest.fixture

@@ -56,9 +56,8 @@ from errorlens._internal.observe import (
 )
 from errorlens._internal.policy import DROP, level_name
 from errorlens._internal.scrub import (
-    PLAIN,
     REDACTED,
-    key_kind,
+    is_plain_key,
     might_hold_secret,
     redact_structure,
     redact_values_in,
@@ -286,7 +285,7 @@ def _nothing_to_redact(
     """
     plain_keys = STATE.plain_keys
     for key, value in event_dict.items():
-        if key not in plain_keys and not _plain_key(key):
+        if key not in plain_keys and not is_plain_key(key):
             return False
         if value is clean_api_error and key == API_ERROR_KEY:
             continue
@@ -296,19 +295,6 @@ def _nothing_to_redact(
                 return False
         elif value is not None and kind is not int and kind is not float and kind is not bool:
             return False
-    return True
-
-
-# How many event keys judged not secret-named are remembered (lines repeat their keys).
-_PLAIN_KEYS_MAX = 4096
-
-
-def _plain_key(key: str) -> bool:
-    if key_kind(key) != PLAIN:
-        return False
-    plain_keys = STATE.plain_keys
-    if len(plain_keys) < _PLAIN_KEYS_MAX:
-        plain_keys.add(key)
     return True
 
 

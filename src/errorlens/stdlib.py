@@ -71,15 +71,14 @@ from errorlens._internal.observe import (
 from errorlens._internal.policy import Policy, stdlib_name
 from errorlens._internal.policy import set_current as set_policy
 from errorlens._internal.scrub import (
-    PLAIN,
     REDACTED,
     hides,
-    judged,
-    key_kind,
+    is_plain_key,
     might_hold_secret,
     redact_structure,
     redact_text,
 )
+from errorlens._internal.state import STATE
 from errorlens._internal.storm import StormPolicy
 from errorlens._internal.storm import set_current as set_storm
 
@@ -261,19 +260,20 @@ def redact_line(record: logging.LogRecord) -> None:
     msg = record.msg
     if record.args or type(msg) is not str:
         message = _message_of(record)
-        if judged.get(message) is not False and might_hold_secret(message):
+        if might_hold_secret(message):
             record.msg, record.args = redact_text(message), None
-    elif judged.get(msg) is not False and might_hold_secret(msg):
+    elif might_hold_secret(msg):
         record.msg = redact_text(msg)
     values = record.__dict__
     if len(values) > _RECORD_SIZE:
         # extra= fields come after the attributes every record has (insertion order):
         # read from the end back to the first of those. Only values change meanwhile.
+        plain_keys = STATE.plain_keys
         for key in reversed(values):
             if key in _RECORD_ATTRS:
                 break
             value = values[key]
-            if key in _plain_keys and (type(value) in _SCALARS or value is None):
+            if key in plain_keys and (type(value) in _SCALARS or value is None):
                 continue
             if type(key) is str and key[:1] != "_" and key not in _SKIPPED_FIELDS:
                 cleaned = _clean_field(key, value)
@@ -282,26 +282,20 @@ def redact_line(record: logging.LogRecord) -> None:
 
 
 _SCALARS = frozenset({int, float, bool})
-# Field names judged plain (key_kind), remembered: lines repeat their fields.
-_plain_keys: set[str] = set()
 
 
 def _clean_field(key: str, value: Any) -> Any:
-    if key_kind(key) != PLAIN:
-        return REDACTED if hides(key, value) else _clean_value(value)
-    if len(_plain_keys) < 4096:
-        _plain_keys.add(key)
+    # A plain name is remembered in STATE.plain_keys, as structlog's lines remember
+    # theirs: forgotten with the rest of errorlens's memory.
+    if not is_plain_key(key) and hides(key, value):
+        return REDACTED
     return _clean_value(value)
 
 
 def _clean_value(value: Any) -> Any:
     kind = type(value)
     if kind is str:
-        return (
-            redact_text(value)
-            if judged.get(value) is not False and might_hold_secret(value)
-            else value
-        )
+        return redact_text(value) if might_hold_secret(value) else value
     if value is None or kind in _SCALARS:
         return value
     return redact_structure(value, [])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import errorlens
+from conftest import in_forked_child, own_logger
 from errorlens import processors
 from errorlens._internal import scrub
 from errorlens._internal.config import configure, unconfigure
@@ -26,6 +28,7 @@ from errorlens._internal.scrub import (
     redact_text,
     redact_url,
 )
+from errorlens._internal.state import STATE
 
 
 @pytest.mark.parametrize(
@@ -194,19 +197,90 @@ def test_stdlib_line_with_an_unjudgeable_extra_is_redacted(json_out: io.StringIO
     assert json.loads(text)["api_key"] == REDACTED
 
 
+# -- what the scrubber remembers: judged anew with a new pattern, forgotten by reset ------
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+
+
+@pytest.fixture
+def attached() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A non-propagating logger that attach() touched, writing to a string."""
+    with own_logger("shop.remembered") as (logger, out):
+        errorlens.attach(logger)
+        yield logger, out
+
+
+# Each pattern is added in a forked child: no other test meets it.
+@needs_fork
 def test_a_pattern_added_later_applies_to_text_judged_clean_before() -> None:
     text = "account acct_qq12345678 closed"
-    assert redact_text(text) == text  # remembered as clean (without user patterns yet)
-    errorlens.add_redaction_pattern(r"acct_qq[0-9]{8}")
-    assert redact_text(text) == "account [REDACTED] closed"
-    assert might_hold_secret(text)
+
+    def check() -> list[object]:
+        before = redact_text(text)  # judged clean (by the patterns of the time)
+        errorlens.add_redaction_pattern(r"acct_qq[0-9]{8}")
+        return [before, redact_text(text), might_hold_secret(text)]
+
+    assert in_forked_child(check) == [text, "account [REDACTED] closed", True]
 
 
+@needs_fork
 def test_a_pattern_added_later_applies_to_texts_remembered_before() -> None:
     text = "frame holds acct_rr12345678 here"
-    assert redact_repeated(text) == text
-    errorlens.add_redaction_pattern(r"acct_rr[0-9]{8}")
-    assert redact_repeated(text) == "frame holds [REDACTED] here"
+
+    def check() -> list[str]:
+        before = redact_repeated(text)
+        errorlens.add_redaction_pattern(r"acct_rr[0-9]{8}")
+        return [before, redact_repeated(text)]
+
+    assert in_forked_child(check) == [text, "frame holds [REDACTED] here"]
+
+
+@needs_fork
+def test_a_pattern_added_later_applies_to_a_line_attach_judged_clean_before(
+    attached: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, out = attached
+
+    def check() -> list[str]:
+        logger.info("moved acct_tt12345678", extra={"note": "acct_tt12345678"})
+        errorlens.add_redaction_pattern(r"acct_tt[0-9]{8}")
+        logger.info("moved acct_tt12345678", extra={"note": "acct_tt12345678"})
+        return out.getvalue().splitlines()
+
+    assert in_forked_child(check) == ["moved acct_tt12345678", "moved [REDACTED]"]
+
+
+def _scrub_remembered() -> list[int]:
+    """How many texts judged, texts redacted and key names judged plain are remembered."""
+    return [
+        scrub._judged.cache_info().currsize,
+        scrub._redact_remembered.cache_info().currsize,
+        len(STATE.plain_keys),
+    ]
+
+
+def _judge_one_line(logger: logging.Logger) -> None:
+    logger.info("order placed", extra={"order_ref": "o_1"})
+    redact_repeated("    charge(order)")
+    assert "order_ref" in STATE.plain_keys  # where structlog's lines keep theirs
+    assert min(_scrub_remembered()) > 0
+
+
+def test_unconfigure_forgets_what_the_scrubber_remembered(
+    attached: tuple[logging.Logger, io.StringIO],
+) -> None:
+    _judge_one_line(attached[0])
+    errorlens.unconfigure()
+    assert _scrub_remembered() == [0, 0, 0]
+
+
+@needs_fork
+def test_a_forked_child_forgets_what_the_scrubber_remembered(
+    attached: tuple[logging.Logger, io.StringIO],
+) -> None:
+    _judge_one_line(attached[0])
+    assert in_forked_child(_scrub_remembered) == [0, 0, 0]
+    assert min(_scrub_remembered()) > 0  # the parent keeps its own
 
 
 def _leaky_call(token: str) -> None:

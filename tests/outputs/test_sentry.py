@@ -35,12 +35,13 @@ import structlog
 
 import errorlens
 from _sentry_server import SentryReceiver, VendorStub, closed_port_dsn
-from conftest import require
+from conftest import in_forked_child, require
 from errorlens import processors as errorlens_processors
 from errorlens import sentry as errorlens_sentry
 from errorlens import stdlib as errorlens_stdlib
 from errorlens._internal.events import ErrorEvent, emit
 from errorlens._internal.guard import internal_logger
+from errorlens.sentry import scrub as sentry_scrub
 
 # Secrets the application holds while calling the vendor; none may reach Sentry.
 API_KEY = "sk_live_51HdQpLq0TOKENabcdef0123456789"
@@ -871,6 +872,54 @@ def test_frame_source_is_scrubbed_in_every_event() -> None:
     event = errorlens_sentry.before_send(_event_with_frame(post_context=after), {})
     assert event is not None
     assert API_KEY not in json.dumps(event)
+
+
+def _sent(line: str, crumb: dict[str, Any]) -> str:
+    """The event before_send gives back for a frame on ``line`` and ``crumb``, as JSON."""
+    event = _event_with_frame(pre_context=[], context_line=line, post_context=[])
+    event["breadcrumbs"] = {"values": [crumb]}
+    return json.dumps(errorlens_sentry.before_send(event, {}))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_pattern_added_later_applies_to_frames_and_breadcrumbs_cleaned_before() -> None:
+    # The same frames come with every event and the scope hands the same breadcrumb
+    # object to each: what was found clean before a pattern was added is judged again.
+    def check() -> list[str]:
+        crumb = {"message": "moved funds from acct_ss12345678", "category": "billing"}
+        first = _sent("    move(acct_ss12345678)", crumb)
+        errorlens.add_redaction_pattern(r"acct_ss[0-9]{8}")
+        return [first, _sent("    move(acct_ss12345678)", crumb)]
+
+    first, after = in_forked_child(check)  # the pattern stays in the child
+    assert first.count("acct_ss12345678") == 2
+    assert "acct_ss12345678" not in after
+    assert after.count("[REDACTED]") == 2
+
+
+def _cleaned_remembered() -> list[int]:
+    return [
+        sentry_scrub._redacted_source.cache_info().currsize,
+        sentry_scrub._cleaned_breadcrumb.cache_info().currsize,
+    ]
+
+
+def _clean_one_event() -> None:
+    _sent("    charge(order)", {"message": "charging the card", "category": "billing"})
+    assert min(_cleaned_remembered()) > 0
+
+
+def test_unconfigure_forgets_the_frames_and_breadcrumbs_cleaned() -> None:
+    _clean_one_event()
+    errorlens.unconfigure()
+    assert _cleaned_remembered() == [0, 0]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_forked_child_forgets_the_frames_and_breadcrumbs_cleaned() -> None:
+    _clean_one_event()
+    assert in_forked_child(_cleaned_remembered) == [0, 0]
+    assert min(_cleaned_remembered()) > 0  # the parent keeps its own
 
 
 def test_every_enriched_field_comes_from_the_record(receiver: SentryReceiver) -> None:

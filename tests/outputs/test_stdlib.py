@@ -14,7 +14,7 @@ import requests
 import errorlens
 import errorlens.stdlib
 from _servers import LoopbackServer
-from conftest import KeepRecords, require
+from conftest import KeepRecords, own_logger, require
 from errorlens.stdlib import ApiErrorFilter, attach, detach
 from errorlens.testing import capture_api_errors
 
@@ -42,19 +42,8 @@ def _http_error(server: LoopbackServer) -> requests.HTTPError:
 @pytest.fixture
 def app_logger() -> Iterator[tuple[logging.Logger, io.StringIO]]:
     """A non-propagating "shop" logger with one plain-text handler, detached afterwards."""
-    logger = logging.getLogger("shop")
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    out = io.StringIO()
-    handler = logging.StreamHandler(out)
-    handler.setFormatter(logging.Formatter(PLAIN_FORMAT))
-    logger.addHandler(handler)
-    try:
-        yield logger, out
-    finally:
-        detach(logger)
-        logger.handlers.clear()
-        logger.propagate = True
+    with own_logger("shop", logging.Formatter(PLAIN_FORMAT)) as logged:
+        yield logged
 
 
 def _log_failure(logger: logging.Logger, error: BaseException) -> None:

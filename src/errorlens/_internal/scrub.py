@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
+from errorlens._internal.state import STATE, on_reset
+
 __all__ = [
     "BY_SHAPE",
     "PLAIN",
@@ -29,8 +31,8 @@ __all__ = [
     "add_pattern",
     "credential_shaped",
     "hides",
+    "is_plain_key",
     "is_secret_name",
-    "judged",
     "key_kind",
     "redact_repeated",
     "redact_structure",
@@ -311,8 +313,8 @@ _SECRET_FRAGMENT = _secret_fragments()
 
 def redact_text(text: str) -> str:
     """``text`` with every known credential format replaced by ``[REDACTED]``."""
-    if _scanned.get(text) is False:
-        return text  # seen before, with nothing to redact (module names, source lines)
+    if len(text) <= _JUDGED_TEXT_MAX and not _judged(text):
+        return text  # nothing to redact (module names, source lines: judged once)
     scan = _trigger_pattern()
     lower = text.lower()
     due = [] if scan is not None and scan.search(lower) is None else list(_due(lower))
@@ -321,8 +323,6 @@ def redact_text(text: str) -> str:
         text = pattern.sub(replace, text)
     if "://" in text and "?" in text:
         text = _URL_IN_TEXT.sub(_redact_query_in_match, text)
-    elif not due and "://" not in lower:
-        _remember(text, False)
     return text
 
 
@@ -374,15 +374,12 @@ def add_pattern(pattern: str | re.Pattern[str]) -> None:
 
     .. versionadded:: 0.1.0
     """
-    global _triggers, _redact_remembered  # noqa: PLW0603 - rebuilt once per added pattern
+    global _triggers  # noqa: PLW0603 - rebuilt once per added pattern
     compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
     # A user pattern has no known trigger: the empty string is in every text.
     _compiled.append((compiled, ("",), _whole))
     _triggers = (*_triggers, ("", len(_compiled) - 1))
-    _scanned.clear()  # a text judged clean may hold this pattern
-    # A new memo, made after the new trigger: a text redacted meanwhile with the old
-    # patterns lands in the old memo, which nobody reads any more.
-    _redact_remembered = _new_memo()
+    _new_memos()  # a text judged clean, or redacted, before may hold this pattern
 
 
 def pattern_count() -> int:
@@ -422,6 +419,21 @@ def key_kind(name: str) -> int:
     if is_secret_name(name) or not words.isdisjoint(_SECRET_WORDS):
         return SECRET
     return BY_SHAPE if not words.isdisjoint(_BY_SHAPE_WORDS) else PLAIN
+
+
+# How many keys judged plain are remembered (lines repeat their keys).
+_PLAIN_KEYS_MAX = 4096
+
+
+def is_plain_key(key: str) -> bool:
+    """Whether the key ``name`` is :data:`PLAIN`; a plain key is remembered in
+    ``STATE.plain_keys``, which every output's hot path reads first."""
+    if key_kind(key) != PLAIN:
+        return False
+    plain_keys = STATE.plain_keys
+    if len(plain_keys) < _PLAIN_KEYS_MAX:
+        plain_keys.add(key)
+    return True
 
 
 _CLASS_OF = {**dict.fromkeys("0123456789", 1), **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 2)}
@@ -466,21 +478,6 @@ def _hex_hides_secret(text: str) -> bool:
         return False
     spelled = bytes.fromhex(text).decode("utf-8", "replace")
     return redact_text(spelled) != spelled
-
-
-# Texts that come back again and again (the frames of a traceback raised on the same
-# path, a vendor's fixed message) and what redact_text made of them. Bounded (texts up
-# to the longest message the reader keeps: at most about 2 MiB); made anew by
-# add_pattern, which changes what redaction gives.
-_REPEATED_MAX = 1024
-_REPEATED_TEXT_MAX = 2048
-
-
-def _new_memo() -> Callable[[str], str]:
-    return functools.lru_cache(maxsize=_REPEATED_MAX)(redact_text)
-
-
-_redact_remembered = _new_memo()
 
 
 def redact_repeated(text: str) -> str:
@@ -536,7 +533,6 @@ def _trigger_pattern() -> re.Pattern[str] | None:
         literals = {trigger for trigger, _ in _triggers}
         pattern = None if "" in literals else re.compile(_one_of(literals))
         scan = _trigger_scan = (_triggers, pattern)
-        _scanned.clear()
     return scan[1]
 
 
@@ -545,37 +541,48 @@ def might_hold_secret(text: str) -> bool:
     lowercase (and, when it holds "=" or a quoted key, one for a secret name).
 
     Cheaper than :func:`redact_text` on text that holds nothing, which is most text.
+    Log messages repeat ("order placed"): short texts are judged once.
     """
+    if len(text) <= _JUDGED_TEXT_MAX:
+        return _judged(text)
+    return _holds_secret(text)
+
+
+def _holds_secret(text: str) -> bool:
     scan = _trigger_pattern()
     if scan is None:
-        return True
-    # Log messages repeat ("order placed"): short texts remember their answer.
-    known = _scanned.get(text)
-    if known is None:
-        # "://" (with a "?") starts the url pass of redact_text.
-        lower = text.lower()
-        known = "://" in lower or (
-            scan.search(lower) is not None and next(_due(lower), None) is not None
-        )
-        _remember(text, known)
-    return known
+        return True  # a user pattern may match any text
+    # "://" (with a "?") starts the url pass of redact_text.
+    lower = text.lower()
+    return "://" in lower or (
+        scan.search(lower) is not None and next(_due(lower), None) is not None
+    )
 
 
-def _remember(text: str, verdict: bool) -> None:
-    if len(text) <= _SCANNED_TEXT_MAX:
-        if len(_scanned) >= _SCANNED_MAX:
-            _scanned.clear()  # unique texts (ids, times) must not crowd out the rest
-        _scanned[text] = verdict
+# Texts that come back again and again, each cache an lru_cache bounded in count and in
+# text length: whether a short text might hold a secret (log messages, field values,
+# module names), and what redact_text made of a text (the frames of a traceback raised
+# on the same path, a vendor's fixed message; at most about 2 MiB in all). Made anew
+# when a pattern is added (what redaction gives changes) and when errorlens forgets
+# what it remembered (unconfigure(), a forked child): made anew rather than cleared, so
+# that a text judged meanwhile with the old patterns lands in the old cache, which
+# nobody reads any more.
+_JUDGED_MAX = 2048
+_JUDGED_TEXT_MAX = 256
+_REPEATED_MAX = 1024
+_REPEATED_TEXT_MAX = 2048
 
 
-# Texts already judged, by might_hold_secret or by redact_text finding nothing to
-# redact (cleared when the patterns change): short ones, a bounded number.
-_scanned: dict[str, bool] = {}
-_SCANNED_MAX = 2048
-_SCANNED_TEXT_MAX = 256
-# The same verdicts, for the hot paths that read them without a call: False means
-# "nothing to redact" (a text absent, or True, needs :func:`might_hold_secret`).
-judged = _scanned
+def _new_memos() -> None:
+    global _judged, _redact_remembered  # noqa: PLW0603 - the caches are made anew
+    _judged = functools.lru_cache(maxsize=_JUDGED_MAX)(_holds_secret)
+    _redact_remembered = functools.lru_cache(maxsize=_REPEATED_MAX)(redact_text)
+
+
+_judged: functools._lru_cache_wrapper[bool]
+_redact_remembered: functools._lru_cache_wrapper[str]
+_new_memos()
+on_reset(_new_memos)
 
 
 # -- the walker: one bounded pass over JSON-like values ---------------------------------

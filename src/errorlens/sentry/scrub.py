@@ -7,7 +7,7 @@ clients and vendor SDKs lose their variables (they hold the request's credential
 
 from __future__ import annotations
 
-import contextlib
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +22,7 @@ from errorlens._internal.scrub import (
     redact_url,
     redact_values,
 )
+from errorlens._internal.state import on_reset
 
 __all__ = ["Event", "scrub_event", "scrub_request"]
 
@@ -95,47 +96,58 @@ def _scrub_frames(stacktrace: Any) -> None:
 def _scrub_source(frame: dict[str, Any]) -> None:
     # The source lines around the call: ``Client(api_key="...")`` loses its key only.
     key = _source_key(frame)
-    if key is not None and key in _clean_sources:
-        return
-    changed = False
-    for name in ("pre_context", "context_line", "post_context"):
-        lines = frame.get(name)
+    if key is None:  # not the shapes sentry-sdk makes: scanned each time
+        redacted = tuple(_redact_lines(frame.get(name)) for name in _SOURCE_FIELDS)
+    else:
+        found = _redacted_source(*key)
+        if found is None:
+            return
+        redacted = found
+    for name, lines in zip(_SOURCE_FIELDS, redacted, strict=True):
         if isinstance(lines, str):
-            frame[name] = redact_text(lines)
-        elif isinstance(lines, list):
-            frame[name] = [redact_text(line) if isinstance(line, str) else line for line in lines]
-        else:
-            continue
-        changed = changed or frame[name] != lines
-    if key is not None and not changed:
-        if len(_clean_sources) >= _CLEAN_SOURCES_MAX:
-            _clean_sources.clear()
-        _clean_sources.add(key)
+            frame[name] = lines
+        elif isinstance(lines, tuple):
+            frame[name] = list(lines)
 
 
-# Every event brings the source lines of the same few places in the code: a frame's
-# lines found clean are remembered, while the redaction patterns stay the same.
-_clean_sources: set[tuple[Any, ...]] = set()
-_CLEAN_SOURCES_MAX = 1024
+_SOURCE_FIELDS = ("pre_context", "context_line", "post_context")
 
 
 def _source_key(frame: dict[str, Any]) -> tuple[Any, ...] | None:
-    before, line, after = (
-        frame.get("pre_context"),
-        frame.get("context_line"),
-        frame.get("post_context"),
-    )
-    key = (
-        pattern_count(),
-        tuple(before) if isinstance(before, list) else before,
-        line,
-        tuple(after) if isinstance(after, list) else after,
-    )
+    """``frame``'s source lines as a hashable key (runs of lines as tuples), with the
+    number of redaction patterns; None when they cannot be one."""
+    key = (pattern_count(), *(_frozen(frame.get(name)) for name in _SOURCE_FIELDS))
     try:
         hash(key)
     except TypeError:
-        return None  # not the shapes sentry-sdk makes: scanned each time
+        return None
     return key
+
+
+def _frozen(lines: Any) -> Any:
+    return tuple(lines) if isinstance(lines, list | tuple) else lines
+
+
+def _redact_lines(lines: Any) -> Any:
+    """A line redacted, a run of lines redacted as a tuple; anything else as it is."""
+    if isinstance(lines, str):
+        return redact_text(lines)
+    if isinstance(lines, list | tuple):
+        return tuple(redact_text(line) if isinstance(line, str) else line for line in lines)
+    return lines
+
+
+# Every event brings the source lines of the same few places in the code. Keyed on the
+# lines and on pattern_count(): a pattern added later (they are never removed) makes a
+# new key, so lines judged clean before are judged again.
+@functools.lru_cache(maxsize=1024)
+def _redacted_source(patterns: int, *lines: Any) -> tuple[Any, ...] | None:
+    """``lines`` (the frame's source fields) redacted, or None when nothing changed."""
+    redacted = tuple(_redact_lines(field) for field in lines)
+    return None if redacted == lines else redacted
+
+
+on_reset(_redacted_source.cache_clear)
 
 
 def _scrub_variables(frame: dict[str, Any]) -> None:
@@ -211,28 +223,46 @@ def _scrub_query(query: str) -> str:
     return redact_text(redact_query(query))
 
 
-# The scope hands the same breadcrumb objects to every event: each is cleaned once.
-# Keyed by id(); the entry keeps the original alive so its id is not reused meanwhile.
-_clean_crumbs: dict[int, tuple[Any, Any]] = {}
-_CLEAN_CRUMBS_MAX = 512
-
-
 def _clean_breadcrumb(crumb: Any) -> Any:
-    key = id(crumb)
-    cached = _clean_crumbs.get(key)
-    if cached is not None and cached[0] is crumb:
-        return cached[1]
-    clean = _scrub_breadcrumb(crumb)
-    if len(_clean_crumbs) >= _CLEAN_CRUMBS_MAX:
-        with contextlib.suppress(StopIteration, KeyError, RuntimeError):
-            _clean_crumbs.pop(next(iter(_clean_crumbs)))
-    _clean_crumbs[key] = (crumb, clean)
-    return clean
-
-
-def _scrub_breadcrumb(crumb: Any) -> Any:
     if not isinstance(crumb, dict):
         return crumb
+    return _cleaned_breadcrumb(_Same(crumb), pattern_count())
+
+
+class _Same:
+    """A cache key equal only to another key for the same object.
+
+    A breadcrumb is a dict (unhashable), and its content makes a poor key: it holds a
+    timestamp, so two breadcrumbs never have the same content and only the same object
+    comes again (the scope hands its breadcrumbs to every event); freezing it would
+    walk it as the scrub does; and its values may be objects whose hash or equality
+    raises, or conflates (``1 == True``). Identity is the key: the cache holds the
+    object, so its id is not reused by another while it is cached.
+    """
+
+    __slots__ = ("held",)
+
+    def __init__(self, held: dict[str, Any]) -> None:
+        self.held = held
+
+    def __hash__(self) -> int:
+        return id(self.held)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.held is self.held
+
+
+# The scope hands the same breadcrumb objects to every event: each is cleaned once
+# (again after a pattern is added: ``patterns`` is pattern_count()).
+@functools.lru_cache(maxsize=512)
+def _cleaned_breadcrumb(crumb: _Same, patterns: int) -> dict[str, Any]:
+    return _scrub_breadcrumb(crumb.held)
+
+
+on_reset(_cleaned_breadcrumb.cache_clear)
+
+
+def _scrub_breadcrumb(crumb: dict[str, Any]) -> dict[str, Any]:
     clean = dict(crumb)  # the scope keeps its own copy for later events
     _scrub_text_field(clean, "message")
     if isinstance(clean.get("data"), Mapping):
