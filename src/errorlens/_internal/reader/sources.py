@@ -417,16 +417,21 @@ ADAPTERS: dict[str, Adapter] = {
 _STATUS_ATTRS = ("status_code", "status", "http_status", "http_status_code", "statusCode")
 _CODE_ATTRS = ("code", "error_code", "err_code")
 _BODY_ATTRS = ("body", "json_body", "response_body", "content", "data")
-# Clients compute these on access, reading the stream (requests ``content``, urllib3
-# ``data``): only a value already stored on the object is taken.
+# Responses compute these on access, reading the stream (requests ``content``, urllib3
+# ``data``): on a response only a value already stored on the object is taken. An
+# exception holds no stream: its property returns what the SDK already read
+# (PyGithub's ``GithubException.data`` is a property over the decoded body).
 _LAZY_BODY_ATTRS = frozenset({"content", "data"})
+# The response an exception holds: ``raw_response`` is the httpx response of the
+# Speakeasy-generated SDKs (mistralai and others), beside a body they copied as text.
+_RESPONSE_ATTRS = ("response", "raw_response")
 # Instance attributes that make a standard-library object worth a duck-typed look.
 _HTTP_NAMES = frozenset({"response", "status", "status_code", "http_status", "headers", "body"})
 
 
 _DUCK_NAMES = frozenset(
-    {"response", "message", "request_id", "headers", "url", "method"}.union(
-        _STATUS_ATTRS, _CODE_ATTRS, _BODY_ATTRS
+    {"message", "request_id", "headers", "url", "method"}.union(
+        _RESPONSE_ATTRS, _STATUS_ATTRS, _CODE_ATTRS, _BODY_ATTRS
     )
 )
 
@@ -436,8 +441,7 @@ def _duck(obj: Any, depth: int, present: frozenset[str] | None) -> HttpParts | N
 
     ``present`` holds the names ``obj`` has (None: unknown, its class computes them).
     """
-    response = _attr(obj, "response") if present is None or "response" in present else None
-    nested = None if response is obj else _response_parts(response, depth)
+    response, nested = _first_response(obj, depth, present)
     parts = nested if nested is not None else HttpParts()
     text_code = _fill_from_attrs(parts, obj, present)
     if parts.body is None and isinstance(response, Mapping):
@@ -453,6 +457,24 @@ def _duck(obj: Any, depth: int, present: frozenset[str] | None) -> HttpParts | N
         if isinstance(args, tuple) and args and isinstance(args[0], str) and args[0]:
             parts.message = args[0]
     return parts
+
+
+def _first_response(
+    obj: Any, depth: int, present: frozenset[str] | None
+) -> tuple[Any, HttpParts | None]:
+    """The first response-named attribute, and its parts when it is a response object."""
+    first = None
+    for name in _RESPONSE_ATTRS:
+        if present is not None and name not in present:
+            continue
+        response = _attr(obj, name)
+        if response is None or response is obj:
+            continue
+        nested = _response_parts(response, depth)
+        if nested is not None:
+            return response, nested
+        first = response if first is None else first
+    return first, None
 
 
 def _stored(obj: Any, name: str) -> Any:
@@ -507,7 +529,8 @@ def _first_body(obj: Any, names: frozenset[str]) -> Any:
     for name in _BODY_ATTRS:
         if name not in names:
             continue
-        value = _stored(obj, name) if name in _LAZY_BODY_ATTRS else _attr(obj, name)
+        lazy = name in _LAZY_BODY_ATTRS and not isinstance(obj, BaseException)
+        value = _stored(obj, name) if lazy else _attr(obj, name)
         if isinstance(value, dict | list | str | bytes) and value:
             return value
     return None
