@@ -454,3 +454,61 @@ def test_hubspot_validation_error(loopback: LoopbackServer) -> None:
     assert record.correlation_id == "4f1b2c3d-0000-4000-8000-000000000001"
     assert "Property values were not valid" in (record.message or "")
     assert record.retryable is False
+
+
+# --- Hugging Face Hub (huggingface_hub) ------------------------------------------------
+
+
+def test_huggingface_repository_not_found(loopback: LoopbackServer) -> None:
+    # huggingface.co/docs/huggingface_hub/package_reference/utilities (HfHubHTTPError):
+    # the Hub names the error in X-Error-Code and X-Error-Message, the request in
+    # X-Request-Id; a missing repository is RepoNotFound, a 404.
+    hub = require("huggingface_hub")
+    loopback.respond(
+        404,
+        {
+            "X-Error-Code": "RepoNotFound",
+            "X-Error-Message": "Repository not found",
+            "X-Request-Id": "Root=1-6770a1b2-0123456789abcdef01234567",
+        },
+        {"error": "Repository not found"},
+    )
+    api = hub.HfApi(endpoint=loopback.url, token=False)
+    error = raised(api.model_info, "acme/missing-model")
+    assert type(error).__name__ == "RepositoryNotFoundError"
+
+    record = read(error)
+
+    assert (record.status, record.code, record.message) == (
+        404,
+        "RepoNotFound",
+        "Repository not found",
+    )
+    assert record.request_id == "Root=1-6770a1b2-0123456789abcdef01234567"
+    assert (record.method, record.url) == ("GET", loopback.url + "/api/models/acme/missing-model")
+
+
+# --- Replicate (replicate) -------------------------------------------------------------
+
+
+def test_replicate_problem_details(loopback: LoopbackServer) -> None:
+    # replicate.com/docs/reference/http (errors): RFC 7807 problem details with type,
+    # title, status and detail. The SDK keeps those members and drops the response.
+    replicate = require("replicate")
+    body = {
+        "type": "https://replicate.com/docs/errors/invalid-input",
+        "title": "Input validation failed",
+        "status": 422,
+        "detail": "- input.prompt: Field required",
+    }
+    loopback.respond(422, {"Content-Type": "application/problem+json"}, body)
+    client = replicate.Client(api_token="r8_test", base_url=loopback.url)
+    error = raised(client.predictions.create, version="5c7d5dc6", input={})
+    assert type(error).__name__ == "ReplicateError"
+
+    record = read(error)
+
+    assert (record.status, record.type) == (422, "https://replicate.com/docs/errors/invalid-input")
+    assert "Input validation failed" in (record.message or "")
+    assert "input.prompt: Field required" in (record.message or "")
+    assert record.retryable is False

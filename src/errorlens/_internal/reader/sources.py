@@ -365,18 +365,8 @@ def _from_twilio(obj: Any, depth: int) -> HttpParts | None:
         method=_string(_attr(obj, "method")),
         vendor="twilio",
     )
-    title = _attr(obj, "title")
-    if isinstance(title, str):
-        problem = {
-            "type": _attr(obj, "type"),
-            "title": title,
-            "status": status,
-            "code": _attr(obj, "code"),
-            "detail": _attr(obj, "detail"),
-            "instance": _attr(obj, "instance"),
-            "errors": _attr(obj, "errors"),
-        }
-        parts.body = {k: v for k, v in problem.items() if v not in (None, [], "")}
+    if isinstance(_attr(obj, "title"), str):
+        parts.body = _problem_body(obj, status, _TWILIO_PROBLEM_EXTRAS)
         return parts
     code = _ident(_attr(obj, "code"))
     # Without a readable body the SDK puts the status in ``code``: that is no code.
@@ -384,6 +374,19 @@ def _from_twilio(obj: Any, depth: int) -> HttpParts | None:
     parts.message = _twilio_message(_string(_attr(obj, "msg")))
     parts.details = _attr(obj, "details")
     return parts
+
+
+# RFC 9457 problem members, and the two Twilio's problems add.
+_PROBLEM_MEMBERS = ("type", "title", "detail", "instance")
+_TWILIO_PROBLEM_EXTRAS = ("code", "errors")
+
+
+def _problem_body(obj: Any, status: int, extras: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The problem document an exception copied into its attributes, rebuilt."""
+    # The members are texts; anything else under those names is not the problem's.
+    problem: dict[str, Any] = {name: _string(_attr(obj, name)) for name in _PROBLEM_MEMBERS}
+    problem.update({name: _attr(obj, name) for name in extras}, status=status)
+    return {k: v for k, v in problem.items() if v not in (None, [], "")}
 
 
 def _twilio_message(text: str | None) -> str | None:
@@ -430,7 +433,7 @@ _HTTP_NAMES = frozenset({"response", "status", "status_code", "http_status", "he
 
 
 _DUCK_NAMES = frozenset(
-    {"message", "request_id", "headers", "url", "method"}.union(
+    {"message", "request_id", "headers", "url", "method", "title", "detail"}.union(
         _RESPONSE_ATTRS, _STATUS_ATTRS, _CODE_ATTRS, _BODY_ATTRS
     )
 )
@@ -498,6 +501,8 @@ def _fill_from_attrs(parts: HttpParts, obj: Any, present: frozenset[str] | None)
         parts.code, text_code = _first_code(obj, names)
     if parts.body is None:
         parts.body = _first_body(obj, names)
+    if parts.body is None and parts.status is not None:
+        parts.body = _problem_of(obj, parts.status, names)
     for name in ("message", "request_id", "method"):
         if getattr(parts, name) is None and name in names:
             setattr(parts, name, _string(_attr(obj, name)))
@@ -506,6 +511,14 @@ def _fill_from_attrs(parts: HttpParts, obj: Any, present: frozenset[str] | None)
     if parts.url is None and "url" in names:
         parts.url = _text(_plain_attr(obj, "url"))
     return text_code
+
+
+def _problem_of(obj: Any, status: int, names: frozenset[str]) -> dict[str, Any] | None:
+    """An RFC 9457 problem an SDK kept as attributes and no body (Replicate's errors)."""
+    # A title or detail as text, beside a status, is the problem's own headline or text.
+    if not any(name in names and _string(_attr(obj, name)) for name in ("title", "detail")):
+        return None
+    return _problem_body(obj, status)
 
 
 def _first_status(obj: Any, names: frozenset[str]) -> int | None:
