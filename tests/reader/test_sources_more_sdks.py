@@ -512,3 +512,57 @@ def test_replicate_problem_details(loopback: LoopbackServer) -> None:
     assert "Input validation failed" in (record.message or "")
     assert "input.prompt: Field required" in (record.message or "")
     assert record.retryable is False
+
+
+# --- Notion (notion-client) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "message", "headers", "retry_after"),
+    [
+        # developers.notion.com/reference/status-codes: {object: "error", status, code,
+        # message, request_id}; a 429 rate_limited carries Retry-After in seconds
+        # (developers.notion.com/reference/request-limits).
+        (
+            400,
+            "validation_error",
+            "body failed validation: body.parent should be defined, instead was `undefined`.",
+            {},
+            None,
+        ),
+        (
+            429,
+            "rate_limited",
+            "You have been rate limited. Please try again in a few minutes.",
+            {"Retry-After": "2"},
+            2.0,
+        ),
+    ],
+)
+def test_notion_errors(
+    loopback: LoopbackServer,
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str],
+    retry_after: float | None,
+) -> None:
+    notion = require("notion_client")
+    request_id = "a1b2c3d4-0000-4000-8000-00000000000" + str(status)[0]
+    body = {
+        "object": "error",
+        "status": status,
+        "code": code,
+        "message": message,
+        "request_id": request_id,
+    }
+    loopback.respond(status, headers, body)
+    client = notion.Client(auth="secret_test", base_url=loopback.url, retry=False)
+    error = raised(client.pages.create, properties={})
+    assert type(error).__name__ == "APIResponseError"
+
+    record = read(error)
+
+    assert (record.status, record.code, record.message) == (status, code, message)
+    assert (record.request_id, record.retry_after) == (request_id, retry_after)
+    assert record.retryable is (status == 429)
