@@ -422,37 +422,35 @@ def test_kubernetes_invalid_names_its_fields(loopback: LoopbackServer) -> None:
 
 
 def test_hubspot_validation_error(loopback: LoopbackServer) -> None:
-    # developers.hubspot.com/docs/api/error-handling: {status: "error", message,
-    # correlationId, category, errors[]}, and the X-HubSpot-Correlation-Id header.
+    # developers.hubspot.com/docs/faq/api-error-responses: the example error body, with
+    # status, message, errors[], category and correlationId (tests/corpus has it too).
     hubspot = require("hubspot")
     contacts = require("hubspot.crm.contacts")
+    correlation_id = "a43683b0-5717-4ceb-80b4-104d02915d8c"
     body = {
         "status": "error",
-        "message": "Property values were not valid",
-        "correlationId": "4f1b2c3d-0000-4000-8000-000000000001",
-        "category": "VALIDATION_ERROR",
+        "message": "This will be a human readable message with details about the error.",
         "errors": [
             {
-                "message": 'Property "favorite_color" does not exist',
-                "code": "PROPERTY_DOESNT_EXIST",
-                "context": {"propertyName": ["favorite_color"]},
+                "message": "This will be a message with additional details about the error",
+                "in": "name",
             }
         ],
+        "category": "VALIDATION_ERROR",
+        "correlationId": correlation_id,
     }
-    loopback.respond(
-        400, {"X-HubSpot-Correlation-Id": "4f1b2c3d-0000-4000-8000-000000000001"}, body
-    )
+    loopback.respond(400, {"Content-Type": "application/json;charset=utf-8"}, body)
     api = hubspot.HubSpot(access_token="pat-test").crm.contacts.basic_api
     api.api_client.configuration.host = loopback.url
-    new = contacts.SimplePublicObjectInputForCreate(properties={"favorite_color": "blue"})
+    new = contacts.SimplePublicObjectInputForCreate(properties={"name": "x"})
     error = raised(api.create, new)
     assert type(error).__name__ == "ApiException"
 
     record = read(error)
 
-    assert (record.status, record.type) == (400, "VALIDATION_ERROR")
-    assert record.correlation_id == "4f1b2c3d-0000-4000-8000-000000000001"
-    assert "Property values were not valid" in (record.message or "")
+    assert (record.status, record.code) == (400, "VALIDATION_ERROR")
+    assert record.correlation_id == correlation_id
+    assert "human readable message with details about the error" in (record.message or "")
     assert record.retryable is False
 
 
