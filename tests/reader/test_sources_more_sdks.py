@@ -2,8 +2,9 @@
 
 As in ``test_sources_sdks.py``, each SDK's real client talks over a real socket to the
 loopback server, which answers with that vendor's documented error response (the doc
-is named at each test), so the exception is the one the SDK raises in production. The
-expected values come from the documented response, not from what errorlens returns.
+is named at each test, or the ``tests/corpus`` case with its source), so the exception is
+the one the SDK raises in production. The expected values come from the documented
+response, not from what errorlens returns.
 
 The loopback host names no vendor, and these SDKs have no adapter: ``vendor`` is
 asserted only where a header of the documented response names it.
@@ -15,20 +16,12 @@ import warnings
 from typing import Any
 
 import pytest
+from test_sources_sdks import assert_expected, raised, serve
 
 import errorlens
 from _servers import LoopbackServer
 from conftest import require
 from errorlens import ErrorRecord
-
-
-def raised(call: Any, *args: Any, **kwargs: Any) -> BaseException:
-    """The exception ``call`` raises (the test fails if it raises none)."""
-    try:
-        call(*args, **kwargs)
-    except Exception as error:
-        return error
-    raise AssertionError(f"{call} raised nothing")
 
 
 def read(error: BaseException) -> ErrorRecord:
@@ -261,11 +254,19 @@ def test_mistral_validation_error_names_its_field(loopback: LoopbackServer) -> N
 # --- Groq (groq) -----------------------------------------------------------------------
 
 
+def _groq_chat(loopback: LoopbackServer) -> BaseException:
+    groq = require("groq")
+    client = groq.Groq(api_key="gsk_test", base_url=loopback.url, max_retries=0)
+    return raised(
+        client.chat.completions.create,
+        model="llama-3.3-70b-versatile",
+        messages=[{"role": "user", "content": "hi"}],
+    )
+
+
 def test_groq_rate_limit(loopback: LoopbackServer) -> None:
     # console.groq.com/docs/errors: {"error": {"message", "type", "code"}};
     # console.groq.com/docs/rate-limits: a 429 carries retry-after (seconds).
-    groq = require("groq")
-    client = groq.Groq(api_key="gsk_test", base_url=loopback.url, max_retries=0)
     body = {
         "error": {
             "message": "Rate limit reached for model `llama-3.3-70b-versatile`.",
@@ -274,11 +275,7 @@ def test_groq_rate_limit(loopback: LoopbackServer) -> None:
         }
     }
     loopback.respond(429, {"retry-after": "2", "x-request-id": "req_g1"}, body)
-    error = raised(
-        client.chat.completions.create,
-        model="llama-3.3-70b-versatile",
-        messages=[{"role": "user", "content": "hi"}],
-    )
+    error = _groq_chat(loopback)
     assert type(error).__name__ == "RateLimitError"
 
     record = read(error)
@@ -515,6 +512,12 @@ def test_replicate_problem_details(loopback: LoopbackServer) -> None:
 # --- Notion (notion-client) ------------------------------------------------------------
 
 
+def _notion_create(loopback: LoopbackServer) -> BaseException:
+    notion = require("notion_client")
+    client = notion.Client(auth="secret_test", base_url=loopback.url, retry=False)
+    return raised(client.pages.create, properties={})
+
+
 @pytest.mark.parametrize(
     ("status", "code", "message", "headers", "retry_after"),
     [
@@ -545,7 +548,6 @@ def test_notion_errors(
     headers: dict[str, str],
     retry_after: float | None,
 ) -> None:
-    notion = require("notion_client")
     request_id = "a1b2c3d4-0000-4000-8000-00000000000" + str(status)[0]
     body = {
         "object": "error",
@@ -555,8 +557,7 @@ def test_notion_errors(
         "request_id": request_id,
     }
     loopback.respond(status, headers, body)
-    client = notion.Client(auth="secret_test", base_url=loopback.url, retry=False)
-    error = raised(client.pages.create, properties={})
+    error = _notion_create(loopback)
     assert type(error).__name__ == "APIResponseError"
 
     record = read(error)
@@ -564,3 +565,54 @@ def test_notion_errors(
     assert (record.status, record.code, record.message) == (status, code, message)
     assert (record.request_id, record.retry_after) == (request_id, retry_after)
     assert record.retryable is (status == 429)
+
+
+# --- the corpus's documented cases, through each SDK -----------------------------------
+
+
+def _kubernetes_read(loopback: LoopbackServer) -> BaseException:
+    return raised(_kubernetes_core(loopback).read_namespaced_pod, "grafana", "default")
+
+
+_CALLS = {
+    "slack": _slack_post,
+    "github": _github_create_issue,
+    "google": _genai_generate,
+    "cohere": _cohere_chat,
+    "mistral": _mistral_chat,
+    "groq": _groq_chat,
+    "elasticsearch": _elasticsearch_get,
+    "kubernetes": _kubernetes_read,
+    "notion": _notion_create,
+}
+
+
+@pytest.mark.parametrize(
+    ("sdk", "case_name"),
+    [
+        ("slack", "slack__channel_not_found_200"),
+        ("slack", "slack__ratelimited_429"),
+        ("github", "github__validation_failed_422"),
+        ("github", "github__bad_credentials_401"),
+        ("google", "google__gemini_resource_exhausted_retry_delay"),
+        ("google", "google__gemini_model_overloaded_503"),
+        ("cohere", "cohere__invalid_api_token_401"),
+        ("cohere", "cohere__rate_limit_429"),
+        ("mistral", "mistral__unknown_model_400"),
+        ("groq", "groq__rate_limit_exceeded_tokens_429"),
+        ("elasticsearch", "elasticsearch__index_not_found_404"),
+        ("elasticsearch", "elasticsearch__resource_already_exists_400"),
+        ("kubernetes", "kubernetes__status_not_found_404"),
+        ("kubernetes", "kubernetes__apiserver_max_inflight_429_plain_text"),
+        ("notion", "notion__validation_error_400"),
+        ("notion", "notion__rate_limited_429"),
+    ],
+)
+def test_corpus_cases_through_the_sdks(loopback: LoopbackServer, sdk: str, case_name: str) -> None:
+    # Each case is a vendor's documented response with its source (tests/corpus). The
+    # vendor is left out: in the corpus it comes from the vendor's host, here the
+    # loopback's, which names none.
+    case = serve(loopback, case_name)
+    error = _CALLS[sdk](loopback)
+
+    assert_expected(errorlens.extract(error), case, "vendor")
