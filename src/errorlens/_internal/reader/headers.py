@@ -59,6 +59,8 @@ _REQUEST_ID_HEADERS = (
     "x-trace-id",
     "x-amz-cf-id",
     "apns-id",
+    # Kubernetes' API server: the id of the request's audit event, sent on every reply.
+    "audit-id",
 )
 _REQUEST_ID_RANK = {name: rank for rank, name in enumerate(_REQUEST_ID_HEADERS)}
 _GENERIC_REQUEST_ID_RANK = len(_REQUEST_ID_HEADERS)

@@ -365,18 +365,8 @@ def _from_twilio(obj: Any, depth: int) -> HttpParts | None:
         method=_string(_attr(obj, "method")),
         vendor="twilio",
     )
-    title = _attr(obj, "title")
-    if isinstance(title, str):
-        problem = {
-            "type": _attr(obj, "type"),
-            "title": title,
-            "status": status,
-            "code": _attr(obj, "code"),
-            "detail": _attr(obj, "detail"),
-            "instance": _attr(obj, "instance"),
-            "errors": _attr(obj, "errors"),
-        }
-        parts.body = {k: v for k, v in problem.items() if v not in (None, [], "")}
+    if isinstance(_attr(obj, "title"), str):
+        parts.body = _problem_body(obj, status, _TWILIO_PROBLEM_EXTRAS)
         return parts
     code = _ident(_attr(obj, "code"))
     # Without a readable body the SDK puts the status in ``code``: that is no code.
@@ -384,6 +374,19 @@ def _from_twilio(obj: Any, depth: int) -> HttpParts | None:
     parts.message = _twilio_message(_string(_attr(obj, "msg")))
     parts.details = _attr(obj, "details")
     return parts
+
+
+# RFC 9457 problem members, and the two Twilio's problems add.
+_PROBLEM_MEMBERS = ("type", "title", "detail", "instance")
+_TWILIO_PROBLEM_EXTRAS = ("code", "errors")
+
+
+def _problem_body(obj: Any, status: int, extras: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The problem document an exception copied into its attributes, rebuilt."""
+    # The members are texts; anything else under those names is not the problem's.
+    problem: dict[str, Any] = {name: _string(_attr(obj, name)) for name in _PROBLEM_MEMBERS}
+    problem.update({name: _attr(obj, name) for name in extras}, status=status)
+    return {k: v for k, v in problem.items() if v not in (None, [], "")}
 
 
 def _twilio_message(text: str | None) -> str | None:
@@ -417,16 +420,21 @@ ADAPTERS: dict[str, Adapter] = {
 _STATUS_ATTRS = ("status_code", "status", "http_status", "http_status_code", "statusCode")
 _CODE_ATTRS = ("code", "error_code", "err_code")
 _BODY_ATTRS = ("body", "json_body", "response_body", "content", "data")
-# Clients compute these on access, reading the stream (requests ``content``, urllib3
-# ``data``): only a value already stored on the object is taken.
+# Responses compute these on access, reading the stream (requests ``content``, urllib3
+# ``data``): on a response only a value already stored on the object is taken. An
+# exception holds no stream: its property returns what the SDK already read
+# (PyGithub's ``GithubException.data`` is a property over the decoded body).
 _LAZY_BODY_ATTRS = frozenset({"content", "data"})
+# The response an exception holds: ``raw_response`` is the httpx response of the
+# Speakeasy-generated SDKs (mistralai and others), beside a body they copied as text.
+_RESPONSE_ATTRS = ("response", "raw_response")
 # Instance attributes that make a standard-library object worth a duck-typed look.
 _HTTP_NAMES = frozenset({"response", "status", "status_code", "http_status", "headers", "body"})
 
 
 _DUCK_NAMES = frozenset(
-    {"response", "message", "request_id", "headers", "url", "method"}.union(
-        _STATUS_ATTRS, _CODE_ATTRS, _BODY_ATTRS
+    {"message", "request_id", "headers", "url", "method", "title", "detail"}.union(
+        _RESPONSE_ATTRS, _STATUS_ATTRS, _CODE_ATTRS, _BODY_ATTRS
     )
 )
 
@@ -436,8 +444,7 @@ def _duck(obj: Any, depth: int, present: frozenset[str] | None) -> HttpParts | N
 
     ``present`` holds the names ``obj`` has (None: unknown, its class computes them).
     """
-    response = _attr(obj, "response") if present is None or "response" in present else None
-    nested = None if response is obj else _response_parts(response, depth)
+    response, nested = _first_response(obj, depth, present)
     parts = nested if nested is not None else HttpParts()
     text_code = _fill_from_attrs(parts, obj, present)
     if parts.body is None and isinstance(response, Mapping):
@@ -453,6 +460,24 @@ def _duck(obj: Any, depth: int, present: frozenset[str] | None) -> HttpParts | N
         if isinstance(args, tuple) and args and isinstance(args[0], str) and args[0]:
             parts.message = args[0]
     return parts
+
+
+def _first_response(
+    obj: Any, depth: int, present: frozenset[str] | None
+) -> tuple[Any, HttpParts | None]:
+    """The first response-named attribute, and its parts when it is a response object."""
+    first = None
+    for name in _RESPONSE_ATTRS:
+        if present is not None and name not in present:
+            continue
+        response = _attr(obj, name)
+        if response is None or response is obj:
+            continue
+        nested = _response_parts(response, depth)
+        if nested is not None:
+            return response, nested
+        first = response if first is None else first
+    return first, None
 
 
 def _stored(obj: Any, name: str) -> Any:
@@ -476,6 +501,8 @@ def _fill_from_attrs(parts: HttpParts, obj: Any, present: frozenset[str] | None)
         parts.code, text_code = _first_code(obj, names)
     if parts.body is None:
         parts.body = _first_body(obj, names)
+    if parts.body is None and parts.status is not None:
+        parts.body = _problem_of(obj, parts.status, names)
     for name in ("message", "request_id", "method"):
         if getattr(parts, name) is None and name in names:
             setattr(parts, name, _string(_attr(obj, name)))
@@ -484,6 +511,14 @@ def _fill_from_attrs(parts: HttpParts, obj: Any, present: frozenset[str] | None)
     if parts.url is None and "url" in names:
         parts.url = _text(_plain_attr(obj, "url"))
     return text_code
+
+
+def _problem_of(obj: Any, status: int, names: frozenset[str]) -> dict[str, Any] | None:
+    """An RFC 9457 problem an SDK kept as attributes and no body (Replicate's errors)."""
+    # A title or detail as text, beside a status, is the problem's own headline or text.
+    if not any(name in names and _string(_attr(obj, name)) for name in ("title", "detail")):
+        return None
+    return _problem_body(obj, status)
 
 
 def _first_status(obj: Any, names: frozenset[str]) -> int | None:
@@ -507,7 +542,8 @@ def _first_body(obj: Any, names: frozenset[str]) -> Any:
     for name in _BODY_ATTRS:
         if name not in names:
             continue
-        value = _stored(obj, name) if name in _LAZY_BODY_ATTRS else _attr(obj, name)
+        lazy = name in _LAZY_BODY_ATTRS and not isinstance(obj, BaseException)
+        value = _stored(obj, name) if lazy else _attr(obj, name)
         if isinstance(value, dict | list | str | bytes) and value:
             return value
     return None
