@@ -208,8 +208,8 @@ def test_cohere_errors(
 
 
 def _mistral_chat(loopback: LoopbackServer) -> Any:
-    client_module = require("mistralai.client")
-    client = client_module.Mistral(api_key="test-key", server_url=loopback.url)
+    mistralai = require("mistralai")
+    client = mistralai.Mistral(api_key="test-key", server_url=loopback.url)
     return raised(
         client.chat.complete,
         model="mistral-small-latest",
