@@ -158,13 +158,15 @@ def _plain(body: Body) -> bool:
     return body.scans[-1].ranks[DETAILS] == STANDARD or body.scans[0].ranks[DETAILS] == STANDARD
 
 
-def _input_fault(words: tuple[str | None, ...]) -> bool:
+def _says(words: tuple[str | None, ...], stems: tuple[str, ...]) -> bool:
+    """Whether the code, type or message holds one of ``stems``."""
     text = " ".join(t for t in words if t).lower()
-    return any(w in text for w in _INPUT_FAULT_WORDS)
+    return any(stem in text for stem in stems)
+
+
+def _input_fault(words: tuple[str | None, ...]) -> bool:
+    return _says(words, _INPUT_FAULT_WORDS)
 
 
 def _validation(status: int | None, words: tuple[str | None, ...]) -> bool:
-    if status in _VALIDATION_STATUSES:
-        return True
-    text = " ".join(t for t in words if t).lower()
-    return any(w in text for w in _VALIDATION_WORDS)
+    return status in _VALIDATION_STATUSES or _says(words, _VALIDATION_WORDS)

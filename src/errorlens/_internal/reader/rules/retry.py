@@ -80,8 +80,9 @@ RETRY_AFTER_RULES = Chain(
 # Words in a code or type that decide retryability whatever the status.
 # Quota, billing and auth exhaustion ("too_many_attempts": an account locked) wait for
 # no retry to pass.
-_PERMANENT = re.compile(r"quota|billing|insufficient|credit|payment_required|attempts|locked")
-# A lockout that says when to come back is a wait, not an end ("TOO_MANY_ATTEMPTS_TRY_LATER").
+_EXHAUSTED = re.compile(r"quota|billing|insufficient|credit|payment_required")
+# A lockout waits for no retry, unless it says when to come back
+# ("TOO_MANY_ATTEMPTS_TRY_LATER").
 _LOCKOUT = re.compile(r"attempts|locked")
 _COME_BACK = re.compile(r"try_?later|try_?again")
 _TRANSIENT = re.compile(
@@ -101,10 +102,10 @@ def retryable_by_words(code: str | None, type_: str | None) -> bool | None:
 @lru_cache(maxsize=4096)
 def _verdict_of_words(code: str | None, type_: str | None) -> bool | None:
     words = f"{code or ''} {type_ or ''}".lower()
-    permanent = _PERMANENT.search(words)
-    if permanent is not None and _LOCKOUT.fullmatch(permanent.group()) and _COME_BACK.search(words):
-        permanent = _PERMANENT.search(_LOCKOUT.sub("", words))
-    return False if permanent else True if _TRANSIENT.search(words) else None
+    locked_out = _LOCKOUT.search(words) is not None and _COME_BACK.search(words) is None
+    if locked_out or _EXHAUSTED.search(words):
+        return False
+    return True if _TRANSIENT.search(words) else None
 
 
 on_reset(_verdict_of_words.cache_clear)
